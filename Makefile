@@ -1,0 +1,48 @@
+# Every target bootstraps its own virtual environment on first use: on a fresh machine,
+# `make demo` and `make test` are the whole set-up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= instruction_data
+ENGINE ?= rules
+ARGS ?=
+
+.PHONY: demo test lint metadata instructions publish grow bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,local]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/dynosaur demo $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check crawl dynosaur tests bench
+	$(BIN)/python -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check crawl dynosaur tests bench
+	$(BIN)/ruff format --check crawl dynosaur tests bench
+
+metadata: $(STAMP)
+	$(BIN)/dynosaur crawl --data-dir $(DATA_DIR) $(ARGS)
+
+instructions: $(STAMP)
+	$(BIN)/dynosaur propose --data-dir $(DATA_DIR) --engine $(ENGINE) $(ARGS)
+	$(BIN)/dynosaur filter --data-dir $(DATA_DIR)
+	$(BIN)/dynosaur organize --data-dir $(DATA_DIR)
+
+publish: $(STAMP)
+	$(BIN)/dynosaur publish --data-dir $(DATA_DIR) $(ARGS)
+
+grow: $(STAMP)
+	$(BIN)/dynosaur grow --data-dir $(DATA_DIR) --engine $(ENGINE) $(ARGS)
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,113 @@
+"""Atomic and append-only artifact writes, shared by every stage.
+
+Every artifact is either written whole through a temporary file and an atomic rename, or appended
+one complete line at a time, so a killed run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+
+def dumps_line(record: Any) -> str:
+    """One deterministic JSON line (keys in insertion order, UTF-8 kept readable)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same folder and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Atomically write UTF-8 text."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2) -> None:
+    """Atomically write a JSON document (UTF-8, trailing newline)."""
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=indent) + "\n")
+
+
+def atomic_write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
+    """Atomically write records as JSON lines; returns the number of lines written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(dumps_line(record) + "\n")
+                count += 1
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return count
+
+
+def append_jsonl(path: str | os.PathLike, record: Any) -> None:
+    """Append one complete JSON line and flush it to disk."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(dumps_line(record) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_jsonl(path: str | os.PathLike, *, skip_torn_tail: bool = True) -> Iterator[Any]:
+    """Yield the JSON objects of a JSONL file.
+
+    A last line without its newline is what a killed append leaves; it is skipped when
+    ``skip_torn_tail`` is set (the writer will append it again), otherwise it raises.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith("\n"):
+                if skip_torn_tail:
+                    return
+                raise ValueError(f"{path}:{number}: line is not terminated")
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                if skip_torn_tail and not handle.readline():
+                    return
+                raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
+
+
+def repair_jsonl_tail(path: str | os.PathLike) -> None:
+    """Cut a torn last line (no newline) off an append-only file before appending again."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as handle:
+        data = handle.read()
+        if data.endswith(b"\n"):
+            return
+        cut = data.rfind(b"\n") + 1
+        handle.truncate(cut)

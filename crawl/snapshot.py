@@ -1,0 +1,133 @@
+"""The snapshot directory: a Hub state on disk, served by the mirror and written by ``--record``.
+
+Layout (one folder per dataset; ``org/name`` ids nest one level)::
+
+    SNAPSHOT/
+      datasets/<repo id>/
+        api.json      the Hub API item, as ``GET /api/datasets/{id}?full=true`` returns it
+                      (id, _id, author, sha, createdAt, lastModified, private, gated, disabled,
+                      downloads, likes, tags, cardData, siblings, description, citation)
+        files/<name>  raw repository files at ``sha`` (README.md, ...), bytes as served
+        viewer.json   the dataset viewer's view of the dataset:
+                      {"is_valid": {"preview","viewer","search","filter","statistics"},
+                       "error": null | {"status": 500, "code": "ResponseNotReady", "message": "..."},
+                       "splits": [{"config", "split"}, ...],
+                       "configs": {config: {split: {"features": [{"feature_idx","name","type"}],
+                                                     "rows": [{field: value}, ...],
+                                                     "num_rows_total": N}}}}
+
+A dataset without ``viewer.json`` has no viewer (the viewer answers 404). The mirror pages the
+listing and the rows itself; the snapshot stores whole objects only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crawl.artifacts import atomic_write_bytes, atomic_write_json
+
+# The Hub's repo id grammar: an optional namespace and a name, each [\w.-] without '..' or
+# leading/trailing '.'/'-'; anything else (path tricks included) is refused before touching disk.
+_PART = r"(?!.*\.\.)[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
+REPO_ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
+_FILENAME_RE = re.compile(r"^(?!.*\.\.)(?!/)[A-Za-z0-9._/-]{1,255}$")
+
+
+class InvalidRepoId(ValueError):
+    """A repo id that the Hub would not accept (``..``, extra slashes, odd characters)."""
+
+
+def validate_repo_id(repo_id: str) -> str:
+    """Return ``repo_id`` if it is a well-formed Hub id, else raise :class:`InvalidRepoId`."""
+    if not isinstance(repo_id, str) or not REPO_ID_RE.match(repo_id):
+        raise InvalidRepoId(f"invalid repo id: {repo_id!r}")
+    return repo_id
+
+
+def validate_filename(name: str) -> str:
+    """Return a repository file path if it stays inside the repository, else raise ValueError."""
+    if not _FILENAME_RE.match(name) or name.startswith("/") or "//" in name:
+        raise ValueError(f"invalid file name: {name!r}")
+    return name
+
+
+@dataclass
+class SnapshotDataset:
+    """One dataset of a snapshot: its API item, raw files and viewer view."""
+
+    api: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+    viewer: dict[str, Any] | None = None
+
+    @property
+    def repo_id(self) -> str:
+        return self.api["id"]
+
+
+class Snapshot:
+    """Read and write a snapshot directory (see the module docstring for the layout)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def dataset_dir(self, repo_id: str) -> Path:
+        return self.root / "datasets" / validate_repo_id(repo_id)
+
+    def repo_ids(self) -> list[str]:
+        """Every dataset id in the snapshot, sorted."""
+        base = self.root / "datasets"
+        if not base.is_dir():
+            return []
+        ids = [str(p.parent.relative_to(base)) for p in base.rglob("api.json")]
+        return sorted(i for i in ids if REPO_ID_RE.match(i))
+
+    def load_api(self, repo_id: str) -> dict[str, Any] | None:
+        path = self.dataset_dir(repo_id) / "api.json"
+        if not path.is_file():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def load_file(self, repo_id: str, filename: str) -> bytes | None:
+        path = self.dataset_dir(repo_id) / "files" / validate_filename(filename)
+        return path.read_bytes() if path.is_file() else None
+
+    def load_viewer(self, repo_id: str) -> dict[str, Any] | None:
+        path = self.dataset_dir(repo_id) / "viewer.json"
+        if not path.is_file():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def iter_datasets(self) -> Iterator[SnapshotDataset]:
+        for repo_id in self.repo_ids():
+            api = self.load_api(repo_id)
+            if api is None:
+                continue
+            files_dir = self.dataset_dir(repo_id) / "files"
+            files = (
+                {str(p.relative_to(files_dir)): p.read_bytes() for p in sorted(files_dir.rglob("*")) if p.is_file()}
+                if files_dir.is_dir()
+                else {}
+            )
+            yield SnapshotDataset(api=api, files=files, viewer=self.load_viewer(repo_id))
+
+    def write_api(self, repo_id: str, api: dict[str, Any]) -> None:
+        atomic_write_json(self.dataset_dir(repo_id) / "api.json", api)
+
+    def write_file(self, repo_id: str, filename: str, data: bytes) -> None:
+        atomic_write_bytes(self.dataset_dir(repo_id) / "files" / validate_filename(filename), data)
+
+    def write_viewer(self, repo_id: str, viewer: dict[str, Any]) -> None:
+        atomic_write_json(self.dataset_dir(repo_id) / "viewer.json", viewer)
+
+    def write_dataset(self, dataset: SnapshotDataset) -> None:
+        """Write a whole dataset (API item, files, viewer view)."""
+        self.write_api(dataset.repo_id, dataset.api)
+        for name, data in dataset.files.items():
+            self.write_file(dataset.repo_id, name, data)
+        if dataset.viewer is not None:
+            self.write_viewer(dataset.repo_id, dataset.viewer)

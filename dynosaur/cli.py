@@ -1,0 +1,46 @@
+"""The ``dynosaur`` command: discovers the command modules and dispatches to one."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from types import ModuleType
+
+import dynosaur.commands
+from dynosaur import __version__
+
+
+def command_modules() -> list[ModuleType]:
+    """Every module of ``dynosaur.commands``, in name order."""
+    names = sorted(info.name for info in pkgutil.iter_modules(dynosaur.commands.__path__))
+    return [importlib.import_module(f"dynosaur.commands.{name}") for name in names]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dynosaur",
+        description="Instruction-tuning data from the Hugging Face Hub, and generators on the same engines.",
+    )
+    parser.add_argument("--version", action="version", version=f"dynosaur {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in command_modules():
+        sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args._run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted; everything written so far is kept, rerun to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
