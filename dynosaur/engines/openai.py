@@ -201,7 +201,7 @@ class OpenAIEngine:
 
     def _wait(self, state: RetryCallState) -> float:
         backoff = wait_exponential_jitter(
-            initial=self.retry_wait_initial, max=self.max_retry_wait, jitter=self.retry_wait_initial
+            multiplier=self.retry_wait_initial, max=self.max_retry_wait, jitter=self.retry_wait_initial
         )(state)
         exc = state.outcome.exception() if state.outcome else None
         asked = retry_after_seconds(exc) if exc is not None else None
