@@ -1,0 +1,32 @@
+"""PDF through pypdf: the text of every page, pages separated by a paragraph break.
+
+An encrypted PDF that opens with the empty password is read; one that needs a password, a
+damaged file and a PDF without extractable text (a scan) are skipped with their reason.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+
+from dynosaur.documents.readers.base import SkipDocument
+
+
+def read_pdf(data: bytes) -> str:
+    """The extracted text of a .pdf file."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SkipDocument("encrypted PDF", "a password is needed to open it")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except SkipDocument:
+        raise
+    except FileNotDecryptedError as exc:
+        raise SkipDocument("encrypted PDF", str(exc)) from exc
+    except NotImplementedError as exc:  # an encryption algorithm pypdf cannot undo
+        raise SkipDocument("encrypted PDF", str(exc)) from exc
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise SkipDocument("unreadable PDF", f"{type(exc).__name__}: {exc}") from exc
+    return "\n\n".join(page for page in pages if page)
