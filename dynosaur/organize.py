@@ -8,7 +8,6 @@ reason, records per task and per license).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dynosaur.io import atomic_write_json, dumps_line
+from dynosaur.io import atomic_write_json
 from dynosaur.organize_rules import (
     OrganizeConfig,
     Task,
@@ -178,8 +177,9 @@ class _TaskRun:
         self.truncated = 0
         self.duplicates = 0
 
-    def pairs(self) -> list[tuple[str, str, Any]]:
-        """``(input, output, raw output)`` of every renderable row; skipped rows are counted."""
+    def pairs(self) -> tuple[list[tuple[str, str, Any]], str | None]:
+        """``(input, output, raw output)`` of every renderable row (skipped rows are counted),
+        or the reason the task is dropped: an output that is not text drops the whole task."""
         limit = self.config.max_cell_chars
         kept = []
         for row in self.rows:
@@ -189,8 +189,7 @@ class _TaskRun:
                 self.rows_skipped["empty output"] += 1
                 continue
             except NotRenderable as exc:
-                self.rows_skipped[f"output not renderable ({exc})"] += 1
-                continue
+                return [], f"output not text: {self.task.output_field!r} holds {exc}"
             try:
                 input_ = render_input(list(self.task.input_fields), row, limit)
             except EmptyCell:
@@ -201,7 +200,7 @@ class _TaskRun:
                 continue
             self.truncated += int(input_.truncated) + int(output.truncated)
             kept.append((input_.text, output.text, lookup(row, self.task.output_field)))
-        return kept
+        return kept, None
 
     def records(self) -> tuple[list[Record], str | None]:
         """The task's records, or the reason it is dropped."""
@@ -210,7 +209,10 @@ class _TaskRun:
         reason = first_reason(self.task, self.features, self.rows)
         if reason:
             return [], reason
-        pairs = self.pairs()
+        pairs, reason = self.pairs()
+        if reason:
+            self.rows_skipped.clear()
+            return [], reason
         # Duplicate rows would skew the label shares; they are never written twice anyway.
         seen: set[tuple[str, str]] = set()
         unique = []
@@ -266,18 +268,19 @@ def organize(
                 report.lines_skipped.append({"task_name": name, "reason": "duplicate task_name line"})
                 continue
             seen_configs.add(name)
-            # Records of different task_names never compare equal, so one config's hashes suffice.
-            hashes: set[bytes] = set()
+            # License, website and taskname are one config's own, so records of one config are
+            # equal when these three fields are, and records of two configs never are.
+            seen: set[tuple[str, str, str]] = set()
             for task in tasks.pop(name, []):
                 run = _TaskRun(task, line, license_info.get(name, {}), config)
                 records, reason = run.records()
                 written = 0
                 for record in records:
-                    digest = hashlib.blake2b(dumps_line(record.to_json()).encode(), digest_size=16).digest()
-                    if digest in hashes:
+                    key = (record.instruction, record.input, record.output)
+                    if key in seen:
                         report.duplicates_removed += 1
                         continue
-                    hashes.add(digest)
+                    seen.add(key)
                     writer.write(record)
                     written += 1
                     report.records_per_license[record.license] += 1

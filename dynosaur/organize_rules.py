@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from dynosaur.render import check_output_value, has_field, is_scalar, lookup
+from dynosaur.render import has_field, is_scalar
 
 MEDIA_TYPES = frozenset({"Image", "Audio", "Video", "Pdf"})
 
@@ -119,22 +119,12 @@ def media_field(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]
     return None
 
 
-def output_not_text(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
-    """An output field holding lists of dicts, structs and the like cannot become text."""
-    for row in rows:
-        why = check_output_value(lookup(row, task.output_field)) if has_field(row, task.output_field) else None
-        if why:
-            return f"output not text: {task.output_field!r} holds {why}"
-    return None
-
-
 TASK_RULES: tuple[Callable[[Task, dict[str, Any], list[dict[str, Any]]], str | None], ...] = (
     no_input_fields,
     output_among_inputs,
     no_rows,
     field_vanished,
     media_field,
-    output_not_text,
 )
 
 

@@ -35,7 +35,8 @@ class Record:
 
     def to_json(self) -> dict[str, str]:
         """The record as a dict with the published key order."""
-        return {key: getattr(self, key) for key in RECORD_KEYS}
+        return {"instruction": self.instruction, "input": self.input, "output": self.output,
+                "license": self.license, "website": self.website, "taskname": self.taskname}
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Record:

@@ -14,8 +14,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 CHOICE_WORDS = frozenset(
     {"choice", "choices", "option", "options", "candidate", "candidates", "ending", "endings",
@@ -33,8 +32,7 @@ class EmptyCell(ValueError):
     """A cell that renders to nothing (missing, None, "", an empty list)."""
 
 
-@dataclass(frozen=True)
-class Rendered:
+class Rendered(NamedTuple):
     """A rendered cell: its text and whether it was cut to the length limit."""
 
     text: str
@@ -150,15 +148,6 @@ def output_cell(field: str, value: Any, limit: int) -> Rendered:
     if isinstance(value, dict):
         raise NotRenderable("struct")
     return _cut(scalar_text(value), limit)
-
-
-def check_output_value(value: Any) -> str | None:
-    """``None`` if an output value can be rendered, else why not (decides a whole task)."""
-    try:
-        output_cell("", value, 0)
-    except NotRenderable as exc:
-        return str(exc)
-    return None
 
 
 def _value(row: dict[str, Any], field: str) -> Any:
