@@ -1,0 +1,78 @@
+"""The Hub state the mirror serves: a snapshot directory, read through a small in-memory cache."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from crawl.snapshot import Snapshot
+
+
+class SnapshotStore:
+    """Thread-safe cached reads of one snapshot directory, swappable while serving.
+
+    API items and viewer views are cached after the first read; whoever writes into the served
+    directory while the mirror runs calls :meth:`invalidate` afterwards.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self._lock = threading.Lock()
+        self._snapshot = Snapshot(root)
+        self._items: dict[str, dict[str, Any]] | None = None
+        self._viewers: dict[str, dict[str, Any] | None] = {}
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def set_root(self, root: str | Path) -> None:
+        """Serve another snapshot directory from the next request on."""
+        with self._lock:
+            self._snapshot = Snapshot(root)
+            self._items = None
+            self._viewers = {}
+
+    def invalidate(self) -> None:
+        """Forget cached reads (after the served directory changed on disk)."""
+        with self._lock:
+            self._items = None
+            self._viewers = {}
+
+    def _load_items(self) -> dict[str, dict[str, Any]]:
+        with self._lock:
+            if self._items is not None:
+                return self._items
+            snapshot = self._snapshot
+        items: dict[str, dict[str, Any]] = {}
+        for repo_id in snapshot.repo_ids():
+            api = snapshot.load_api(repo_id)
+            if api is not None:
+                items[repo_id] = api
+        with self._lock:
+            if self._snapshot is snapshot:
+                self._items = items
+        return items
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every API item, in repo id order."""
+        return list(self._load_items().values())
+
+    def item(self, repo_id: str) -> dict[str, Any] | None:
+        return self._load_items().get(repo_id)
+
+    def viewer(self, repo_id: str) -> dict[str, Any] | None:
+        """The dataset's viewer.json, or None when it has no viewer."""
+        with self._lock:
+            if repo_id in self._viewers:
+                return self._viewers[repo_id]
+            snapshot = self._snapshot
+        view = snapshot.load_viewer(repo_id)
+        with self._lock:
+            if self._snapshot is snapshot:
+                self._viewers[repo_id] = view
+        return view
+
+    def file(self, repo_id: str, filename: str) -> bytes | None:
+        """A raw repository file (read from disk each time: files can be large)."""
+        return self._snapshot.load_file(repo_id, filename)
