@@ -127,7 +127,7 @@ def test_unsupported_answers_and_duplicates_are_dropped_with_counts(tmp_path):
             return pairs(("What is the Ring of Fire?", "", "A belt of volcanoes around the Pacific Ocean."),
                          ("Who discovered fire?", "", "Prometheus, in Greek myth."))
         if "Mauna Loa" in passage(body):
-            return pairs(("What is  the ring of fire?", "", "The Pacific belt of volcanoes."),
+            return pairs(("So what is the ring of fire?", "", "The Pacific belt of volcanoes."),
                          ("Name a shield volcano.", "", "Mauna Loa."))
         return pairs(("What do glaciers carve?", "", "U-shaped valleys."))
 

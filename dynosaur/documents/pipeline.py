@@ -10,7 +10,6 @@ an interrupted run keeps every paid answer in the cache and resumes from it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,12 @@ from typing import Any
 from tqdm import tqdm
 
 from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.dedup import DEFAULT_THRESHOLD, NearDuplicateFilter
 from dynosaur.documents.chunking import Chunk, chunk_text
 from dynosaur.documents.discover import find_documents
 from dynosaur.documents.generate import (
     ChunkAnswer,
+    Pair,
     ask_all,
     build_request,
     generation_params,
@@ -50,6 +51,7 @@ class DocumentsOptions:
     temperature: float = 0.7
     seed: int = 0
     max_tokens: int = 2048
+    dedup_threshold: float = DEFAULT_THRESHOLD  # ROUGE-L above which a pair repeats an earlier one
 
     def overlap(self) -> int:
         if self.chunk_overlap is not None:
@@ -109,7 +111,7 @@ async def run_documents_async(input_dir: str | Path, output_dir: str | Path, eng
     with tqdm(total=len(requests), desc="chunks", unit="chunk", disable=not progress) as bar:
         answers = await ask_all(engine, requests, options.concurrency, on_done=bar.update)
 
-    records = list(_records(files, answers, options.samples_per_chunk))
+    records = _records(files, answers, options.samples_per_chunk, options.dedup_threshold)
     summary = DocumentsSummary(files=files, records=len(records))
     if self_instruct:
         from dynosaur.documents.widen import widen_with_self_instruct
@@ -157,10 +159,11 @@ def _read_and_chunk(input_dir: Path, exclude: tuple[Path, ...],
     return files, wanted
 
 
-def _records(files: list[FileResult], answers: list[ChunkAnswer], limit: int) -> Iterator[dict[str, Any]]:
+def _records(files: list[FileResult], answers: list[ChunkAnswer], limit: int,
+             dedup_threshold: float) -> list[dict[str, Any]]:
     """Grounded, de-duplicated records in file and chunk order; drops counted on their chunk."""
     by_chunk = {(a.chunk.source_file, a.chunk.index): a for a in answers}
-    seen: set[str] = set()
+    grounded: list[tuple[ChunkResult, Chunk, Pair]] = []
     for item in files:
         for result in item.chunks:
             answer = by_chunk.get((item.source_file, result.index))
@@ -169,24 +172,29 @@ def _records(files: list[FileResult], answers: list[ChunkAnswer], limit: int) ->
             if answer.completion is None:
                 result.skip, result.detail = answer.error or "no answer", answer.detail
                 continue
-            chunk = answer.chunk
             parsed = parse_pairs(answer.completion.text, limit)
             result.dropped.update(parsed.dropped)
-            chunk_words = content_words(chunk.text)
+            chunk_words = content_words(answer.chunk.text)
             for pair in parsed.pairs:
                 reason = unsupported_reason(pair.output, chunk_words)
-                key = _dedup_key(pair.instruction, pair.input)
-                if reason is None and key in seen:
-                    reason = "near-duplicate"
                 if reason is not None:
                     result.dropped[reason] += 1
-                    continue
-                seen.add(key)
-                result.records += 1
-                yield {"instruction": pair.instruction, "input": pair.input, "output": pair.output,
-                       "source_file": item.source_file, "chunk_index": chunk.index,
-                       "char_start": chunk.start, "char_end": chunk.end}
+                else:
+                    grounded.append((result, answer.chunk, pair))
+    pool = NearDuplicateFilter(dedup_threshold)
+    decisions = pool.add_many([_dedup_text(pair) for _, _, pair in grounded])
+    records = []
+    for (result, chunk, pair), duplicate in zip(grounded, decisions, strict=True):
+        if duplicate is not None:
+            result.dropped["near-duplicate"] += 1
+            continue
+        result.records += 1
+        records.append({"instruction": pair.instruction, "input": pair.input, "output": pair.output,
+                        "source_file": chunk.source_file, "chunk_index": chunk.index,
+                        "char_start": chunk.start, "char_end": chunk.end})
+    return records
 
 
-def _dedup_key(instruction: str, input_text: str) -> str:
-    return " ".join(f"{instruction}\n{input_text}".lower().split())
+def _dedup_text(pair: Pair) -> str:
+    """What two pairs must share to be duplicates: the instruction and, when there is one, the input."""
+    return f"{pair.instruction}\n{pair.input}" if pair.input else pair.instruction

@@ -1,4 +1,4 @@
-"""HTML: the visible text, with scripts, styles and other non-text elements dropped.
+"""HTML: the visible text, with scripts, styles, navigation and other non-text elements dropped.
 
 Block elements become paragraph breaks so that chunking can cut between them; runs of
 whitespace inside a paragraph collapse to one space, as a browser shows them.
@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from dynosaur.documents.readers.base import decode_utf8
 
-_HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "svg", "math", "iframe", "object"})
+_HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "nav", "svg", "math", "iframe", "object"})
 _BLOCKS = frozenset({
     "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
     "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
