@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from dynosaur.documents import run_documents
+from dynosaur.documents.generate import parse_pairs
 from dynosaur.engines import create_engine
 from tests.support.openai_server import Reply, ScriptedOpenAIServer, user_text
 
@@ -203,3 +204,37 @@ def test_bad_files_are_reported_and_outputs_inside_the_input_folder_are_not_rere
     assert report[-1] == {"kind": "chunk", "source_file": "note.txt", "chunk_index": 0, "char_start": 0,
                           "char_end": 10, "status": "skipped", "reason": "chunk too short"}
     assert "broken.pdf" in summary.format() and "records: 6" in summary.format()
+
+
+def test_rerun_after_failures_asks_only_for_the_chunks_still_missing(tmp_path):
+    docs = make_docs(tmp_path)
+    cache = tmp_path / "cache.sqlite"
+    failing = {"on": True}
+
+    def responder(body: dict) -> Reply | str:
+        if failing["on"] and "Glaciers" in passage(body):
+            return Reply(status=503)
+        return grounded_responder(body)
+
+    with ScriptedOpenAIServer(responder) as server:
+        first = run_documents(docs, tmp_path / "out", engine_for(server), cache=cache, progress=False, **SMALL)
+        failing["on"] = False
+        calls_before = server.calls
+        second = run_documents(docs, tmp_path / "out", engine_for(server), cache=cache, progress=False, **SMALL)
+        assert server.calls - calls_before == 1
+    assert (first.records, second.records) == (4, 6)
+    assert first.chunks_skipped() == {"engine error": 1} and second.chunks_skipped() == {}
+    assert (second.engine_calls, second.cache_hits) == (1, 2)
+
+
+def test_answers_in_other_shapes_are_read_leniently():
+    plain_list = '[{"instruction": "Name the belt.", "output": "Ring of Fire."}]'
+    lone_pair = "Sure! {'question': 'Name the belt.', 'answer': 'Ring of Fire', 'input': None}"
+    other_key = '{"items": [{"prompt": "Name the belt.", "response": "Ring of Fire."}], "note": "ok"}'
+    for text in (plain_list, lone_pair, other_key):
+        parsed = parse_pairs(text, limit=5)
+        assert [(p.instruction, p.input) for p in parsed.pairs] == [("Name the belt.", "")], text
+        assert not parsed.dropped
+    assert parse_pairs('{"note": "nothing here"}', 5).dropped == {"malformed answer (no_json)": 1}
+    assert parse_pairs('{"pairs": []}', 5).dropped == {"answer without pairs": 1}
+    assert parse_pairs("", 5).dropped == {"malformed answer (empty)": 1}

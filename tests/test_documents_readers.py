@@ -54,12 +54,12 @@ def test_html_keeps_visible_text_as_paragraphs_and_drops_scripts_and_styles(tmp_
     (tmp_path / "page.html").write_text(
         "<html><head><title>Bees</title><style>p {color: red}</style>"
         "<script>var hidden = 'never shown';</script></head><body>"
-        "<h1>Honey   bees</h1><p>Bees make <b>honey</b> &amp; wax.</p>"
+        "<nav><a href='/'>Home</a></nav><h1>Honey   bees</h1><p>Bees make <b>honey</b> &amp; wax.</p>"
         "<noscript>enable scripts</noscript><ul><li>Queen</li><li>Workers</li></ul>"
         "<script>alert('x')</script></body></html>", encoding="utf-8")
     text = read_document(tmp_path / "page.html")
     assert text == "Bees\n\nHoney bees\n\nBees make honey & wax.\n\nQueen\n\nWorkers"
-    assert "hidden" not in text and "color" not in text and "enable scripts" not in text
+    assert "hidden" not in text and "color" not in text and "enable scripts" not in text and "Home" not in text
 
 
 def test_json_and_jsonl_give_every_string_value_in_document_order(tmp_path):

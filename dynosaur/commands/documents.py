@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dynosaur import config
 from dynosaur.documents import DocumentsOptions, run_documents
-from dynosaur.engines import EngineError, create_engine, engine_names
+from dynosaur.engines import Engine, EngineError, create_engine, engine_names
 
 NAME = "documents"
 HELP = "Generate instruction/input/output records grounded in your own documents (txt, md, html, json, csv, pdf, docx)."
@@ -61,12 +61,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         options.check()
-        if args.engine == "openai":
-            engine = create_engine("openai", model=args.model, base_url=args.base_url,
-                                   api_key=config.openai_api_key(), concurrency=args.concurrency,
-                                   budget_usd=args.budget_usd)
-        else:
-            engine = create_engine(args.engine, model=args.model)
+        engine = _engine(args)
         summary = run_documents(args.input_dir, output_dir, engine, options=options, cache=cache,
                                 self_instruct=args.self_instruct, progress=not args.no_progress)
     except (FileNotFoundError, NotADirectoryError, ValueError, EngineError) as exc:
@@ -74,3 +69,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(summary.format())
     return 0
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    if args.engine == "openai":
+        return create_engine("openai", model=args.model, base_url=args.base_url,
+                             api_key=config.openai_api_key(), concurrency=args.concurrency,
+                             budget_usd=args.budget_usd)
+    try:
+        return create_engine(args.engine, model=args.model)
+    except (ImportError, TypeError) as exc:
+        raise ValueError(f"engine {args.engine!r} cannot be started here: {exc}") from exc

@@ -120,10 +120,9 @@ class DocumentsSummary:
                 detail = f" ({item.detail})" if item.detail else ""
                 lines.append(f"  {item.source_file:<{width}}  skipped: {item.skip}{detail}")
             else:
-                skipped = sum(item.chunks_skipped().values())
-                dropped = sum(item.dropped().values())
-                lines.append(f"  {item.source_file:<{width}}  {len(item.chunks)} chunks "
-                             f"({skipped} skipped), {item.records} records, {dropped} pairs dropped")
+                lines.append(f"  {item.source_file:<{width}}  {len(item.chunks)} chunks"
+                             f"{_counted(item.chunks_skipped(), 'skipped')}, {item.records} records"
+                             f"{_counted(item.dropped(), 'dropped')}")
         lines.append(f"files: {len(self.files)} found, {self.files_read} read"
                      + _reasons(self.files_skipped()))
         lines.append(f"chunks: {self.chunks()}" + _reasons(self.chunks_skipped()))
@@ -142,3 +141,10 @@ def _reasons(counts: Counter[str], verb: str = "skipped") -> str:
         return ""
     parts = ", ".join(f"{reason}: {count}" for reason, count in sorted(counts.items()))
     return f"; {verb}: {parts}"
+
+
+def _counted(counts: Counter[str], verb: str) -> str:
+    if not counts:
+        return ""
+    parts = ", ".join(f"{reason}: {count}" for reason, count in sorted(counts.items()))
+    return f" ({sum(counts.values())} {verb}: {parts})"
