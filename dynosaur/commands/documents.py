@@ -44,12 +44,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="requests in flight at once (default %(default)s)")
     group.add_argument("--budget-usd", type=float, default=None, help="stop asking once this is spent")
     group.add_argument("--cache", default=None, help="response cache (default OUTPUT_DIR/llm_cache.sqlite)")
+    group.add_argument("--no-cache", action="store_true", help="do not use the response cache")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
-    cache = Path(args.cache) if args.cache else output_dir / "llm_cache.sqlite"
+    cache = None if args.no_cache else Path(args.cache) if args.cache else output_dir / "llm_cache.sqlite"
     options = DocumentsOptions(
         chunk_size=args.chunk_size,
         chunk_overlap=args.chunk_overlap,

@@ -100,11 +100,19 @@ async def run_documents_async(input_dir: str | Path, output_dir: str | Path, eng
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
-    if cache is not None and not isinstance(engine, CachedEngine):
-        engine = CachedEngine(engine, ResponseCache(cache))
-    exclude = (output_dir,) + ((Path(cache),) if cache is not None else ())
+    if cache is None or isinstance(engine, CachedEngine):
+        return await _run(input_dir, output_dir, engine, options, self_instruct, progress, ())
+    store = ResponseCache(cache)
+    try:
+        return await _run(input_dir, output_dir, CachedEngine(engine, store), options, self_instruct, progress,
+                          (Path(cache),))
+    finally:
+        store.close()
 
-    files, chunks = _read_and_chunk(input_dir, exclude, options)
+
+async def _run(input_dir: Path, output_dir: Path, engine: Engine, options: DocumentsOptions,
+               self_instruct: bool, progress: bool, exclude: tuple[Path, ...]) -> DocumentsSummary:
+    files, chunks = _read_and_chunk(input_dir, (output_dir, *exclude), options)
     params = generation_params(options.temperature, options.seed, options.max_tokens)
     requests: list[tuple[Chunk, ChatRequest]] = [(c, build_request(c, options.samples_per_chunk, params))
                                                  for c in chunks]
@@ -127,7 +135,7 @@ async def run_documents_async(input_dir: str | Path, output_dir: str | Path, eng
     if isinstance(engine, CachedEngine):
         summary.engine_calls, summary.cache_hits = engine.stats.misses, engine.stats.hits
     else:
-        summary.engine_calls = len(requests)
+        summary.engine_calls = sum(1 for a in answers if a.error != "budget exhausted")
     return summary
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from dynosaur.documents.readers.base import SkipDocument
 
@@ -25,8 +25,8 @@ def read_pdf(data: bytes) -> str:
         raise
     except FileNotDecryptedError as exc:
         raise SkipDocument("encrypted PDF", str(exc)) from exc
-    except NotImplementedError as exc:  # an encryption algorithm pypdf cannot undo
-        raise SkipDocument("encrypted PDF", str(exc)) from exc
+    except (NotImplementedError, DependencyError) as exc:  # AES without `cryptography`, or unknown
+        raise SkipDocument("encrypted PDF", f"cannot decrypt: {exc}") from exc
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         raise SkipDocument("unreadable PDF", f"{type(exc).__name__}: {exc}") from exc
     return "\n\n".join(page for page in pages if page)
