@@ -18,24 +18,35 @@ def test_api_item_follows_the_card_metadata() -> None:
         {"license": "apache-2.0", "language": ["en"], "task_categories": ["text-classification"]},
         "# Reviews\n\nShort product reviews with a sentiment label.\n",
     )
-    ds = make_dataset("acme/reviews", card=card, configs=_configs([{"text": "fine", "label": 1}]), downloads=7)
+    ds = make_dataset(
+        "acme/reviews", card=card, configs=_configs([{"text": "fine", "label": 1}]), downloads=7
+    )
     api = ds.api
     assert api["id"] == "acme/reviews" and api["author"] == "acme"
     assert api["cardData"]["license"] == "apache-2.0"
-    assert {"license:apache-2.0", "language:en", "task_categories:text-classification", "modality:text"} <= set(
-        api["tags"]
-    )
+    assert {
+        "license:apache-2.0",
+        "language:en",
+        "task_categories:text-classification",
+        "modality:text",
+    } <= set(api["tags"])
     assert api["description"] == "Short product reviews with a sentiment label."
     assert {"rfilename": "README.md"} in api["siblings"]
     assert ds.files["README.md"].decode() == card
     assert len(api["sha"]) == 40 and int(api["sha"], 16) >= 0
     assert ds.viewer["splits"] == [{"config": "default", "split": "train"}]
-    assert ds.viewer["configs"]["default"]["train"]["features"][1] == {"feature_idx": 1, "name": "label", "type": LABEL}
+    assert ds.viewer["configs"]["default"]["train"]["features"][1] == {
+        "feature_idx": 1,
+        "name": "label",
+        "type": LABEL,
+    }
 
 
 def test_sha_changes_with_content_but_not_with_downloads() -> None:
     base = make_dataset("reviews", card="# r\n", configs=_configs([{"text": "a", "label": 0}]), downloads=1)
-    more_downloads = make_dataset("reviews", card="# r\n", configs=_configs([{"text": "a", "label": 0}]), downloads=9)
+    more_downloads = make_dataset(
+        "reviews", card="# r\n", configs=_configs([{"text": "a", "label": 0}]), downloads=9
+    )
     new_row = make_dataset("reviews", card="# r\n", configs=_configs([{"text": "b", "label": 0}]))
     assert base.api["sha"] == more_downloads.api["sha"]
     assert base.api["sha"] != new_row.api["sha"]
@@ -54,7 +65,10 @@ def test_gated_disabled_and_viewer_error_flags() -> None:
     gated = make_dataset("g", card="# g\n", configs=_configs([]), gated=True)
     disabled = make_dataset("d", card="# d\n", configs=_configs([]), disabled=True)
     not_ready = make_dataset(
-        "n", card="# n\n", configs=_configs([]), viewer_error={"status": 500, "code": "ResponseNotReady", "message": "x"}
+        "n",
+        card="# n\n",
+        configs=_configs([]),
+        viewer_error={"status": 500, "code": "ResponseNotReady", "message": "x"},
     )
     assert gated.api["gated"] == "auto"
     assert disabled.api["disabled"] is True and disabled.viewer is None

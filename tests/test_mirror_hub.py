@@ -31,7 +31,9 @@ def _card(license_: str, language: str, task: str) -> str:
 
 def _configs(n: int = 3) -> dict:
     rows = [{"text": f"text number {i}", "label": i % 2} for i in range(n)]
-    return {"default": {"train": {"features": {"text": STRING, "label": class_label("no", "yes")}, "rows": rows}}}
+    return {
+        "default": {"train": {"features": {"text": STRING, "label": class_label("no", "yes")}, "rows": rows}}
+    }
 
 
 def _hub(root: Path) -> Path:
@@ -46,10 +48,21 @@ def _hub(root: Path) -> Path:
         for i in range(7)
     ]
     datasets += [
-        make_dataset("sentiment", card=_card("apache-2.0", "en", "text-classification"), configs=_configs(), downloads=50),
-        make_dataset("acme/gated", card=_card("mit", "en", "text-classification"), configs=_configs(), gated="manual"),
-        make_dataset("acme/secret", card=_card("mit", "en", "text-classification"), configs=_configs(), private=True),
-        make_dataset("acme/gone", card=_card("mit", "en", "text-classification"), configs=_configs(), disabled=True),
+        make_dataset(
+            "sentiment",
+            card=_card("apache-2.0", "en", "text-classification"),
+            configs=_configs(),
+            downloads=50,
+        ),
+        make_dataset(
+            "acme/gated", card=_card("mit", "en", "text-classification"), configs=_configs(), gated="manual"
+        ),
+        make_dataset(
+            "acme/secret", card=_card("mit", "en", "text-classification"), configs=_configs(), private=True
+        ),
+        make_dataset(
+            "acme/gone", card=_card("mit", "en", "text-classification"), configs=_configs(), disabled=True
+        ),
     ]
     return write_snapshot(root, datasets)
 
@@ -80,7 +93,9 @@ def test_listing_sorts_by_downloads_descending_with_ties_by_id(hub: MirrorServer
     infos = list(HfApi(endpoint=hub.url).list_datasets(sort="downloads"))
     downloads = [d.downloads for d in infos]
     assert downloads == sorted(downloads, reverse=True) and infos[0].id == "sentiment"
-    ascending = httpx.get(f"{hub.url}/api/datasets", params={"sort": "likes", "direction": "1", "limit": 3}).json()
+    ascending = httpx.get(
+        f"{hub.url}/api/datasets", params={"sort": "likes", "direction": "1", "limit": 3}
+    ).json()
     assert [d["likes"] for d in ascending] == [0, 0, 0]
     assert [d["id"] for d in ascending] == ["acme/gated", "acme/gone", "acme/set-00"]
 
@@ -90,8 +105,14 @@ def test_listing_filters_by_tags_bare_values_search_and_author(hub: MirrorServer
     mit_en = {d.id for d in api.list_datasets(filter=["license:mit", "language:en"])}
     assert mit_en == {"acme/set-01", "acme/set-05", "acme/gated", "acme/gone"}
     assert {d.id for d in api.list_datasets(filter="fr")} == {"acme/set-00", "acme/set-03", "acme/set-06"}
-    assert {d.id for d in api.list_datasets(language="fr", filter="license:cc-by-4.0")} == {"acme/set-00", "acme/set-06"}
-    assert [d.id for d in api.list_datasets(search="SET-0", author="acme", limit=2)] == ["acme/set-00", "acme/set-01"]
+    assert {d.id for d in api.list_datasets(language="fr", filter="license:cc-by-4.0")} == {
+        "acme/set-00",
+        "acme/set-06",
+    }
+    assert [d.id for d in api.list_datasets(search="SET-0", author="acme", limit=2)] == [
+        "acme/set-00",
+        "acme/set-01",
+    ]
     assert [d.id for d in api.list_datasets(author="nobody")] == []
 
 
@@ -138,7 +159,9 @@ def test_dataset_info_by_id_and_revision(hub: MirrorServer) -> None:
 
 
 def test_readme_downloads_and_loads_as_a_dataset_card(hub: MirrorServer, tmp_path: Path) -> None:
-    path = hf_hub_download("acme/set-01", "README.md", repo_type="dataset", endpoint=hub.url, cache_dir=tmp_path)
+    path = hf_hub_download(
+        "acme/set-01", "README.md", repo_type="dataset", endpoint=hub.url, cache_dir=tmp_path
+    )
     card = DatasetCard.load(path)
     assert card.data.license == "mit" and card.data.language == ["en"]
     sha = HfApi(endpoint=hub.url).dataset_info("acme/set-01").sha
@@ -149,9 +172,17 @@ def test_readme_downloads_and_loads_as_a_dataset_card(hub: MirrorServer, tmp_pat
 
 
 def test_file_errors_map_to_huggingface_hub_exceptions(hub: MirrorServer, tmp_path: Path) -> None:
-    def download(repo_id: str, filename: str = "README.md", token: str | None = None, revision: str | None = None):
+    def download(
+        repo_id: str, filename: str = "README.md", token: str | None = None, revision: str | None = None
+    ):
         return hf_hub_download(
-            repo_id, filename, repo_type="dataset", endpoint=hub.url, cache_dir=tmp_path, token=token, revision=revision
+            repo_id,
+            filename,
+            repo_type="dataset",
+            endpoint=hub.url,
+            cache_dir=tmp_path,
+            token=token,
+            revision=revision,
         )
 
     with pytest.raises(GatedRepoError):
@@ -166,7 +197,9 @@ def test_file_errors_map_to_huggingface_hub_exceptions(hub: MirrorServer, tmp_pa
     with pytest.raises(DisabledRepoError):
         get_hf_file_metadata(hf_hub_url("acme/gone", "README.md", repo_type="dataset", endpoint=hub.url))
     response = httpx.get(f"{hub.url}/datasets/acme/missing/resolve/main/README.md")
-    assert response.headers["X-Error-Code"] == "RepoNotFound" and response.json() == {"error": "Repository not found"}
+    assert response.headers["X-Error-Code"] == "RepoNotFound" and response.json() == {
+        "error": "Repository not found"
+    }
 
 
 @pytest.mark.parametrize(
@@ -201,7 +234,8 @@ def test_range_requests_resume_a_download(hub: MirrorServer) -> None:
 
 def test_set_snapshot_swaps_the_served_hub(hub: MirrorServer, tmp_path: Path) -> None:
     after = write_snapshot(
-        tmp_path / "after", [make_dataset("acme/new", card=_card("mit", "en", "summarization"), configs=_configs())]
+        tmp_path / "after",
+        [make_dataset("acme/new", card=_card("mit", "en", "summarization"), configs=_configs())],
     )
     hub.set_snapshot(after)
     assert [d.id for d in HfApi(endpoint=hub.url).list_datasets()] == ["acme/new"]

@@ -19,7 +19,9 @@ from crawl.snapshot import SnapshotDataset, validate_repo_id
 
 DEFAULT_CREATED_AT = "2022-06-01T09:30:00.000Z"
 DEFAULT_LAST_MODIFIED = "2024-03-01T12:00:00.000Z"
-GITATTRIBUTES = b"*.parquet filter=lfs diff=lfs merge=lfs -text\n*.arrow filter=lfs diff=lfs merge=lfs -text\n"
+GITATTRIBUTES = (
+    b"*.parquet filter=lfs diff=lfs merge=lfs -text\n*.arrow filter=lfs diff=lfs merge=lfs -text\n"
+)
 
 # Card metadata keys the Hub turns into "key:value" tags, in the order they are emitted.
 _TAG_KEYS = (
@@ -64,7 +66,9 @@ def card_text(metadata: dict[str, Any] | None, body: str) -> str:
 
 def viewer_features(features: dict[str, Any]) -> list[dict[str, Any]]:
     """Features.to_dict() JSON as the viewer lists it: [{feature_idx, name, type}]."""
-    return [{"feature_idx": i, "name": name, "type": ftype} for i, (name, ftype) in enumerate(features.items())]
+    return [
+        {"feature_idx": i, "name": name, "type": ftype} for i, (name, ftype) in enumerate(features.items())
+    ]
 
 
 def _feature_types(node: Any) -> set[str]:

@@ -39,7 +39,9 @@ class QuotaDecision:
     window_seconds: int
 
     def headers(self) -> dict[str, str]:
-        return rate_limit_headers(self.bucket, self.remaining, self.reset_seconds, self.limit, self.window_seconds)
+        return rate_limit_headers(
+            self.bucket, self.remaining, self.reset_seconds, self.limit, self.window_seconds
+        )
 
 
 def rate_limit_headers(bucket: str, remaining: int, reset: int, limit: int, window: int) -> dict[str, str]:

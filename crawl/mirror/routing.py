@@ -92,7 +92,9 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(status=status, body=body, headers=dict(headers or {}))
 
 
-def hub_error(status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None) -> HttpError:
+def hub_error(
+    status: int, message: str, code: str | None = None, headers: dict[str, str] | None = None
+) -> HttpError:
     """A Hub API error: ``{"error": message}`` with ``X-Error-Message`` (and ``X-Error-Code``)."""
     extra = {"X-Error-Message": message, **(headers or {})}
     if code:

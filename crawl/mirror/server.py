@@ -124,7 +124,10 @@ class MirrorServer:
         """Serve in a background thread."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="hub-mirror", daemon=True
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="hub-mirror",
+                daemon=True,
             )
             self._thread.start()
         return self
@@ -181,7 +184,11 @@ class MirrorServer:
 
     def _quota_refusal(self, decision: QuotaDecision) -> Response:
         message = f'Rate limit reached for "{decision.bucket}": retry in {decision.reset_seconds} seconds'
-        headers = {**decision.headers(), "Retry-After": str(decision.reset_seconds), "X-Error-Message": message}
+        headers = {
+            **decision.headers(),
+            "Retry-After": str(decision.reset_seconds),
+            "X-Error-Message": message,
+        }
         return json_response({"error": message}, 429, headers)
 
     def _fault_response(self, kind: str, bucket: str) -> Response:
@@ -272,7 +279,13 @@ class MirrorServer:
                 # logged before the answer goes out, so a client that got it also finds it here
                 mirror._record(
                     RequestRecord(
-                        self.command, parts.path, parts.query, bucket_of(parts.path), status, arrived, fault,
+                        self.command,
+                        parts.path,
+                        parts.query,
+                        bucket_of(parts.path),
+                        status,
+                        arrived,
+                        fault,
                         time.monotonic() - started,
                     )
                 )

@@ -47,7 +47,9 @@ def _dataset(request: Request, ctx: MirrorContext) -> tuple[str, dict[str, Any] 
     view = ctx.store.viewer(dataset)
     error = (view or {}).get("error")
     if error:
-        raise viewer_error(int(error.get("status", 500)), error.get("code", "ResponseNotReady"), error.get("message", ""))
+        raise viewer_error(
+            int(error.get("status", 500)), error.get("code", "ResponseNotReady"), error.get("message", "")
+        )
     return dataset, view
 
 
@@ -97,9 +99,13 @@ def _truncate_cells(item: dict[str, Any]) -> dict[str, Any]:
     return {"row_idx": item["row_idx"], "row": row, "truncated_cells": cut}
 
 
-def first_rows_items(rows: list[dict[str, Any]], max_bytes: int = FIRST_ROWS_MAX_BYTES) -> list[dict[str, Any]]:
+def first_rows_items(
+    rows: list[dict[str, Any]], max_bytes: int = FIRST_ROWS_MAX_BYTES
+) -> list[dict[str, Any]]:
     """Up to 100 row items fitting in ``max_bytes``: at least 10 rows, their cells cut if need be."""
-    items = [{"row_idx": i, "row": row, "truncated_cells": []} for i, row in enumerate(rows[:MAX_ROWS_PER_PAGE])]
+    items = [
+        {"row_idx": i, "row": row, "truncated_cells": []} for i, row in enumerate(rows[:MAX_ROWS_PER_PAGE])
+    ]
     kept = items[:FIRST_ROWS_MIN_ROWS]
     if _size(kept) > max_bytes:
         return [_truncate_cells(item) for item in kept]
@@ -149,13 +155,17 @@ def rows(request: Request, ctx: MirrorContext) -> Response:
     offset = _int_param(request, "offset", 0)
     length = _int_param(request, "length", MAX_ROWS_PER_PAGE)
     if length > MAX_ROWS_PER_PAGE:
-        raise viewer_error(422, "InvalidParameter", f"Parameter 'length' must not be greater than {MAX_ROWS_PER_PAGE}")
+        raise viewer_error(
+            422, "InvalidParameter", f"Parameter 'length' must not be greater than {MAX_ROWS_PER_PAGE}"
+        )
     found = _split(_require_view(view), config, split)
     page = found["rows"][offset : offset + length]
     return json_response(
         {
             "features": found["features"],
-            "rows": [{"row_idx": offset + i, "row": row, "truncated_cells": []} for i, row in enumerate(page)],
+            "rows": [
+                {"row_idx": offset + i, "row": row, "truncated_cells": []} for i, row in enumerate(page)
+            ],
             "num_rows_total": found.get("num_rows_total", len(found["rows"])),
             "num_rows_per_page": MAX_ROWS_PER_PAGE,
             "partial": False,
@@ -163,7 +173,9 @@ def rows(request: Request, ctx: MirrorContext) -> Response:
     )
 
 
-def _config_info(dataset: str, config: str, item: dict[str, Any], config_view: dict[str, Any]) -> dict[str, Any]:
+def _config_info(
+    dataset: str, config: str, item: dict[str, Any], config_view: dict[str, Any]
+) -> dict[str, Any]:
     first = next(iter(config_view.values()), {"features": []})
     card = item.get("cardData") or {}
     license_ = card.get("license")
