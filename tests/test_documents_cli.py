@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from dynosaur.cli import main
+from dynosaur.documents import EXAMPLES_DIR
 from tests.support.openai_server import ScriptedOpenAIServer, user_text
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "documents"
+EXAMPLES = EXAMPLES_DIR
 SECRET = "sk-never-written-anywhere"
 
 

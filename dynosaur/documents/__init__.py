@@ -7,6 +7,8 @@ chunk, drops near-duplicates, and writes ``documents_instructions.jsonl`` and
 ``documents_report.jsonl``.
 """
 
+from pathlib import Path
+
 from dynosaur.documents.chunking import Chunk, chunk_text
 from dynosaur.documents.pipeline import (
     INSTRUCTIONS_FILE,
@@ -18,7 +20,11 @@ from dynosaur.documents.pipeline import (
 from dynosaur.documents.readers import SkipDocument, read_document
 from dynosaur.documents.report import DocumentsSummary
 
+# The bundled example documents (present in a source checkout; what `make demo` runs on).
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples" / "documents"
+
 __all__ = [
+    "EXAMPLES_DIR",
     "INSTRUCTIONS_FILE",
     "REPORT_FILE",
     "Chunk",
