@@ -110,6 +110,57 @@ class Engine(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ContinuationRequest:
+    """Raw prompts (no chat template) continued token by token by a ``next_token_scores`` engine.
+
+    Rows come in groups of ``group_size`` consecutive prompts. Only the first row of a group is
+    sampled and returned; the other rows are companions whose next-token scores a steering
+    processor may read, and every row of a group is fed the token sampled for its first row, so
+    a group stays aligned. ``params.stop`` texts end a group's continuation; no stop text (nor the
+    end token) may end it before ``min_new_tokens`` tokens.
+    """
+
+    prompts: tuple[str, ...]
+    params: GenerationParams = field(default_factory=GenerationParams)
+    top_k: int = 0
+    group_size: int = 1
+    min_new_tokens: int = 0
+
+    def __post_init__(self) -> None:
+        if self.group_size < 1 or len(self.prompts) % self.group_size:
+            raise ValueError(f"{len(self.prompts)} prompts do not split into groups of {self.group_size}")
+
+
+@dataclass
+class Continuation:
+    """The text generated after one group's first prompt.
+
+    ``finish_reason``: ``"stop"`` (a stop text was generated; ``text`` ends before it), ``"eos"``
+    (the model's end token) or ``"length"`` (the token limit).
+    """
+
+    text: str
+    finish_reason: str
+    completion_tokens: int = 0
+
+
+class ScoresProcessor(Protocol):
+    """``(input_ids, scores) -> scores`` over a batch, as a ``transformers`` LogitsProcessor."""
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any: ...
+
+
+@runtime_checkable
+class ScoringEngine(Engine, Protocol):
+    """An engine with the ``next_token_scores`` capability: decoding can be steered."""
+
+    async def continue_prompts(self, request: ContinuationRequest,
+                               steer: ScoresProcessor | None = None) -> list[Continuation]:
+        """One continuation per group; ``steer`` rewrites every step's next-token scores."""
+        ...
+
+
 def require_capability(engine: Engine, capability: str, purpose: str) -> None:
     """Raise a clear UnsupportedRequest when ``engine`` cannot serve ``purpose``."""
     if capability not in engine.capabilities:
