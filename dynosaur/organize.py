@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ class OrganizeReport:
     records_per_task: Counter = field(default_factory=Counter)
     records_per_license: Counter = field(default_factory=Counter)
     config: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    crawled_at: str = ""
 
     def add_task(self, task_name: str, instruction: str, reason: str | None = None, records: int = 0,
                  rows_skipped: Counter | None = None) -> None:
@@ -87,6 +90,8 @@ class OrganizeReport:
             "records_per_task": dict(sorted(self.records_per_task.items())),
             "records_per_license": dict(sorted(self.records_per_license.items())),
             "config": self.config,
+            "crawled_at": self.crawled_at,
+            "sources": dict(sorted(self.sources.items())),
             "tasks": self.tasks,
         }
 
@@ -239,6 +244,26 @@ class _TaskRun:
                 for input_, output, _ in pairs], None
 
 
+def source_entry(line: dict[str, Any], run: _TaskRun, tasks: int, records: int) -> dict[str, Any]:
+    """What the dataset card says about one source dataset-config."""
+    languages = line.get("languages")
+    return {
+        "dataset": str(line.get("dataset") or line["task_name"]),
+        "config": str(line.get("config") or ""),
+        "revision": str(line.get("revision") or ""),
+        "license": run.license,
+        "website": run.website,
+        "languages": [str(x) for x in languages] if isinstance(languages, list) else [],
+        "task_category": line.get("task_category") or [],
+        "tasks": tasks,
+        "records": records,
+    }
+
+
+def _modified(path: Path) -> str:
+    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def organize(
     data_dir: str | Path,
     *,
@@ -261,6 +286,8 @@ def organize(
     tasks = load_tasks(Path(instructions_path) if instructions_path else data_dir / INSTRUCTIONS_FILE, report)
     license_info = load_license_info(data_dir / LICENSE_FILE)
     seen_configs: set[str] = set()
+    if data_path.is_file():
+        report.crawled_at = _modified(data_path)
     with RecordWriter(output_path, output_path.with_suffix(".parquet"), config.row_group_size) as writer:
         for line in iter_data_lines(data_path, report, progress):
             name = line["task_name"]
@@ -271,7 +298,9 @@ def organize(
             # License, website and taskname are one config's own, so records of one config are
             # equal when these three fields are, and records of two configs never are.
             seen: set[tuple[str, str, str]] = set()
-            for task in tasks.pop(name, []):
+            config_tasks = tasks.pop(name, [])
+            kept_before, records_before = len(report.kept), report.records
+            for task in config_tasks:
                 run = _TaskRun(task, line, license_info.get(name, {}), config)
                 records, reason = run.records()
                 written = 0
@@ -292,6 +321,9 @@ def organize(
                 if written:
                     report.records_per_task[name] += written
                 report.add_task(name, task.instruction, reason, written, skipped)
+            if config_tasks:
+                report.sources[name] = source_entry(line, run, len(report.kept) - kept_before,
+                                                    report.records - records_before)
     for name, orphans in tasks.items():
         for task in orphans:
             report.add_task(name, task.instruction,

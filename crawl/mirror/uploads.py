@@ -99,7 +99,7 @@ def card_errors(content: str) -> list[str]:
     try:
         data = yaml.safe_load(match.group(1))
     except yaml.YAMLError as exc:
-        return [f"Invalid YAML in the card metadata: {exc}"]
+        return [" ".join(f"Invalid YAML in the card metadata: {exc}".split())]
     if data is not None and not isinstance(data, dict):
         return ["The card metadata must be a YAML mapping"]
     return []

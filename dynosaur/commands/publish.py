@@ -1,0 +1,67 @@
+"""``dynosaur publish``: upload the organized records as a dataset repo with its card."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from huggingface_hub.errors import HfHubHTTPError
+
+from dynosaur import config
+from dynosaur.publish import DEFAULT_SHARD_ROWS, PublishError, Release, UploadResult, publish
+
+NAME = "publish"
+HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."
+
+
+def add_publish_arguments(parser: argparse.ArgumentParser, *, repo_required: bool) -> None:
+    """Options shared with ``grow``: where and how to publish."""
+    parser.add_argument("--repo-id", required=repo_required, help="dataset repo to publish to, ORG/NAME")
+    parser.add_argument("--private", action="store_true", help="create the repo as private")
+    parser.add_argument("--hub-endpoint", default=config.hub_endpoint(), help="Hub URL (default: HF_ENDPOINT or %(default)s)")
+    parser.add_argument("--token", default=None, help="Hub token with write access (default: HF_TOKEN)")
+    parser.add_argument("--shard-rows", type=int, default=DEFAULT_SHARD_ROWS, help="rows per Parquet shard (default %(default)s)")
+    parser.add_argument("--version", dest="release_version", help="release version (default: the date, YYYY.MM.DD)")
+    parser.add_argument("--pretty-name", help="the dataset's display name in the card")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", default=config.DEFAULT_DATA_DIR, help="artifact folder (default %(default)s)")
+    parser.add_argument("--dry-run", metavar="DIR", help="write the folder that would be uploaded to DIR; upload nothing")
+    add_publish_arguments(parser, repo_required=True)
+
+
+def describe(release: Release, result: UploadResult | None) -> str:
+    """The end-of-run summary of a release (and its upload)."""
+    manifest = release.manifest
+    entry = manifest.changelog[0] if manifest.changelog else {}
+    lines = [f"release {manifest.version}: {manifest.records} records, {manifest.tasks} tasks, "
+             f"{len(manifest.sources)} sources, {len(manifest.shards)} shards, licenses {', '.join(manifest.licenses)}"]
+    if entry.get("previous"):
+        lines.append(f"  since {entry['previous']}: {len(entry['added'])} added, {len(entry['changed'])} changed, "
+                     f"{len(entry['removed'])} removed")
+    lines.append(f"  folder  {release.folder}")
+    if result is not None:
+        lines.append(f"  pushed  {result.repo_url} @ {result.commit_oid[:12]} "
+                     f"({len(result.uploaded)} files, {len(result.deleted)} stale shards deleted)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        release, result = publish(
+            args.data_dir,
+            args.repo_id,
+            endpoint=args.hub_endpoint,
+            token=args.token or config.hf_token(),
+            private=args.private,
+            dry_run=args.dry_run,
+            version=args.release_version,
+            shard_rows=args.shard_rows,
+            pretty_name=args.pretty_name,
+        )
+    except (PublishError, HfHubHTTPError, ValueError) as exc:
+        print(f"publish: {exc}", file=sys.stderr)
+        return 2
+    print(describe(release, result))
+    return 0

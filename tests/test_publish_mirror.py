@@ -1,0 +1,135 @@
+"""Publish through the real huggingface_hub client to the local mirror, and read it back."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import httpx
+import pyarrow.parquet as pq
+import pytest
+from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub.errors import RepositoryNotFoundError
+
+from crawl.mirror import MirrorServer
+from dynosaur.cli import main
+from dynosaur.publish import publish
+from tests.test_publish import organized
+
+TOKEN = "hf_test_write_token_do_not_leak"
+
+
+@pytest.fixture
+def mirror(tmp_path):
+    with MirrorServer(tmp_path / "hub") as server:
+        yield server
+
+
+def download(mirror: MirrorServer, repo_id: str, name: str, tmp_path: Path) -> bytes:
+    path = hf_hub_download(repo_id, name, repo_type="dataset", endpoint=mirror.url, token=TOKEN,
+                           cache_dir=str(tmp_path / "hf-cache"))
+    return Path(path).read_bytes()
+
+
+def test_published_files_are_read_back_through_the_hub_client(tmp_path, mirror):
+    data = organized(tmp_path, {"org/qa": ("mit", 5), "squad": ("cc-by-4.0", 4)})
+    release, result = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="2026.11.21", shard_rows=4)
+    api = HfApi(endpoint=mirror.url, token=TOKEN)
+    files = api.list_repo_files("me/dyno", repo_type="dataset")
+    assert files == [".gitattributes", "README.md", "data/train-00000-of-00003.parquet",
+                     "data/train-00001-of-00003.parquet", "data/train-00002-of-00003.parquet", "manifest.json"]
+    for name in release.files():
+        assert download(mirror, "me/dyno", name, tmp_path) == (release.folder / name).read_bytes()
+    info = api.dataset_info("me/dyno")
+    assert info.sha == result.commit_oid
+    assert info.card_data.license == ["cc-by-4.0", "mit"]
+    assert "license:mit" in info.tags
+    shard = tmp_path / "shard.parquet"
+    shard.write_bytes(download(mirror, "me/dyno", "data/train-00000-of-00003.parquet", tmp_path))
+    assert pq.read_table(shard).column_names == ["instruction", "input", "output", "license", "website", "taskname"]
+    assert release.folder == data / "releases" / "2026.11.21"
+
+
+def test_new_version_records_its_changelog_and_drops_stale_shards(tmp_path, mirror):
+    data = organized(tmp_path, {"keep": ("mit", 3), "bump": ("mit", 3), "gone": ("mit", 3)})
+    _, first = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-20", shard_rows=2)
+    data = organized(tmp_path / "later", {"keep": ("mit", 3), "bump": ("mit", 4), "new": ("apache-2.0", 2)})
+    release, second = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    assert second.commit_oid != first.commit_oid
+    assert second.deleted == [f"data/train-{i:05d}-of-00005.parquet" for i in range(5)]
+    api = HfApi(endpoint=mirror.url, token=TOKEN)
+    assert [f for f in api.list_repo_files("me/dyno", repo_type="dataset") if f.startswith("data/")] == [
+        "data/train-00000-of-00001.parquet"]
+    manifest = json.loads(download(mirror, "me/dyno", "manifest.json", tmp_path))
+    assert manifest["version"] == "2026.11.21"
+    latest, earlier = manifest["changelog"]
+    assert (latest["previous"], latest["added"], latest["changed"], latest["removed"]) == (
+        "2026.11.20", ["new"], ["bump"], ["gone"])
+    assert earlier["version"] == "2026.11.20"
+    card = download(mirror, "me/dyno", "README.md", tmp_path).decode()
+    assert "- removed (1): gone" in card and "### 2026.11.20 (2026-11-20)" in card
+    assert api.dataset_info("me/dyno").card_data.license == ["apache-2.0", "mit"]
+    assert release.manifest.changelog[0]["added"] == ["new"]
+
+
+def test_republishing_the_same_release_makes_no_new_commit(tmp_path, mirror):
+    data = organized(tmp_path, {"a": ("mit", 2)})
+    _, first = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1", date="2026-01-01")
+    _, again = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1", date="2026-01-01")
+    assert again.commit_oid == first.commit_oid
+    assert sum(1 for r in mirror.requests if r.path.endswith("/commit/main")) == 1
+
+
+def test_private_repo_is_hidden_from_anonymous_readers(tmp_path, mirror):
+    data = organized(tmp_path, {"a": ("mit", 2)})
+    publish(data, "me/secret", endpoint=mirror.url, token=TOKEN, private=True)
+    assert HfApi(endpoint=mirror.url, token=TOKEN).dataset_info("me/secret").private is True
+    with pytest.raises(RepositoryNotFoundError):
+        HfApi(endpoint=mirror.url, token=False).dataset_info("me/secret")
+
+
+def test_token_never_reaches_a_file(tmp_path, mirror, monkeypatch, capsys):
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    data = organized(tmp_path, {"a": ("mit", 2)})
+    assert main(["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--hub-endpoint", mirror.url]) == 0
+    out = capsys.readouterr()
+    assert "pushed" in out.out and TOKEN not in out.out + out.err
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def _post(mirror: MirrorServer, path: str, body: bytes | dict, token: bool = True) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {TOKEN}"} if token else {}
+    content = json.dumps(body).encode() if isinstance(body, dict) else body
+    return httpx.post(f"{mirror.url}{path}", content=content, headers=headers)
+
+
+def _ndjson(*items: dict) -> bytes:
+    return b"".join(json.dumps(item).encode() + b"\n" for item in items)
+
+
+def test_mirror_write_routes_refuse_bad_requests(mirror):
+    assert _post(mirror, "/api/repos/create", {"name": "x", "type": "dataset"}, token=False).status_code == 401
+    assert _post(mirror, "/api/repos/create", {"name": "x", "type": "model"}).status_code == 400
+    assert _post(mirror, "/api/repos/create", {"name": "..", "organization": "me", "type": "dataset"}).status_code == 400
+    assert _post(mirror, "/api/repos/create", {"name": "x", "organization": "me", "type": "dataset"}).status_code == 200
+    header = {"key": "header", "value": {"summary": "s", "description": ""}}
+    content = base64.b64encode(b"hi").decode()
+    traversal = {"key": "file", "value": {"path": "../escape", "content": content, "encoding": "base64"}}
+    lfs = {"key": "lfsFile", "value": {"path": "big.bin", "algo": "sha256", "oid": "0" * 64, "size": 9}}
+    missing = {"key": "deletedFile", "value": {"path": "nope.txt"}}
+    good = {"key": "file", "value": {"path": "notes/a.txt", "content": content, "encoding": "base64"}}
+    commit = "/api/datasets/me/x/commit/main"
+    assert _post(mirror, commit, _ndjson(header, traversal)).status_code == 400
+    assert _post(mirror, commit, _ndjson(header, lfs)).status_code == 400
+    assert _post(mirror, commit, _ndjson(header, missing)).status_code == 404
+    assert _post(mirror, commit, _ndjson(good)).status_code == 400  # no header
+    assert _post(mirror, commit, _ndjson(header, good), token=False).status_code == 401
+    assert _post(mirror, "/api/datasets/me/x/commit/0123abc", _ndjson(header, good)).status_code == 404
+    assert not (mirror.snapshot_dir / "datasets" / "me" / "escape").exists()
+    done = _post(mirror, commit, _ndjson(header, good))
+    assert done.status_code == 200 and len(done.json()["commitOid"]) == 40
+    bad_card = _post(mirror, "/api/validate-yaml", {"content": "---\nlicense: [mit\n---\n", "repoType": "dataset"})
+    assert bad_card.status_code == 400 and bad_card.json()["errors"]
