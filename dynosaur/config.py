@@ -11,6 +11,7 @@ import os
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
 DEFAULT_DATA_DIR = "instruction_data"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
 def env(name: str, default: str | None = None) -> str | None:
@@ -37,3 +38,8 @@ def openai_base_url() -> str | None:
 
 def openai_api_key() -> str | None:
     return env("OPENAI_API_KEY")
+
+
+def openai_model() -> str:
+    """The model asked for by default (``OPENAI_MODEL``, else gpt-4o-mini)."""
+    return env("OPENAI_MODEL", DEFAULT_OPENAI_MODEL)

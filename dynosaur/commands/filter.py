@@ -1,0 +1,30 @@
+"""``dynosaur filter``: validate proposed tasks and write instructions-full.json."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from dynosaur import config
+from dynosaur.prompts import PromptError
+from dynosaur.validate import filter_tasks
+
+NAME = "filter"
+HELP = "Validate tasks.jsonl against the datasets' fields; write instructions-full.json and rejected_tasks.jsonl."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", default=config.DEFAULT_DATA_DIR,
+                        help="folder with tasks.jsonl and huggingface_metadata.jsonl (default %(default)s)")
+    parser.add_argument("--prompts-dir", default=None, help="templates the tasks were proposed with, if not prompts/")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        summary = filter_tasks(Path(args.data_dir), prompts_dir=args.prompts_dir)
+    except (FileNotFoundError, ValueError, PromptError) as exc:
+        print(f"filter: {exc}", file=sys.stderr)
+        return 2
+    print(summary.render())
+    return 0
