@@ -46,15 +46,18 @@ def _dir(directory: str | Path | None) -> Path:
     return Path(directory) if directory is not None else PROMPTS_DIR
 
 
-def render(name: str, directory: str | Path | None = None, **variables: Any) -> str:
-    """Render template ``name`` (e.g. ``"propose_user.jinja"``) with ``variables``; stripped."""
+def render(template: str, directory: str | Path | None = None, /, **variables: Any) -> str:
+    """Render ``template`` (e.g. ``"propose_aware.jinja"``) with ``variables``; stripped.
+
+    ``template`` and ``directory`` are positional, so any variable name is free for templates.
+    """
     env = _environment(str(_dir(directory)))
     try:
-        return env.get_template(name).render(**variables).strip()
+        return env.get_template(template).render(**variables).strip()
     except jinja2.TemplateNotFound as exc:
-        raise PromptError(f"prompt template {name!r} not found in {_dir(directory)}") from exc
+        raise PromptError(f"prompt template {template!r} not found in {_dir(directory)}") from exc
     except jinja2.UndefinedError as exc:
-        raise PromptError(f"prompt template {name!r}: {exc.message}") from exc
+        raise PromptError(f"prompt template {template!r}: {exc.message}") from exc
 
 
 def load_data(name: str, directory: str | Path | None = None) -> Any:

@@ -1,0 +1,201 @@
+"""`dynosaur propose` with the openai engine against a scripted OpenAI-compatible server.
+
+Whatever the server answers, every request ends in kept tasks, a counted rejection or a counted
+failure: never a crash, never a silent drop.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.engines import create_engine
+from dynosaur.propose import ProposeOptions, propose
+from tests.support.openai_server import Reply, ScriptedOpenAIServer
+
+STRING = {"dtype": "string", "_type": "Value"}
+
+
+def _line(name: str) -> dict:
+    return {
+        "task_name": name, "dataset": name, "config": "default", "split": "train", "revision": "r1",
+        "license": "mit", "website": f"https://huggingface.co/datasets/{name}", "languages": ["en"],
+        "multilinguality": "english", "summary": f"Movie reviews collected for {name}.", "supported_task": "",
+        "data_fields": "", "task_category": ["text-classification"], "task_ids": [],
+        "features": {"review": STRING, "label": {"names": ["negative", "positive"], "_type": "ClassLabel"}},
+        "selected_data": [{"review": "Loved it.", "label": "positive"}, {"review": "Dull.", "label": "negative"}],
+    }
+
+
+GOOD = {"instruction": "Is this movie review positive or negative?", "input_fields": ["review"],
+        "output_field": ["label"]}
+
+
+def _data_dir(tmp_path, names=("org/reviews",)):
+    data = tmp_path / "data"
+    data.mkdir()
+    with open(data / "huggingface_metadata.jsonl", "w") as handle:
+        for name in names:
+            handle.write(json.dumps(_line(name)) + "\n")
+    return data
+
+
+def _dataset_of(body) -> str:
+    """The dataset a request is about (the last user turn names it)."""
+    last = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
+    return json.loads(re.search(r'^name: (".*")$', last, re.MULTILINE).group(1))
+
+
+def _run(data, server, modes=("aware",), **engine_options):
+    engine_options.setdefault("retry_wait_initial", 0.01)
+    engine = create_engine("openai", base_url=server.base_url, api_key="sk-test", **engine_options)
+    cache = ResponseCache(data / "llm_cache.sqlite")
+    try:
+        return propose(data, CachedEngine(engine, cache), ProposeOptions(modes=modes, progress=False))
+    finally:
+        cache.close()
+
+
+def _tasks(data):
+    return [json.loads(line) for line in (data / "tasks.jsonl").read_text().splitlines()]
+
+
+ANSWERS = {
+    "plain JSON": json.dumps({"tasks": [GOOD]}),
+    "bare JSON list": json.dumps([GOOD]),
+    "Python literal": repr([GOOD]),
+    "prose around JSON": "Here are tasks that fit the data:\n" + json.dumps([GOOD]) + "\nThey use only listed fields.",
+    "fenced JSON": "```json\n" + json.dumps({"tasks": [GOOD]}, indent=2) + "\n```",
+}
+
+
+@pytest.mark.parametrize("answer", list(ANSWERS.values()), ids=list(ANSWERS))
+def test_answer_shapes_models_give_all_end_in_a_kept_task(tmp_path, answer):
+    data = _data_dir(tmp_path)
+    with ScriptedOpenAIServer(lambda body: Reply(content=answer)) as server:
+        summary = _run(data, server)
+    (task,) = _tasks(data)
+    assert task["valid"] is True
+    assert (task["instruction"], task["input_fields"], task["output_field"]) == (
+        GOOD["instruction"], ["review"], ["label"])
+    assert task["source"] == "description-aware" and task["engine"] == "openai"
+    assert task["model"] == "gpt-4o-mini" and len(task["cache_key"]) == 64 and task["prompts_version"]
+    assert summary.valid["aware"] == 1
+
+
+def test_truncated_answer_is_a_counted_rejection(tmp_path):
+    data = _data_dir(tmp_path)
+    cut = '{"tasks": [{"instruction": "Is this movie review positive or neg'
+    with ScriptedOpenAIServer(lambda body: Reply(content=cut, finish_reason="length")) as server:
+        summary = _run(data, server)
+    (task,) = _tasks(data)
+    assert task["valid"] is False and task["reason"].startswith("truncated answer")
+    assert summary.rejected["truncated answer"] == 1
+
+
+def test_rate_limit_then_answer_keeps_the_task(tmp_path):
+    data = _data_dir(tmp_path)
+    replies = [Reply(status=429, headers={"retry-after-ms": "50"}), Reply(content=json.dumps([GOOD]))]
+    with ScriptedOpenAIServer(lambda body: replies.pop(0)) as server:
+        _run(data, server)
+        assert server.calls == 2
+    assert _tasks(data)[0]["valid"] is True
+
+
+def test_server_errors_then_answer_keeps_the_task(tmp_path):
+    data = _data_dir(tmp_path)
+    replies = [Reply(status=500), Reply(status=503), Reply(content=json.dumps([GOOD]))]
+    with ScriptedOpenAIServer(lambda body: replies.pop(0)) as server:
+        _run(data, server)
+    assert _tasks(data)[0]["valid"] is True
+
+
+def test_a_timeout_is_retried_and_a_dead_dataset_is_a_counted_failure(tmp_path):
+    data = _data_dir(tmp_path, names=("org/fast", "org/slow"))
+
+    def respond(body):
+        if _dataset_of(body) == "org/slow":
+            return Reply(content=json.dumps([GOOD]), delay=0.6)
+        return Reply(content=json.dumps([GOOD]))
+
+    with ScriptedOpenAIServer(respond) as server:
+        summary = _run(data, server, timeout=0.2, max_retries=1)
+    assert [t["task_name"] for t in _tasks(data)] == ["org/fast"]
+    (failure,) = summary.failures
+    assert failure["task_name"] == "org/slow" and "timed out" in failure["reason"]
+    report = json.loads((data / "propose_report.json").read_text())
+    assert report["failures"][0]["task_name"] == "org/slow"
+
+
+def test_unknown_fields_are_rejected_with_the_field_named(tmp_path):
+    data = _data_dir(tmp_path)
+    answer = [GOOD, {"instruction": "Guess the director.", "input_fields": ["review"], "output_field": ["director"]}]
+    with ScriptedOpenAIServer(lambda body: Reply(content=json.dumps(answer))) as server:
+        summary = _run(data, server)
+    kept, rejected = _tasks(data)
+    assert kept["valid"] is True
+    assert rejected["reason"] == "unknown field: 'director' is not a field of org/reviews"
+    assert summary.rejected == {"unknown field": 1}
+
+
+def test_server_without_json_schema_support_still_gives_tasks(tmp_path):
+    data = _data_dir(tmp_path, names=("org/a", "org/b"))
+
+    def respond(body):
+        if body.get("response_format", {}).get("type") == "json_schema":
+            return Reply(status=400, raw_body={"error": {"message": "json_schema is not supported"}})
+        return Reply(content=json.dumps([GOOD]))
+
+    with ScriptedOpenAIServer(respond) as server:
+        engine = create_engine("openai", base_url=server.base_url, concurrency=1)
+        cache = ResponseCache(data / "llm_cache.sqlite")
+        propose(data, CachedEngine(engine, cache), ProposeOptions(modes=("aware",), progress=False))
+        cache.close()
+    assert [t["valid"] for t in _tasks(data)] == [True, True]
+    formats = [body.get("response_format", {}).get("type") for body in server.requests]
+    assert formats == ["json_schema", "json_object", "json_object"]  # learned once, not per call
+
+
+def test_request_carries_the_schema_restricted_to_the_dataset_fields(tmp_path):
+    data = _data_dir(tmp_path)
+    with ScriptedOpenAIServer(lambda body: Reply(content=json.dumps([GOOD]))) as server:
+        _run(data, server)
+    schema = server.requests[0]["response_format"]["json_schema"]["schema"]
+    item = schema["properties"]["tasks"]["items"]["properties"]["output_field"]["items"]
+    assert item["enum"] == ["review", "label"]
+
+
+def test_second_run_makes_zero_calls_and_writes_the_same_tasks(tmp_path):
+    data = _data_dir(tmp_path, names=("org/a", "org/b", "org/c"))
+    with ScriptedOpenAIServer(lambda body: Reply(content=json.dumps([GOOD]))) as server:
+        first = _run(data, server, modes=("aware", "unaware"))
+        before = (data / "tasks.jsonl").read_bytes()
+        second = _run(data, server, modes=("aware", "unaware"))
+        assert server.calls == 6
+    assert (first.engine_calls, first.cache_hits) == (6, 0)
+    assert (second.engine_calls, second.cache_hits) == (0, 6)
+    assert (data / "tasks.jsonl").read_bytes() == before
+
+
+def test_budget_stops_cleanly_keeping_tasks_and_a_rerun_finishes(tmp_path):
+    names = tuple(f"org/d{i}" for i in range(6))
+    data = _data_dir(tmp_path, names=names)
+    reply = Reply(content=json.dumps([GOOD]), prompt_tokens=2000, completion_tokens=100)
+    with ScriptedOpenAIServer(lambda body: reply) as server:
+        summary = _run(data, server, concurrency=1, budget_usd=0.0015)
+        first_calls = server.calls
+        assert 1 <= first_calls < len(names)
+        assert summary.stopped and "budget" in summary.stopped
+        assert summary.cost_usd <= 0.0015
+        kept = _tasks(data)
+        assert [t["task_name"] for t in kept] == list(names[:first_calls])
+        assert all(t["valid"] for t in kept)
+        report = json.loads((data / "propose_report.json").read_text())
+        assert report["stopped"] and report["not_asked"] == len(names) - first_calls
+
+        _run(data, server, concurrency=1, budget_usd=1.0)
+        assert server.calls == len(names)  # only the missing calls
+    assert [t["task_name"] for t in _tasks(data)] == list(names)
