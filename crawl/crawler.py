@@ -1,0 +1,187 @@
+"""A whole crawl: list, decide what changed, crawl that concurrently, save, rebuild the outputs.
+
+The state is the source of truth: each finished dataset is saved at once, and the output files
+are rebuilt from the state at the end (also after Ctrl-C), so a crawl killed at any point and
+run again writes exactly what an uninterrupted crawl writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from tqdm.auto import tqdm
+
+from crawl.dataset import DatasetCrawler
+from crawl.hub import HubClient
+from crawl.listing import ListedDataset, Listing
+from crawl.options import CrawlOptions
+from crawl.outputs import OutputCounts, write_outputs
+from crawl.ratelimit import Pacer
+from crawl.recorder import SnapshotRecorder
+from crawl.records import FAILED, KEPT, DatasetOutcome, reason_kind
+from crawl.state import STATE_FILE, CrawlState
+from crawl.transport import AsyncPacedTransport, Observer, PacedTransport, RequestStats, Router, TransportCore
+from crawl.viewer import ViewerClient
+
+CACHE_DIR = ".crawl_cache"
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl did, for the summary and the exit status."""
+
+    listed: int = 0
+    complete: bool = False
+    listing_error: str | None = None
+    crawled: int = 0
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)  # (status, reason kind)
+    configs_kept: int = 0
+    totals: dict[str, int] = field(default_factory=dict)  # datasets per status in the state
+    outputs: OutputCounts = field(default_factory=OutputCounts)
+    requests: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0: all done; 1: the listing failed; 3: some datasets failed (a rerun retries them)."""
+        if self.listing_error:
+            return 1
+        return 3 if self.statuses.get(FAILED) else 0
+
+    def add(self, outcome: DatasetOutcome) -> None:
+        self.crawled += 1
+        self.statuses[outcome.status] += 1
+        if outcome.status == KEPT:
+            self.configs_kept += len(outcome.configs_kept)
+        else:
+            self.reasons[(outcome.status, reason_kind(outcome.reason))] += 1
+
+
+async def _crawl_all(
+    crawler: DatasetCrawler,
+    todo: list[ListedDataset],
+    state: CrawlState,
+    options: CrawlOptions,
+    listing_key: str,
+    result: CrawlResult,
+) -> None:
+    semaphore = asyncio.Semaphore(options.concurrency)
+    fingerprint = options.fingerprint()
+
+    async def one(ds: ListedDataset) -> DatasetOutcome:
+        async with semaphore:
+            return await crawler.crawl(ds)
+
+    bar = tqdm(
+        total=len(todo), desc="crawl", unit="dataset", disable=not options.progress, dynamic_ncols=True
+    )
+    tasks = [asyncio.create_task(one(ds)) for ds in todo]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            outcome = await finished
+            state.save(outcome, fingerprint, listing_key)
+            result.add(outcome)
+            bar.update()
+            bar.set_postfix(
+                {k: result.statuses.get(k, 0) for k in ("kept", "skipped", "failed")}, refresh=False
+            )
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        bar.close()
+
+
+def _plan(
+    listing: Listing, state: CrawlState, options: CrawlOptions
+) -> tuple[list[ListedDataset], list[str]]:
+    """(datasets to crawl, ids unchanged since their last crawl)."""
+    entries = state.entries()
+    fingerprint = options.fingerprint()
+    todo, unchanged = [], []
+    for ds in listing.datasets:
+        if options.full or state.needs_crawl(entries.get(ds.id), ds.sha, fingerprint):
+            todo.append(ds)
+        else:
+            unchanged.append(ds.id)
+    return todo, unchanged
+
+
+async def crawl_async(options: CrawlOptions) -> CrawlResult:
+    """Run one crawl (see the module docstring); returns what it did."""
+    started = time.monotonic()
+    result = CrawlResult()
+    data_dir = options.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = data_dir / CACHE_DIR
+    shutil.rmtree(cache_dir, ignore_errors=True)  # left over by a killed run
+
+    router = Router(options.hub_endpoint, options.viewer_endpoint)
+    stats = RequestStats()
+    observers: list[Observer] = []
+    if options.record_dir is not None:
+        observers.append(SnapshotRecorder(options.record_dir, router))
+    core = TransportCore(router, Pacer(options.quotas), stats, options.retry, observers)
+    hub = HubClient(
+        options.hub_endpoint,
+        token=options.token,
+        transport=PacedTransport(core),
+        cache_dir=cache_dir,
+        timeout=options.timeout,
+    )
+    headers = {"authorization": f"Bearer {options.token}"} if options.token else {}
+    executor = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="hub")
+    state = CrawlState(data_dir / STATE_FILE)
+    key = options.query.key
+    try:
+        async with httpx.AsyncClient(
+            base_url=options.viewer_endpoint.rstrip("/"),
+            transport=AsyncPacedTransport(core),
+            headers=headers,
+            timeout=options.timeout,
+            follow_redirects=True,
+        ) as client:
+            with hub.session():
+                loop = asyncio.get_running_loop()
+                listing = await loop.run_in_executor(executor, hub.list, options.query)
+                result.listed, result.complete, result.listing_error = (
+                    len(listing.datasets),
+                    listing.complete,
+                    listing.error,
+                )
+                todo, unchanged = _plan(listing, state, options)
+                result.unchanged = len(unchanged)
+                state.mark_seen(unchanged, key)
+                if listing.complete:
+                    listed_ids = {ds.id for ds in listing.datasets}
+                    result.removed = state.remove_vanished(listed_ids, key, options.query.whole_hub)
+                crawler = DatasetCrawler(hub, ViewerClient(client), options, executor)
+                await _crawl_all(crawler, todo, state, options, key, result)
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        result.interrupted = True
+        raise
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+        result.outputs = write_outputs(state, data_dir)
+        result.totals = state.counts()
+        state.close()
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        result.requests = stats.as_dict()
+        result.seconds = time.monotonic() - started
+    return result
+
+
+def run_crawl(options: CrawlOptions) -> CrawlResult:
+    """Synchronous entry point."""
+    return asyncio.run(crawl_async(options))

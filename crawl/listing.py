@@ -1,0 +1,118 @@
+"""The Hub listing: one paginated query whose items carry everything the policy checks first.
+
+``expand`` asks for exactly the properties the crawl reads, so an unchanged rerun needs nothing
+but the listing pages, and gated, private, disabled, unlicensed, non-English or image/audio
+datasets are ruled out before any further request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
+
+from crawl.transport import RequestFailed
+
+MAX_PAGE = 1000
+EXPAND = ["sha", "cardData", "tags", "gated", "private", "disabled", "lastModified", "downloads"]
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    """What to list: Hub search text, tag filters, sort key and an optional limit."""
+
+    search: str | None = None
+    filters: tuple[str, ...] = ()
+    sort: str = "downloads"
+    limit: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Identifies the set of datasets the query selects (sort and limit do not change it)."""
+        return json.dumps({"search": self.search or "", "filters": sorted(self.filters)}, sort_keys=True)
+
+    @property
+    def whole_hub(self) -> bool:
+        """True when the query selects every dataset (no search, no filter)."""
+        return not self.search and not self.filters
+
+
+@dataclass(frozen=True)
+class ListedDataset:
+    """One listing item, as the crawl uses it."""
+
+    id: str
+    sha: str | None
+    private: bool = False
+    gated: bool | str = False
+    disabled: bool = False
+    card_data: dict[str, Any] | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class Listing:
+    """The listed datasets (first occurrence of each id, in listing order) and whether the list is whole."""
+
+    datasets: list[ListedDataset] = field(default_factory=list)
+    complete: bool = False
+    error: str | None = None
+
+
+def listed_from_info(info: Any) -> ListedDataset:
+    """A :class:`ListedDataset` from ``huggingface_hub``'s ``DatasetInfo``."""
+    card = info.card_data.to_dict() if info.card_data is not None else None
+    tags = tuple(t for t in info.tags or [] if isinstance(t, str))
+    return ListedDataset(
+        id=str(info.id),
+        sha=info.sha if isinstance(info.sha, str) else None,
+        private=bool(info.private),
+        gated=info.gated if isinstance(info.gated, str) else bool(info.gated),
+        disabled=bool(info.disabled),
+        card_data=card if isinstance(card, dict) else None,
+        tags=tags,
+    )
+
+
+def collect(items: Iterable[Any], limit: int | None) -> Listing:
+    """Drain a listing iterator; an error part-way keeps what came before and marks the list partial."""
+    listing = Listing()
+    seen: set[str] = set()
+    count = 0
+    try:
+        for info in items:
+            count += 1
+            entry = listed_from_info(info)
+            if entry.id not in seen:
+                seen.add(entry.id)
+                listing.datasets.append(entry)
+    except RequestFailed as exc:
+        listing.error = f"listing: {exc.reason}"
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if exc.response is not None else "?"
+        listing.error = f"listing: http {status} {exc.server_message or ''}".rstrip()
+    except (KeyError, TypeError, ValueError) as exc:  # an item the client cannot read ends the pages
+        listing.error = f"listing: unreadable item ({type(exc).__name__}: {exc})"
+    listing.complete = listing.error is None and (limit is None or count < limit)
+    return listing
+
+
+def list_datasets(api: HfApi, query: ListingQuery) -> Listing:
+    """Run ``query`` against the Hub (all pages, following the Link header)."""
+    # The Hub takes at most 1000 as `limit`; a larger limit pages and stops here.
+    page_limit = query.limit if query.limit is not None and query.limit <= MAX_PAGE else None
+    items: Iterable[Any] = api.list_datasets(
+        search=query.search or None,
+        filter=list(query.filters) or None,
+        sort=query.sort or None,
+        limit=page_limit,
+        expand=list(EXPAND),
+    )
+    if query.limit is not None:
+        items = islice(items, query.limit)
+    return collect(items, query.limit)

@@ -1,0 +1,61 @@
+"""Everything one crawl is told: endpoints, listing query, limits, quotas, policy, retries."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crawl.listing import ListingQuery
+from crawl.policy import PolicyOptions
+from crawl.ratelimit import Quota, plan_quotas
+from crawl.transport import RetryPolicy
+
+DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
+DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
+# Bump when a change to the crawl changes what it writes for the same Hub state.
+OUTPUT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CrawlOptions:
+    """The settings of one crawl (the CLI builds it from its options and the environment)."""
+
+    hub_endpoint: str = DEFAULT_HUB_ENDPOINT
+    viewer_endpoint: str = DEFAULT_VIEWER_ENDPOINT
+    data_dir: Path = Path("instruction_data")
+    query: ListingQuery = field(default_factory=ListingQuery)
+    rows: int = 100
+    max_configs: int = 20
+    max_row_chars: int = 100_000
+    concurrency: int = 16
+    token: str | None = field(default=None, repr=False)
+    record_dir: Path | None = None
+    quotas: dict[str, Quota] = field(default_factory=lambda: plan_quotas("anonymous"))
+    policy: PolicyOptions = field(default_factory=PolicyOptions)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float = 30.0
+    full: bool = False
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("rows", "max_configs", "max_row_chars", "concurrency"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.query.limit is not None and self.query.limit < 1:
+            raise ValueError("limit must be at least 1")
+        if self.timeout <= 0:
+            raise ValueError("timeout must be positive")
+
+    def fingerprint(self) -> str:
+        """A digest of the settings that shape a dataset's outcome; a change re-crawls it."""
+        shaping = {
+            "version": OUTPUT_VERSION,
+            "hub_endpoint": self.hub_endpoint.rstrip("/"),
+            "rows": self.rows,
+            "max_configs": self.max_configs,
+            "max_row_chars": self.max_row_chars,
+            "policy": self.policy.as_dict(),
+        }
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()[:16]

@@ -1,0 +1,172 @@
+"""Incremental crawl state: one SQLite file in the data dir.
+
+Per dataset it keeps the sha crawled, the outcome, the settings fingerprint, which listing query
+last saw it, and its output lines. Each dataset is saved in one transaction, so a crawl killed at
+any moment leaves a consistent state; outputs are always rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crawl.records import FAILED, DatasetOutcome
+
+STATE_FILE = "crawl_state.sqlite"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS datasets (
+    id TEXT PRIMARY KEY,
+    sha TEXT,
+    status TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    listing_key TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lines (
+    dataset TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    task_name TEXT NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (dataset, task_name)
+);
+CREATE INDEX IF NOT EXISTS lines_by_task ON lines (task_name, dataset);
+"""
+
+
+class StateError(RuntimeError):
+    """The state file is unreadable or from an incompatible version."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the state remembers about a dataset without loading its lines."""
+
+    sha: str | None
+    status: str
+    fingerprint: str
+    listing_key: str
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+class CrawlState:
+    """The SQLite state of one data dir. Use from one thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            version = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"{self.path}: not a crawl state ({exc}); move it away to start afresh") from exc
+        if version is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif version[0] != str(SCHEMA_VERSION):
+            raise StateError(f"{self.path}: state schema {version[0]}, expected {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> CrawlState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def entries(self) -> dict[str, Entry]:
+        """Every dataset's entry, by id."""
+        rows = self._db.execute("SELECT id, sha, status, fingerprint, listing_key FROM datasets")
+        return {row[0]: Entry(row[1], row[2], row[3], row[4]) for row in rows}
+
+    def needs_crawl(self, entry: Entry | None, sha: str | None, fingerprint: str) -> bool:
+        """New, changed, failed last time, or crawled with other settings."""
+        return (
+            entry is None
+            or sha is None
+            or entry.sha != sha
+            or entry.status == FAILED
+            or entry.fingerprint != fingerprint
+        )
+
+    def save(self, outcome: DatasetOutcome, fingerprint: str, listing_key: str) -> None:
+        """Replace a dataset's entry and lines, atomically."""
+        with self._transaction():
+            self._db.execute("DELETE FROM lines WHERE dataset = ?", (outcome.dataset,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    outcome.dataset,
+                    outcome.sha,
+                    outcome.status,
+                    fingerprint,
+                    listing_key,
+                    _dumps(outcome.report()),
+                ),
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO lines VALUES (?, ?, ?)",
+                [(outcome.dataset, line["task_name"], _dumps(line)) for line in outcome.lines],
+            )
+
+    def mark_seen(self, ids: Iterable[str], listing_key: str) -> None:
+        """Record that ``listing_key``'s listing returned these datasets."""
+        with self._transaction():
+            self._db.executemany(
+                "UPDATE datasets SET listing_key = ? WHERE id = ?", [(listing_key, i) for i in ids]
+            )
+
+    def remove_vanished(self, listed: set[str], listing_key: str, whole_hub: bool) -> list[str]:
+        """Drop datasets a complete listing no longer returns; returns their ids, sorted.
+
+        A listing of the whole Hub removes every missing dataset; a filtered one only those it
+        selected last time (a dataset crawled under another query may still exist).
+        """
+        if whole_hub:
+            rows = self._db.execute("SELECT id FROM datasets")
+        else:
+            rows = self._db.execute("SELECT id FROM datasets WHERE listing_key = ?", (listing_key,))
+        gone = sorted(row[0] for row in rows if row[0] not in listed)
+        with self._transaction():
+            self._db.executemany("DELETE FROM datasets WHERE id = ?", [(i,) for i in gone])
+        return gone
+
+    def reports(self) -> Iterator[dict[str, Any]]:
+        """Every report line, by dataset id."""
+        for (report,) in self._db.execute("SELECT report FROM datasets ORDER BY id"):
+            yield json.loads(report)
+
+    def lines(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every (dataset, output line), by task_name then dataset."""
+        for dataset, line in self._db.execute("SELECT dataset, line FROM lines ORDER BY task_name, dataset"):
+            yield dataset, json.loads(line)
+
+    def counts(self) -> dict[str, int]:
+        """Datasets per status in the state."""
+        return dict(self._db.execute("SELECT status, COUNT(*) FROM datasets GROUP BY status ORDER BY status"))
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+
+class _Transaction:
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._db.execute("ROLLBACK" if exc_type else "COMMIT")

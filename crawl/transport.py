@@ -1,0 +1,321 @@
+"""HTTP transports that pace, retry, count and observe every request the crawler makes.
+
+Both the ``huggingface_hub`` client (sync) and the viewer client (async) send through these
+transports, so retries happen in one place: a request that still fails after the last attempt
+raises :class:`RequestFailed`, which no client above retries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from huggingface_hub.utils import parse_ratelimit_headers
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception_type, retry_if_result
+from tenacity.stop import stop_after_attempt
+
+from crawl.ratelimit import Pacer
+
+RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+)
+
+# (request, final response) for every request that got an answer, after its retries.
+Observer = Callable[[httpx.Request, httpx.Response], None]
+
+
+def is_retryable_status(status: int) -> bool:
+    """Rate limits, request timeouts and server errors (but not 501/505, which never change)."""
+    return status in (408, 429) or (500 <= status < 600 and status not in (501, 505))
+
+
+class RequestFailed(Exception):
+    """A request that still failed after every attempt (the dataset is reported as failed)."""
+
+    def __init__(self, url: str, *, status: int | None, code: str | None, attempts: int) -> None:
+        self.url = url
+        self.status = status
+        self.code = code
+        self.attempts = attempts
+        super().__init__(f"{self.reason} after {attempts} attempts: {url}")
+
+    @property
+    def reason(self) -> str:
+        if self.status is None:
+            return f"network: {self.code}"
+        return f"http {self.status}" + (f" {self.code}" if self.code else "")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry; the jitter comes from a seeded generator."""
+
+    attempts: int = 6
+    base_wait: float = 1.0
+    max_wait: float = 60.0
+    seed: int = 0
+
+
+class Router:
+    """Names the rate-limit bucket of a URL: ``viewer``, ``api``, ``resolvers`` or ``other``."""
+
+    def __init__(self, hub_endpoint: str, viewer_endpoint: str) -> None:
+        self._hub = hub_endpoint.rstrip("/")
+        self._viewer = viewer_endpoint.rstrip("/")
+
+    def _split(self, url: httpx.URL | str) -> tuple[str, str]:
+        """(service, raw path below its endpoint) with service "viewer", "hub" or "other"."""
+        url = httpx.URL(str(url))
+        text = f"{url.scheme}://{url.netloc.decode()}{url.raw_path.decode().split('?', 1)[0]}"
+        # The viewer may live under the Hub's host (a mirror serves both), so test it first.
+        for service, base in (("viewer", self._viewer), ("hub", self._hub)):
+            if text.startswith(base + "/"):
+                return service, text[len(base) :]
+        return "other", url.path
+
+    def bucket(self, url: httpx.URL | str) -> str:
+        service, path = self._split(url)
+        if service == "hub":
+            if path.startswith("/api/"):
+                return "api"
+            if "/resolve/" in path:
+                return "resolvers"
+            return "other"
+        return service
+
+    def path(self, url: httpx.URL | str) -> str:
+        """The raw path below the Hub or viewer endpoint (``/api/datasets``, ``/splits``)."""
+        return self._split(url)[1]
+
+
+class RequestStats:
+    """Thread-safe counts of what was sent and received, by bucket."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sent: Counter[str] = Counter()
+        self.statuses: Counter[tuple[str, int]] = Counter()
+        self.errors: Counter[str] = Counter()
+        self.rate_limited = 0
+        self.retries = 0
+        self.failed = 0
+
+    def record_send(self, bucket: str) -> None:
+        with self._lock:
+            self.sent[bucket] += 1
+
+    def record_status(self, bucket: str, status: int) -> None:
+        with self._lock:
+            self.statuses[(bucket, status)] += 1
+            if status == 429:
+                self.rate_limited += 1
+
+    def record_error(self, name: str) -> None:
+        with self._lock:
+            self.errors[name] += 1
+
+    def record_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    def record_failure(self) -> None:
+        with self._lock:
+            self.failed += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy, keys sorted."""
+        with self._lock:
+            return {
+                "requests": dict(sorted(self.sent.items())),
+                "total": sum(self.sent.values()),
+                "rate_limited": self.rate_limited,
+                "retries": self.retries,
+                "failed": self.failed,
+                "errors": dict(sorted(self.errors.items())),
+            }
+
+
+def server_wait(response: httpx.Response) -> float | None:
+    """Seconds the server asks us to wait: RateLimit ``t=`` on a spent window, else Retry-After."""
+    info = parse_ratelimit_headers(response.headers)
+    if response.status_code == 429 and info is not None and info.remaining == 0:
+        return float(info.reset_in_seconds)
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+class _Backoff:
+    """tenacity wait: the server's hint when it gives one, else capped exponential with jitter."""
+
+    def __init__(self, policy: RetryPolicy, rng: random.Random, lock: threading.Lock) -> None:
+        self._policy = policy
+        self._rng = rng
+        self._lock = lock
+
+    def __call__(self, state: RetryCallState) -> float:
+        outcome = state.outcome
+        if outcome is not None and not outcome.failed:
+            hint = server_wait(outcome.result())
+            if hint is not None:
+                return min(hint, self._policy.max_wait * 10)
+        ceiling = min(self._policy.max_wait, self._policy.base_wait * 2 ** (state.attempt_number - 1))
+        with self._lock:
+            return ceiling * (0.5 + 0.5 * self._rng.random())
+
+
+def _give_up(state: RetryCallState) -> httpx.Response:
+    """After the last attempt: re-raise its exception or hand back its (retryable) response."""
+    assert state.outcome is not None
+    return state.outcome.result()
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    return response.headers.get("x-error-code")
+
+
+class TransportCore:
+    """What both transports of a crawl share: routing, pacing, counting, retries, observers."""
+
+    def __init__(
+        self,
+        router: Router,
+        pacer: Pacer,
+        stats: RequestStats,
+        policy: RetryPolicy,
+        observers: list[Observer] | None = None,
+    ) -> None:
+        self.router = router
+        self.pacer = pacer
+        self.stats = stats
+        self.policy = policy
+        self.observers = list(observers or [])
+        self._rng = random.Random(policy.seed)
+        self._rng_lock = threading.Lock()
+
+    def retry_kwargs(self) -> dict[str, Any]:
+        return {
+            "stop": stop_after_attempt(max(1, self.policy.attempts)),
+            "wait": _Backoff(self.policy, self._rng, self._rng_lock),
+            "retry": retry_if_exception_type(RETRY_EXCEPTIONS)
+            | retry_if_result(lambda r: is_retryable_status(r.status_code)),
+            "before_sleep": lambda _state: self.stats.record_retry(),
+            "retry_error_callback": _give_up,
+        }
+
+    def received(
+        self, bucket: str, request: httpx.Request, raw: httpx.Response, body: bytes
+    ) -> httpx.Response:
+        """Count one answer, learn from its rate-limit headers, and rebuild it around ``body``."""
+        self.stats.record_status(bucket, raw.status_code)
+        self.pacer.observe(raw.headers)
+        if raw.status_code == 429:
+            wait = server_wait(raw)
+            if wait is not None:
+                self.pacer.pause(bucket, wait)
+        response = httpx.Response(
+            raw.status_code,
+            headers=raw.headers,
+            stream=httpx.ByteStream(body),
+            extensions=raw.extensions,
+            request=request,
+        )
+        response.read()
+        return response
+
+    def finish(self, request: httpx.Request, response: httpx.Response, attempts: int) -> httpx.Response:
+        """Tell the observers; raise :class:`RequestFailed` if the answer is still a retryable error."""
+        for observer in self.observers:
+            observer(request, response)
+        if is_retryable_status(response.status_code):
+            self.stats.record_failure()
+            raise RequestFailed(
+                str(request.url), status=response.status_code, code=_error_code(response), attempts=attempts
+            )
+        return response
+
+    def network_failure(self, request: httpx.Request, exc: Exception) -> RequestFailed:
+        self.stats.record_failure()
+        return RequestFailed(
+            str(request.url), status=None, code=type(exc).__name__, attempts=max(1, self.policy.attempts)
+        )
+
+
+class PacedTransport(httpx.BaseTransport):
+    """Sync transport (used by ``huggingface_hub``'s client)."""
+
+    def __init__(self, core: TransportCore, inner: httpx.BaseTransport | None = None) -> None:
+        self.core = core
+        self._inner = inner or httpx.HTTPTransport()
+
+    def _attempt(self, request: httpx.Request, bucket: str) -> httpx.Response:
+        delay = self.core.pacer.reserve(bucket)
+        if delay > 0:
+            time.sleep(delay)
+        self.core.stats.record_send(bucket)
+        try:
+            raw = self._inner.handle_request(request)
+            try:
+                body = b"".join(raw.stream)
+            finally:
+                raw.stream.close()
+        except RETRY_EXCEPTIONS as exc:
+            self.core.stats.record_error(type(exc).__name__)
+            raise
+        return self.core.received(bucket, request, raw, body)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        bucket = self.core.router.bucket(request.url)
+        retrying = Retrying(sleep=time.sleep, **self.core.retry_kwargs())
+        try:
+            response = retrying(self._attempt, request, bucket)
+        except RETRY_EXCEPTIONS as exc:
+            raise self.core.network_failure(request, exc) from exc
+        return self.core.finish(request, response, retrying.statistics.get("attempt_number", 1))
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncPacedTransport(httpx.AsyncBaseTransport):
+    """Async transport (used by the viewer client)."""
+
+    def __init__(self, core: TransportCore, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.core = core
+        self._inner = inner or httpx.AsyncHTTPTransport()
+
+    async def _attempt(self, request: httpx.Request, bucket: str) -> httpx.Response:
+        delay = self.core.pacer.reserve(bucket)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        self.core.stats.record_send(bucket)
+        try:
+            raw = await self._inner.handle_async_request(request)
+            try:
+                body = b"".join([chunk async for chunk in raw.stream])
+            finally:
+                await raw.stream.aclose()
+        except RETRY_EXCEPTIONS as exc:
+            self.core.stats.record_error(type(exc).__name__)
+            raise
+        return self.core.received(bucket, request, raw, body)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        bucket = self.core.router.bucket(request.url)
+        retrying = AsyncRetrying(sleep=asyncio.sleep, **self.core.retry_kwargs())
+        try:
+            response = await retrying(self._attempt, request, bucket)
+        except RETRY_EXCEPTIONS as exc:
+            raise self.core.network_failure(request, exc) from exc
+        return self.core.finish(request, response, retrying.statistics.get("attempt_number", 1))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

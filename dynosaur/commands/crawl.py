@@ -1,0 +1,181 @@
+"""``dynosaur crawl``: Hub metadata, licenses and sample rows of the datasets the policy keeps."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from crawl.crawler import run_crawl
+from crawl.listing import ListingQuery
+from crawl.options import CrawlOptions
+from crawl.policy import DEFAULT_DENY_LICENSES, DEFAULT_DENY_MODALITIES, RULE_NAMES, PolicyOptions
+from crawl.ratelimit import DEFAULT_WINDOW_SECONDS, HUB_PLANS, plan_quotas
+from crawl.state import StateError
+from crawl.summary import format_summary
+from crawl.transport import RetryPolicy
+from dynosaur import config
+
+NAME = "crawl"
+HELP = "Crawl the Hub: keep English, permissively licensed, text-only datasets with metadata and sample rows."
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where")
+    where.add_argument(
+        "--hub-endpoint", default=None, help="Hub URL (default: $HF_ENDPOINT or huggingface.co)"
+    )
+    where.add_argument(
+        "--viewer-endpoint",
+        default=None,
+        help="dataset viewer URL (default: $DYNOSAUR_VIEWER_ENDPOINT or datasets-server.huggingface.co)",
+    )
+    where.add_argument(
+        "--data-dir", default=config.DEFAULT_DATA_DIR, help="output folder (default %(default)s)"
+    )
+    where.add_argument("--token", default=None, help="Hub token (default: $HF_TOKEN; never written anywhere)")
+    where.add_argument(
+        "--record", metavar="DIR", default=None, help="also write every answer read into a snapshot"
+    )
+
+    what = parser.add_argument_group("what")
+    what.add_argument("--limit", type=int, default=None, help="list at most this many datasets")
+    what.add_argument("--sort", default="downloads", help="listing order (default %(default)s)")
+    what.add_argument("--search", default=None, help="Hub search text")
+    what.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="Hub tag filter, repeatable (license:mit)",
+    )
+    what.add_argument(
+        "--rows", type=int, default=100, help="rows kept per dataset-config (default %(default)s)"
+    )
+    what.add_argument("--max-configs", type=int, default=20, help="configs per dataset (default %(default)s)")
+    what.add_argument(
+        "--max-row-chars",
+        type=int,
+        default=100_000,
+        help="drop rows longer than this as JSON (default %(default)s)",
+    )
+    what.add_argument(
+        "--full", action="store_true", help="ignore the saved state and crawl every listed dataset"
+    )
+
+    policy = parser.add_argument_group("policy")
+    policy.add_argument("--languages", type=_csv, default=("en",), help="allowed card languages (default en)")
+    policy.add_argument(
+        "--allow-code", action="store_true", help="keep datasets whose languages include code"
+    )
+    policy.add_argument(
+        "--keep-multilingual", action="store_true", help="keep datasets with other languages too"
+    )
+    policy.add_argument("--keep-translation", action="store_true", help="keep translation datasets")
+    policy.add_argument(
+        "--deny-licenses",
+        type=_csv,
+        default=DEFAULT_DENY_LICENSES,
+        help=f"comma-separated licenses to drop (default {','.join(DEFAULT_DENY_LICENSES)})",
+    )
+    policy.add_argument(
+        "--deny-modalities",
+        type=_csv,
+        default=DEFAULT_DENY_MODALITIES,
+        help=f"modality tags to drop (default {','.join(DEFAULT_DENY_MODALITIES)})",
+    )
+    policy.add_argument(
+        "--min-fields", type=int, default=2, help="fields a config needs (default %(default)s)"
+    )
+    policy.add_argument(
+        "--no-rule",
+        action="append",
+        default=[],
+        choices=RULE_NAMES,
+        metavar="RULE",
+        help=f"switch a policy rule off, repeatable ({', '.join(RULE_NAMES)})",
+    )
+
+    pace = parser.add_argument_group("pace")
+    pace.add_argument("--concurrency", type=int, default=16, help="datasets in flight (default %(default)s)")
+    pace.add_argument(
+        "--hub-plan",
+        choices=sorted(HUB_PLANS),
+        default=None,
+        help="the account's rate limits (default: anonymous, or free with a token)",
+    )
+    pace.add_argument(
+        "--quota-api", type=int, default=None, help="api requests per window (overrides the plan)"
+    )
+    pace.add_argument(
+        "--quota-resolvers", type=int, default=None, help="file requests per window (overrides)"
+    )
+    pace.add_argument(
+        "--quota-window",
+        type=float,
+        default=DEFAULT_WINDOW_SECONDS,
+        help="quota window in seconds (default 300)",
+    )
+    pace.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)")
+    pace.add_argument("--retries", type=int, default=6, help="attempts per request (default %(default)s)")
+    pace.add_argument(
+        "--retry-wait",
+        type=float,
+        default=1.0,
+        help="first backoff in seconds, doubling (default %(default)s)",
+    )
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def options_from_args(args: argparse.Namespace) -> CrawlOptions:
+    """CrawlOptions from parsed arguments, with the environment's defaults."""
+    token = args.token or config.hf_token()
+    plan = args.hub_plan or ("free" if token else "anonymous")
+    return CrawlOptions(
+        hub_endpoint=(args.hub_endpoint or config.hub_endpoint()).rstrip("/"),
+        viewer_endpoint=(args.viewer_endpoint or config.viewer_endpoint()).rstrip("/"),
+        data_dir=Path(args.data_dir),
+        query=ListingQuery(search=args.search, filters=tuple(args.filter), sort=args.sort, limit=args.limit),
+        rows=args.rows,
+        max_configs=args.max_configs,
+        max_row_chars=args.max_row_chars,
+        concurrency=args.concurrency,
+        token=token,
+        record_dir=Path(args.record) if args.record else None,
+        quotas=plan_quotas(
+            plan, api=args.quota_api, resolvers=args.quota_resolvers, window=args.quota_window
+        ),
+        policy=PolicyOptions(
+            languages=args.languages,
+            allow_code=args.allow_code,
+            keep_multilingual=args.keep_multilingual,
+            keep_translation=args.keep_translation,
+            deny_licenses=args.deny_licenses,
+            deny_modalities=args.deny_modalities,
+            min_fields=args.min_fields,
+            disabled_rules=tuple(args.no_rule),
+        ),
+        retry=RetryPolicy(attempts=args.retries, base_wait=args.retry_wait),
+        timeout=args.timeout,
+        full=args.full,
+        progress=not args.no_progress,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        options = options_from_args(args)
+    except ValueError as exc:
+        print(f"crawl: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = run_crawl(options)
+    except StateError as exc:
+        print(f"crawl: {exc}", file=sys.stderr)
+        return 1
+    print(format_summary(result))
+    return result.exit_code

@@ -1,0 +1,301 @@
+"""The crawl through the real huggingface_hub and httpx clients against the local Hub mirror."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from crawl.demo_snapshot import card_text, make_dataset
+from crawl.listing import ListingQuery
+from crawl.mirror import MirrorServer
+from crawl.policy import PolicyOptions
+from tests.test_crawl_support import (
+    LABEL,
+    TEXT,
+    crawl,
+    dataset,
+    outputs,
+    paths_requested,
+    read_jsonl,
+    reports,
+    reviews,
+    text_config,
+    write_hub,
+)
+
+FIELD_ORDER = [
+    "task_name", "dataset", "config", "split", "revision", "license", "website", "languages",
+    "multilinguality", "summary", "supported_task", "data_fields", "task_category", "task_ids",
+    "features", "selected_data",
+]  # fmt: skip
+
+
+def test_kept_dataset_lines_follow_the_contract_with_label_names(tmp_path: Path) -> None:
+    hub = write_hub(tmp_path / "hub", [dataset("acme/reviews", downloads=5)])
+    with MirrorServer(hub) as mirror:
+        result = crawl(mirror, tmp_path / "out")
+        requested = paths_requested(mirror)
+    out = tmp_path / "out"
+    meta = read_jsonl(out / "huggingface_metadata.jsonl")
+    data = read_jsonl(out / "huggingface_data.jsonl")
+    assert result.exit_code == 0
+    assert [list(line) for line in meta] == [FIELD_ORDER]
+    line = meta[0]
+    assert line["task_name"] == "acme/reviews" and line["config"] == "default" and line["split"] == "train"
+    assert line["license"] == "mit" and line["languages"] == ["en"] and line["multilinguality"] == "english"
+    assert line["website"] == f"{mirror.url}/datasets/acme/reviews"
+    assert line["summary"] == "Short product reviews." and line["data_fields"] == "- text: the review"
+    assert line["task_category"] == ["text-classification"]
+    assert line["selected_data"] == [
+        {"text": "review number 0 is bad", "label": "negative"},
+        {"text": "review number 1 is good", "label": "positive"},
+    ]
+    assert len(data[0]["selected_data"]) == 3 and data[0]["selected_data"][2]["label"] == "negative"
+    licenses = json.loads((out / "license_info.json").read_text())
+    assert licenses == {"acme/reviews": {"license": "mit", "website": f"{mirror.url}/datasets/acme/reviews"}}
+    assert reports(out)["acme/reviews"]["status"] == "kept"
+    # listing + card HEAD/GET + /splits + /rows
+    assert len(requested) == 5 and requested[0].startswith("GET /api/datasets?")
+    assert len([p for p in requested if "acme" in p]) <= 4
+
+
+def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
+    french_rows = [{"text": "Le petit chat dort sur le canapé tout l'après-midi.", "label": 1}] * 3
+    english_rows = [{"text": "The little cat sleeps on the sofa all afternoon long.", "label": 1}] * 3
+    video = {"clip": {"_type": "Video"}, "text": TEXT}
+    hub = write_hub(
+        tmp_path / "hub",
+        [
+            dataset("ok"),
+            dataset("gated", gated="manual"),
+            dataset("secret", private=True),
+            dataset("off", disabled=True),
+            dataset("nolicense", {"language": ["en"]}),
+            dataset("noderivs", {"license": "cc-by-nc-nd-4.0", "language": "en"}),
+            dataset("french", {"license": "mit", "language": ["fr"]}),
+            dataset("bilingual", {"license": "mit", "language": ["en", "de"]}),
+            dataset("pairs", {"license": "mit", "language": ["en", "de"], "multilinguality": "translation"}),
+            dataset("withcode", {"license": "mit", "language": ["en", "code"]}),
+            dataset("captions", {"license": "mit", "language": "en", "task_categories": ["image-to-text"]}),
+            dataset("pictures", configs=text_config(features={"image": {"_type": "Image"}, "text": TEXT})),
+            dataset("clips", configs=text_config([{"clip": None, "text": "x"}], video)),
+            dataset("onefield", configs=text_config([{"text": "x"}], {"text": TEXT})),
+            dataset("empty", configs=text_config([])),
+            dataset("noviewer", viewer=False),
+            make_dataset("nocard", card=None, configs=text_config()),
+            dataset("guessfr", {"license": "mit"}, configs=text_config(french_rows)),
+            dataset("guessen", {"license": "mit"}, configs=text_config(english_rows)),
+        ],
+    )
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out", token="hf_test_token_for_private_listing")
+        requested = paths_requested(mirror)
+    found = {name: (line["status"], line["reason"]) for name, line in reports(tmp_path / "out").items()}
+    assert found == {
+        "ok": ("kept", None),
+        "guessen": ("kept", None),
+        "gated": ("skipped", "gated: manual"),
+        "secret": ("skipped", "private"),
+        "off": ("skipped", "disabled"),
+        "nolicense": ("skipped", "license_missing"),
+        "noderivs": ("skipped", "license_denied: cc-by-nc-nd-4.0"),
+        "french": ("skipped", "language_not_allowed: fr"),
+        "bilingual": ("skipped", "multilingual: de"),
+        "pairs": ("skipped", "translation"),
+        "withcode": ("skipped", "language_not_allowed: code"),
+        "captions": ("skipped", "task_category: image-to-text"),
+        "pictures": ("skipped", "modality: image"),
+        "clips": ("skipped", "media_feature: Video"),
+        "onefield": ("skipped", "too_few_fields: 1"),
+        "empty": ("skipped", "no_rows"),
+        "noviewer": ("skipped", "viewer_unavailable: 404 ResponseNotFound"),
+        "nocard": ("skipped", "no_card"),
+        "guessfr": ("skipped", "language_detected: fr"),
+    }
+    # Listing checks cost no request: nothing but the listing names these datasets.
+    for name in (
+        "gated",
+        "secret",
+        "off",
+        "nolicense",
+        "noderivs",
+        "french",
+        "bilingual",
+        "pictures",
+        "captions",
+    ):
+        assert not [
+            p for p in requested if f"/{name}/" in p or f"dataset={name}&" in p or p.endswith(f"={name}")
+        ]
+    kept = read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")
+    assert [line["task_name"] for line in kept] == ["guessen", "ok"]
+    assert kept[0]["languages"] == ["en"]
+    assert "language_detected: default: en" in reports(tmp_path / "out")["guessen"]["notes"]
+
+
+def test_several_configs_make_one_task_each_up_to_max_configs(tmp_path: Path) -> None:
+    configs = {
+        name: {
+            "train": {"features": {"text": TEXT, "label": LABEL}, "rows": reviews(2)},
+            "test": {"features": {"text": TEXT, "label": LABEL}, "rows": reviews(1)},
+        }
+        for name in ("sst2", "cola", "mnli")
+    }
+    configs["pics"] = {
+        "validation": {"features": {"image": {"_type": "Video"}, "text": TEXT}, "rows": [{"text": "x"}]}
+    }
+    hub = write_hub(tmp_path / "hub", [dataset("glue", configs=configs)])
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "all")
+        crawl(mirror, tmp_path / "two", max_configs=2)
+    lines = read_jsonl(tmp_path / "all" / "huggingface_metadata.jsonl")
+    assert [(line["task_name"], line["split"]) for line in lines] == [
+        ("glue-cola", "train"),
+        ("glue-mnli", "train"),
+        ("glue-sst2", "train"),
+    ]
+    report = reports(tmp_path / "all")["glue"]
+    assert report["configs_kept"] == ["sst2", "cola", "mnli"]
+    assert report["configs_skipped"] == {"pics": "media_feature: Video"}
+    two = reports(tmp_path / "two")["glue"]
+    assert two["configs_kept"] == ["sst2", "cola"] and "configs_truncated: 2 of 4" in two["notes"]
+
+
+def test_rows_beyond_one_page_are_paged(tmp_path: Path) -> None:
+    hub = write_hub(tmp_path / "hub", [dataset("big", configs=text_config(reviews(260)))])
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out", rows=250)
+        pages = [r.params for r in mirror.requests if r.path == "/viewer/rows"]
+    assert [(p["offset"], p["length"]) for p in pages] == [
+        (["0"], ["100"]),
+        (["100"], ["100"]),
+        (["200"], ["50"]),
+    ]
+    data = read_jsonl(tmp_path / "out" / "huggingface_data.jsonl")[0]["selected_data"]
+    assert (
+        len(data) == 250
+        and data[249]["text"] == "review number 249 is good"
+        and data[249]["label"] == "positive"
+    )
+    assert len(read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")[0]["selected_data"]) == 2
+
+
+def test_listing_follows_pages_and_limit_stops_early(tmp_path: Path) -> None:
+    hub = write_hub(tmp_path / "hub", [dataset(f"ds{i}", downloads=i) for i in range(5)])
+    with MirrorServer(hub, page_size=2) as mirror:
+        result = crawl(mirror, tmp_path / "all")
+        assert mirror.count(bucket="api") == 3 and result.listed == 5 and result.complete
+        mirror.reset_log()
+        limited = crawl(mirror, tmp_path / "top", query=ListingQuery(limit=3))
+        assert mirror.count(bucket="api") == 2 and not limited.complete
+    top = [line["task_name"] for line in read_jsonl(tmp_path / "top" / "huggingface_metadata.jsonl")]
+    assert top == ["ds2", "ds3", "ds4"]  # the three most downloaded
+
+
+def test_unchanged_rerun_lists_only(tmp_path: Path) -> None:
+    hub = write_hub(tmp_path / "hub", [dataset(f"ds{i}") for i in range(4)] + [dataset("gated", gated=True)])
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+        before = outputs(tmp_path / "out")
+        mirror.reset_log()
+        result = crawl(mirror, tmp_path / "out")
+        assert [r.path for r in mirror.requests] == ["/api/datasets"]
+    assert result.crawled == 0 and result.unchanged == 5
+    assert outputs(tmp_path / "out") == before
+
+
+def test_changed_sha_refetches_only_that_dataset(tmp_path: Path) -> None:
+    old = write_hub(tmp_path / "old", [dataset("stays"), dataset("changes")])
+    new = write_hub(
+        tmp_path / "new", [dataset("stays"), dataset("changes", configs=text_config(reviews(3, offset=100)))]
+    )
+    with MirrorServer(old) as mirror:
+        crawl(mirror, tmp_path / "out")
+        mirror.set_snapshot(new)
+        mirror.reset_log()
+        result = crawl(mirror, tmp_path / "out")
+        touched = {r.params.get("dataset", [r.path])[0] for r in mirror.requests if r.path != "/api/datasets"}
+    assert result.crawled == 1
+    assert all("changes" in item for item in touched)
+    lines = {line["task_name"]: line for line in read_jsonl(tmp_path / "out" / "huggingface_data.jsonl")}
+    assert lines["changes"]["selected_data"][0]["text"] == "review number 100 is bad"
+    assert lines["changes"]["revision"] == make_dataset_sha(new, "changes")
+    assert len(lines) == 2
+
+
+def make_dataset_sha(root: Path, repo_id: str) -> str:
+    return json.loads((root / "datasets" / repo_id / "api.json").read_text())["sha"]
+
+
+def test_vanished_dataset_lines_go_away_only_after_a_complete_listing(tmp_path: Path) -> None:
+    both = write_hub(tmp_path / "both", [dataset("a", downloads=2), dataset("b", downloads=1)])
+    only_a = write_hub(tmp_path / "only_a", [dataset("a", downloads=2)])
+    with MirrorServer(both) as mirror:
+        crawl(mirror, tmp_path / "out")
+        mirror.set_snapshot(only_a)
+        partial = crawl(mirror, tmp_path / "out", query=ListingQuery(limit=1))
+        assert partial.removed == []
+        assert "b" in reports(tmp_path / "out")
+        complete = crawl(mirror, tmp_path / "out")
+    assert complete.removed == ["b"]
+    assert [line["task_name"] for line in read_jsonl(tmp_path / "out" / "huggingface_data.jsonl")] == ["a"]
+    assert list(reports(tmp_path / "out")) == ["a"]
+    assert list(json.loads((tmp_path / "out" / "license_info.json").read_text())) == ["a"]
+
+
+def test_a_filtered_listing_removes_only_what_it_selected_before(tmp_path: Path) -> None:
+    hub = write_hub(
+        tmp_path / "hub",
+        [dataset("mit-one"), dataset("apache-one", {"license": "apache-2.0", "language": "en"})],
+    )
+    smaller = write_hub(
+        tmp_path / "smaller", [dataset("apache-one", {"license": "apache-2.0", "language": "en"})]
+    )
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out", query=ListingQuery(filters=("license:mit",)))
+        crawl(mirror, tmp_path / "out", query=ListingQuery(filters=("license:apache-2.0",)))
+        assert sorted(reports(tmp_path / "out")) == ["apache-one", "mit-one"]
+        mirror.set_snapshot(smaller)
+        result = crawl(mirror, tmp_path / "out", query=ListingQuery(filters=("license:apache-2.0",)))
+        assert result.removed == []
+        result = crawl(mirror, tmp_path / "out", query=ListingQuery(filters=("license:mit",)))
+    assert result.removed == ["mit-one"]
+
+
+def test_viewer_that_never_recovers_fails_the_dataset_and_the_next_run_retries(tmp_path: Path) -> None:
+    error = {"status": 500, "code": "ResponseNotReady", "message": "not ready"}
+    broken = write_hub(tmp_path / "broken", [dataset("fine"), dataset("slow", viewer_error=error)])
+    fixed = write_hub(tmp_path / "fixed", [dataset("fine"), dataset("slow")])
+    with MirrorServer(broken) as mirror:
+        first = crawl(mirror, tmp_path / "out")
+        assert reports(tmp_path / "out")["slow"]["status"] == "failed"
+        assert reports(tmp_path / "out")["slow"]["reason"] == "viewer: http 500 ResponseNotReady"
+        assert first.exit_code == 3 and first.requests["failed"] == 1
+        assert mirror.count(bucket="viewer", status=500) == 8  # every attempt, then given up
+        mirror.set_snapshot(fixed)
+        mirror.reset_log()
+        second = crawl(mirror, tmp_path / "out")
+        assert {r.params["dataset"][0] for r in mirror.requests if r.bucket == "viewer"} == {"slow"}
+    assert second.exit_code == 0 and second.crawled == 1
+    assert reports(tmp_path / "out")["slow"]["status"] == "kept"
+
+
+def test_policy_change_recrawls_with_the_new_rules(tmp_path: Path) -> None:
+    hub = write_hub(tmp_path / "hub", [dataset("coded", {"license": "mit", "language": ["en", "code"]})])
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+        assert reports(tmp_path / "out")["coded"]["status"] == "skipped"
+        crawl(mirror, tmp_path / "out", policy=PolicyOptions(allow_code=True))
+    assert reports(tmp_path / "out")["coded"]["status"] == "kept"
+
+
+def test_card_without_yaml_keeps_listing_facts_and_sections(tmp_path: Path) -> None:
+    plain = card_text(None, "# Plain\n\n### Dataset Summary\n\nNo metadata here.\n")
+    hub = write_hub(
+        tmp_path / "hub",
+        [make_dataset("plain", card=plain, configs=text_config(), tags=["license:mit", "language:en"])],
+    )
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+    line = read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")[0]
+    assert line["license"] == "mit" and line["summary"] == "No metadata here."
