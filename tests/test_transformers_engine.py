@@ -128,9 +128,17 @@ def test_chat_requests_are_answered_by_the_local_model(engine):
     assert first.finish_reason in {"stop", "length"}
 
 
+def test_a_tokenizer_without_a_pad_token_still_batches_prompts(tmp_path):
+    path = build_tiny_lm(tmp_path / "no-pad", quote_bias=3.0, with_pad_token=False)
+    engine = create_engine("transformers", model=str(path), device="cpu")
+    assert engine.tokenizer.pad_token == "[EOS]"
+    results = _continue(engine, [BAD, "movie : \""] * 2)
+    assert len(results) == 4
+
+
 def test_a_model_missing_from_the_local_cache_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
-    with pytest.raises(EngineError, match="not in the local Hugging Face cache"):
+    with pytest.raises(EngineError, match="nor in the local Hugging Face cache"):
         create_engine("transformers", model="no-such-org/no-such-model", device="cpu")
 
 

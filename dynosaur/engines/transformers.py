@@ -85,13 +85,18 @@ class TransformersEngine:
             self._model = AutoModelForCausalLM.from_pretrained(
                 model, local_files_only=local_files_only, trust_remote_code=False, dtype=torch_dtype)
         except OSError as exc:
-            hint = " (it is not in the local Hugging Face cache; download it first)" if local_files_only else ""
+            hint = (f" (it is not a local folder nor in the local Hugging Face cache; download it first, "
+                    f"e.g. `hf download {model}`)") if local_files_only else ""
             raise EngineError(f"cannot load model {model!r}{hint}: {exc}") from exc
         self._model.to(self.device).eval()
         self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:  # GPT-2 and many others: pad with the end token
+            fallback = self.tokenizer.eos_token or self.tokenizer.unk_token
+            if fallback is None:
+                raise EngineError(f"the tokenizer of {model!r} has no pad, end or unknown token to pad with")
+            self.tokenizer.pad_token = fallback
         self._eos_id = self.tokenizer.eos_token_id
-        pad = self.tokenizer.pad_token_id
-        self._pad_id = pad if pad is not None else (self._eos_id if self._eos_id is not None else 0)
+        self._pad_id = self.tokenizer.pad_token_id
         self._lock = threading.Lock()
         self._stop_masks: dict[tuple[str, ...], torch.Tensor] = {}
 
@@ -150,8 +155,10 @@ class TransformersEngine:
         """Tokens that would end a continuation: those whose text holds a stop text, and the end token."""
         if stop not in self._stop_masks:
             vocab = self._model.get_output_embeddings().weight.shape[0]
-            texts = self.tokenizer.batch_decode([[i] for i in range(vocab)])
-            mask = torch.tensor([any(s in t for s in stop) for t in texts], dtype=torch.bool)
+            # the embedding matrix may be padded past the tokenizer's last id
+            texts = self.tokenizer.batch_decode([[i] for i in range(min(vocab, len(self.tokenizer)))])
+            mask = torch.zeros(vocab, dtype=torch.bool)
+            mask[: len(texts)] = torch.tensor([any(s in t for s in stop) for t in texts], dtype=torch.bool)
             if self._eos_id is not None and self._eos_id < vocab:
                 mask[self._eos_id] = True
             self._stop_masks[stop] = mask.to(self.device)

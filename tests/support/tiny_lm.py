@@ -34,11 +34,12 @@ def vocabulary() -> list[str]:
 
 
 def build_tiny_lm(directory: str | Path, *, quote_bias: float = 0.0, seed: int = 0,
-                  logit_scale: float = 0.1) -> Path:
+                  logit_scale: float = 0.1, with_pad_token: bool = True) -> Path:
     """Build, save and return the directory of a tiny GPT-2 with a word-level tokenizer.
 
     ``logit_scale`` is the standard deviation of the output weights: larger values make the
-    next-token distributions peakier and more dependent on the context.
+    next-token distributions peakier and more dependent on the context. ``with_pad_token=False``
+    saves a tokenizer without a pad token, as GPT-2's is.
     """
     import torch
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
@@ -52,8 +53,8 @@ def build_tiny_lm(directory: str | Path, *, quote_bias: float = 0.0, seed: int =
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation(behavior="isolated")]
     )
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend, pad_token="[PAD]", unk_token="[UNK]", eos_token="[EOS]",
-        padding_side="left",
+        tokenizer_object=backend, pad_token="[PAD]" if with_pad_token else None, unk_token="[UNK]",
+        eos_token="[EOS]", padding_side="left",
     )
 
     config = GPT2Config(
