@@ -110,8 +110,9 @@ def _changelog(manifest: Manifest) -> list[str]:
 
 def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
     """The full README.md of a release."""
-    name = pretty_name or f"Dynosaur instructions ({manifest.repo_id})"
-    load = f'load_dataset("{manifest.repo_id}", split="train")'
+    name = pretty_name or (f"Dynosaur instructions ({manifest.repo_id})" if manifest.repo_id else "Dynosaur instructions")
+    load = (f'load_dataset("{manifest.repo_id}", split="train")' if manifest.repo_id
+            else 'load_dataset("parquet", data_files="data/train-*.parquet", split="train")')
     body = [
         front_matter(manifest, name).rstrip("\n"),
         "",

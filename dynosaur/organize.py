@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -271,12 +271,15 @@ def organize(
     data_path: str | Path | None = None,
     instructions_path: str | Path | None = None,
     output_path: str | Path | None = None,
+    exclude: Iterable[str] = (),
     progress: bool = True,
 ) -> OrganizeReport:
     """Organize ``instructions-full.json`` over ``huggingface_data.jsonl`` into records.
 
     Records come in data-file order, then task order, then row order; exact duplicates (same
-    six fields) are written once. Returns the report, also written to ``organize_report.json``.
+    six fields) are written once. Tasks of the datasets in ``exclude`` (e.g. the published
+    collection itself, which a crawl of the Hub finds too) are dropped. Returns the report, also
+    written to ``organize_report.json``.
     """
     config = config or OrganizeConfig()
     data_dir = Path(data_dir)
@@ -286,6 +289,7 @@ def organize(
     tasks = load_tasks(Path(instructions_path) if instructions_path else data_dir / INSTRUCTIONS_FILE, report)
     license_info = load_license_info(data_dir / LICENSE_FILE)
     seen_configs: set[str] = set()
+    excluded = set(exclude)
     if data_path.is_file():
         report.crawled_at = _modified(data_path)
     with RecordWriter(output_path, output_path.with_suffix(".parquet"), config.row_group_size) as writer:
@@ -299,6 +303,10 @@ def organize(
             # equal when these three fields are, and records of two configs never are.
             seen: set[tuple[str, str, str]] = set()
             config_tasks = tasks.pop(name, [])
+            if line.get("dataset") in excluded:
+                for task in config_tasks:
+                    report.add_task(name, task.instruction, f"excluded: {line['dataset']} is excluded from organize")
+                continue
             kept_before, records_before = len(report.kept), report.records
             for task in config_tasks:
                 run = _TaskRun(task, line, license_info.get(name, {}), config)

@@ -196,6 +196,14 @@ def test_task_whose_dataset_config_vanished_is_dropped_with_reason(tmp_path):
     assert [r["taskname"] for r in records(data)] == ["here"]
 
 
+def test_excluded_dataset_is_dropped_with_reason(tmp_path):
+    data = arrange(tmp_path, [config_line("me/dyno", [{"a": "1", "b": "2"}]), config_line("x", [{"a": "1", "b": "2"}])],
+                   [task("me/dyno", ["a"], "b"), task("x", ["a"], "b")])
+    organize(data, exclude=["me/dyno"], progress=False)
+    assert task_entry(data, "me/dyno")["reason"] == "excluded: me/dyno is excluded from organize"
+    assert [r["taskname"] for r in records(data)] == ["x"]
+
+
 def test_media_fields_drop_the_task(tmp_path):
     features = {"image": {"_type": "Image"}, "caption": TEXT}
     rows = [{"image": {"src": "http://x/1.png", "height": 1, "width": 1}, "caption": "a cat"}]

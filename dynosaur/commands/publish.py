@@ -14,12 +14,13 @@ NAME = "publish"
 HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."
 
 
-def add_publish_arguments(parser: argparse.ArgumentParser, *, repo_required: bool) -> None:
+def add_publish_arguments(parser: argparse.ArgumentParser, *, repo_required: bool, endpoint: bool = True) -> None:
     """Options shared with ``grow``: where and how to publish."""
     parser.add_argument("--repo-id", required=repo_required, help="dataset repo to publish to, ORG/NAME")
     parser.add_argument("--private", action="store_true", help="create the repo as private")
-    parser.add_argument("--hub-endpoint", default=config.hub_endpoint(), help="Hub URL (default: HF_ENDPOINT or %(default)s)")
-    parser.add_argument("--token", default=None, help="Hub token with write access (default: HF_TOKEN)")
+    if endpoint:
+        parser.add_argument("--hub-endpoint", default=None, help="Hub URL (default: $HF_ENDPOINT or huggingface.co)")
+        parser.add_argument("--token", default=None, help="Hub token with write access (default: $HF_TOKEN)")
     parser.add_argument("--shard-rows", type=int, default=DEFAULT_SHARD_ROWS, help="rows per Parquet shard (default %(default)s)")
     parser.add_argument("--version", dest="release_version", help="release version (default: the date, YYYY.MM.DD)")
     parser.add_argument("--pretty-name", help="the dataset's display name in the card")
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         release, result = publish(
             args.data_dir,
             args.repo_id,
-            endpoint=args.hub_endpoint,
+            endpoint=args.hub_endpoint or config.hub_endpoint(),
             token=args.token or config.hf_token(),
             private=args.private,
             dry_run=args.dry_run,

@@ -1,0 +1,152 @@
+"""Grow: two Hub states served by the mirror; the second run releases only what changed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from huggingface_hub import HfApi, hf_hub_download
+
+from crawl.demo_snapshot import card_text, make_dataset
+from crawl.mirror import MirrorServer
+from crawl.snapshot import Snapshot
+from dynosaur.cli import main
+
+TOKEN = "hf_grow_token_never_written"
+TEXT = {"dtype": "string", "_type": "Value"}
+SENTIMENT = {"names": ["negative", "positive"], "_type": "ClassLabel"}
+
+
+def card(license_: str, title: str, category: str) -> str:
+    meta = {"license": license_, "language": ["en"], "task_categories": [category]}
+    return card_text(meta, f"# {title}\n\n{title} for testing how the collection grows.\n")
+
+
+def reviews(repo_id: str, license_: str, salt: str = "") -> object:
+    rows = [{"text": f"{salt}review {i}: the product was {'great' if i % 2 else 'awful'}", "label": i % 2}
+            for i in range(12)]
+    return make_dataset(repo_id, card=card(license_, "Product reviews", "text-classification"),
+                        configs={"default": {"train": {"features": {"text": TEXT, "label": SENTIMENT}, "rows": rows}}})
+
+
+def qa(repo_id: str, license_: str, salt: str = "") -> object:
+    features = {"question": TEXT, "context": TEXT, "answer": TEXT}
+    rows = [{"question": f"{salt}Who wrote note {i}?", "context": f"Note {i} was written by author {i}.",
+             "answer": f"author {i}"} for i in range(10)]
+    return make_dataset(repo_id, card=card(license_, "Notes QA", "question-answering"),
+                        configs={"default": {"train": {"features": features, "rows": rows}}})
+
+
+def summaries(repo_id: str, license_: str) -> object:
+    features = {"document": TEXT, "summary": TEXT}
+    rows = [{"document": f"Report {i} says the river rose by {i} metres after a week of heavy rain.",
+             "summary": f"River rose {i} m."} for i in range(10)]
+    return make_dataset(repo_id, card=card(license_, "River reports", "summarization"),
+                        configs={"default": {"train": {"features": features, "rows": rows}}})
+
+
+@pytest.fixture
+def hub(tmp_path):
+    snapshot = Snapshot(tmp_path / "hub")
+    for dataset in (reviews("acme/reviews", "mit"), qa("acme/qa", "apache-2.0"), reviews("acme/gone", "mit", "old "),
+                    qa("acme/relicensed", "mit", "x ")):
+        snapshot.write_dataset(dataset)
+    with MirrorServer(tmp_path / "hub") as mirror:
+        yield mirror, snapshot
+
+
+def grow(mirror: MirrorServer, data: Path, *extra: str) -> int:
+    return main(["grow", "--data-dir", str(data), "--hub-endpoint", mirror.url, "--viewer-endpoint", mirror.viewer_url,
+                 "--token", TOKEN, "--engine", "rules", "--no-progress", *extra])
+
+
+def shard_tasknames(mirror: MirrorServer, tmp_path: Path) -> set[str]:
+    api = HfApi(endpoint=mirror.url, token=TOKEN)
+    names = set()
+    for path in api.list_repo_files("me/dyno", repo_type="dataset"):
+        if path.endswith(".parquet"):
+            local = hf_hub_download("me/dyno", path, repo_type="dataset", endpoint=mirror.url, token=TOKEN,
+                                    cache_dir=str(tmp_path / "hf-cache"))
+            names |= set(pq.read_table(local).column("taskname").to_pylist())
+    return names
+
+
+def manifest(mirror: MirrorServer, tmp_path: Path) -> dict:
+    path = hf_hub_download("me/dyno", "manifest.json", repo_type="dataset", endpoint=mirror.url, token=TOKEN,
+                           cache_dir=str(tmp_path / "hf-cache"), force_download=True)
+    return json.loads(Path(path).read_text())
+
+
+def test_second_grow_releases_what_was_added_changed_and_removed(tmp_path, hub, capsys):
+    mirror, snapshot = hub
+    data = tmp_path / "data"
+    assert grow(mirror, data, "--repo-id", "me/dyno") == 0
+    first = manifest(mirror, tmp_path)
+    assert sorted(first["sources"]) == ["acme/gone", "acme/qa", "acme/relicensed", "acme/reviews"]
+    assert shard_tasknames(mirror, tmp_path) == {"acme/gone", "acme/qa", "acme/relicensed", "acme/reviews"}
+
+    shutil.rmtree(snapshot.dataset_dir("acme/gone"))
+    snapshot.write_dataset(qa("acme/qa", "apache-2.0", "new "))
+    snapshot.write_dataset(qa("acme/relicensed", "cc-by-nc-nd-4.0", "x "))
+    snapshot.write_dataset(summaries("acme/new", "cc-by-4.0"))
+    mirror.invalidate()
+    capsys.readouterr()
+    assert grow(mirror, data, "--repo-id", "me/dyno") == 0
+
+    second = manifest(mirror, tmp_path)
+    entry = second["changelog"][0]
+    assert entry["previous"] == first["version"] != second["version"]
+    assert (entry["added"], entry["changed"], entry["removed"]) == (
+        ["acme/new"], ["acme/qa"], ["acme/gone", "acme/relicensed"])
+    assert second["changelog"][1]["version"] == first["version"]
+    assert shard_tasknames(mirror, tmp_path) == {"acme/new", "acme/qa", "acme/reviews"}
+    assert second["licenses"] == ["apache-2.0", "cc-by-4.0", "mit"]
+
+    report = json.loads((data / "grow_report.json").read_text())
+    steps = {step["name"]: step for step in report["steps"]}
+    assert report["ok"] and list(steps) == ["crawl", "propose", "filter", "organize", "release"]
+    assert steps["crawl"]["detail"]["unchanged"] == 1  # acme/reviews was not crawled again
+    assert steps["crawl"]["detail"]["removed"] == ["acme/gone"]
+    propose_detail = steps["propose"]["detail"]
+    # two modes each: only acme/qa (changed) and acme/new reach the engine, acme/reviews is cached
+    assert (propose_detail["engine_calls"], propose_detail["cache_hits"]) == (4, 2)
+    assert (data / "releases" / second["version"] / "manifest.json").is_file()
+    out = capsys.readouterr().out
+    assert "== release (ok" in out and "1 added, 1 changed, 2 removed" in out
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and path.suffix in (".json", ".jsonl", ".md", ".parquet", ".sqlite"):
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_grow_without_repo_writes_a_local_release_and_skips_when_nothing_changed(tmp_path, hub, capsys):
+    mirror, _ = hub
+    data = tmp_path / "data"
+    assert grow(mirror, data, "--version", "2026.1.1") == 0
+    release = data / "releases" / "2026.1.1"
+    local = json.loads((release / "manifest.json").read_text())
+    assert local["repo_id"] == "" and local["records"] > 0
+    assert (release / "README.md").read_text().count('load_dataset("parquet"') == 1
+    assert grow(mirror, data) == 0
+    assert "nothing new since 2026.1.1: no release made" in capsys.readouterr().out
+    assert sorted(p.name for p in (data / "releases").iterdir()) == ["2026.1.1"]
+    assert mirror.count() and not any(r.method == "POST" for r in mirror.requests)
+
+
+def test_failed_listing_stops_before_anything_is_released(tmp_path, capsys):
+    data = tmp_path / "data"
+    rc = main(["grow", "--data-dir", str(data), "--hub-endpoint", "http://127.0.0.1:9",
+               "--viewer-endpoint", "http://127.0.0.1:9/viewer", "--engine", "rules", "--no-progress",
+               "--retries", "1", "--timeout", "2"])
+    assert rc == 1
+    report = json.loads((data / "grow_report.json").read_text())
+    assert [(s["name"], s["ok"]) for s in report["steps"]] == [("crawl", False)]
+    assert not (data / "releases").exists()
+
+
+def test_publishing_grow_needs_a_token(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    assert main(["grow", "--data-dir", str(tmp_path), "--repo-id", "me/dyno", "--hub-endpoint", "http://127.0.0.1:9"]) == 2
+    assert "needs a token" in capsys.readouterr().err
