@@ -31,7 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--samples-per-chunk", type=int, default=defaults.samples_per_chunk,
                        help="instruction/answer pairs asked for per chunk (default %(default)s)")
     group.add_argument("--self-instruct", action="store_true",
-                       help="seed a Self-Instruct round with the generated instructions to widen the set")
+                       help="seed a Self-Instruct run with the generated instructions to widen the set "
+                            "(its files go to OUTPUT_DIR/self_instruct/)")
+    group.add_argument("--self-instruct-count", type=int, default=None,
+                       help="new instructions Self-Instruct adds (default: as many as grounded records)")
     group.add_argument("--temperature", type=float, default=defaults.temperature,
                        help="sampling temperature (default %(default)s)")
     group.add_argument("--seed", type=int, default=defaults.seed, help="sampling seed (default %(default)s)")
@@ -59,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         temperature=args.temperature,
         seed=args.seed,
+        self_instruct_count=args.self_instruct_count,
     )
     try:
         options.check()

@@ -31,6 +31,7 @@ from dynosaur.documents.generate import (
 from dynosaur.documents.grounding import chunk_skip_reason, content_words, unsupported_reason
 from dynosaur.documents.readers import SkipDocument, read_document
 from dynosaur.documents.report import ChunkResult, DocumentsSummary, FileResult
+from dynosaur.documents.widen import widen_with_self_instruct
 from dynosaur.engines import ChatRequest, Engine, require_capability
 from dynosaur.io import atomic_write_jsonl
 
@@ -52,6 +53,7 @@ class DocumentsOptions:
     seed: int = 0
     max_tokens: int = 2048
     dedup_threshold: float = DEFAULT_THRESHOLD  # ROUGE-L above which a pair repeats an earlier one
+    self_instruct_count: int | None = None  # new instructions to bootstrap; default: one per record
 
     def overlap(self) -> int:
         if self.chunk_overlap is not None:
@@ -65,6 +67,8 @@ class DocumentsOptions:
             raise ValueError(f"--chunk-overlap must be 0 or more, got {self.chunk_overlap}")
         if self.samples_per_chunk < 1:
             raise ValueError(f"--samples-per-chunk must be at least 1, got {self.samples_per_chunk}")
+        if self.self_instruct_count is not None and self.self_instruct_count < 1:
+            raise ValueError(f"--self-instruct-count must be at least 1, got {self.self_instruct_count}")
         if self.concurrency < 1:
             raise ValueError(f"--concurrency must be at least 1, got {self.concurrency}")
 
@@ -122,11 +126,12 @@ async def _run(input_dir: Path, output_dir: Path, engine: Engine, options: Docum
     records = _records(files, answers, options.samples_per_chunk, options.dedup_threshold)
     summary = DocumentsSummary(files=files, records=len(records))
     if self_instruct:
-        from dynosaur.documents.widen import widen_with_self_instruct
-
-        extra, dropped = await widen_with_self_instruct(engine, records)
-        records.extend(extra)
-        summary.self_instruct_records, summary.self_instruct_dropped = len(extra), dropped
+        widening = await widen_with_self_instruct(
+            engine, records, output_dir, count=options.self_instruct_count or len(records),
+            concurrency=options.concurrency, seed=options.seed, progress=progress)
+        records.extend(widening.records)
+        summary.self_instruct_records = len(widening.records)
+        summary.self_instruct_dropped, summary.self_instruct_summary = widening.dropped, widening.summary
 
     instructions_path, report_path = output_dir / INSTRUCTIONS_FILE, output_dir / REPORT_FILE
     atomic_write_jsonl(instructions_path, records)

@@ -84,6 +84,7 @@ class DocumentsSummary:
     records: int = 0
     self_instruct_records: int = 0
     self_instruct_dropped: Counter[str] = field(default_factory=Counter)
+    self_instruct_summary: str = ""
     engine_calls: int = 0
     cache_hits: int = 0
     instructions_path: str = ""
@@ -127,6 +128,8 @@ class DocumentsSummary:
                      + _reasons(self.files_skipped()))
         lines.append(f"chunks: {self.chunks()}" + _reasons(self.chunks_skipped()))
         lines.append(f"records: {self.records}" + _reasons(self.dropped(), "dropped"))
+        if self.self_instruct_summary:
+            lines.append(self.self_instruct_summary)
         if self.self_instruct_records or self.self_instruct_dropped:
             lines.append(f"self-instruct records: {self.self_instruct_records}"
                          + _reasons(self.self_instruct_dropped, "dropped"))
