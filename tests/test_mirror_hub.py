@@ -241,6 +241,12 @@ def test_set_snapshot_swaps_the_served_hub(hub: MirrorServer, tmp_path: Path) ->
     assert [d.id for d in HfApi(endpoint=hub.url).list_datasets()] == ["acme/new"]
 
 
+def test_limit_above_the_page_size_is_capped_and_paged(hub: MirrorServer) -> None:
+    first = httpx.get(f"{hub.url}/api/datasets", params={"limit": 5000})
+    assert len(first.json()) == 3 and 'rel="next"' in first.headers["Link"]
+    assert len(list(HfApi(endpoint=hub.url).list_datasets(limit=5000))) == 10
+
+
 def test_unknown_paths_answer_404_json(hub: MirrorServer) -> None:
     response = httpx.get(f"{hub.url}/api/models")
     assert response.status_code == 404 and response.json() == {"error": "Not Found"}

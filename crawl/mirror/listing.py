@@ -150,16 +150,16 @@ def project(item: dict[str, Any], keys: tuple[str, ...] | None) -> dict[str, Any
 
 
 def page_limit(limit: str | None, page_size: int) -> int:
-    """The page size a ``limit`` asks for, capped by the server's page size."""
+    """The page size a ``limit`` asks for, capped at 1000 (as the Hub does) and at the server's page size."""
     if limit is None or limit == "":
         return page_size
     try:
         value = int(limit)
     except ValueError:
         raise ListingError(f"Invalid limit parameter: {limit}") from None
-    if value < 1 or value > MAX_LIMIT:
-        raise ListingError(f"limit must be between 1 and {MAX_LIMIT}")
-    return min(value, page_size)
+    if value < 1:
+        raise ListingError("limit must be a positive integer")
+    return min(value, MAX_LIMIT, page_size)
 
 
 def encode_cursor(offset: int, last_id: str) -> str:

@@ -67,6 +67,7 @@ def _split(view: dict[str, Any], config: str, split: str) -> dict[str, Any]:
 
 
 def is_valid(request: Request, ctx: MirrorContext) -> Response:
+    """What the viewer offers for a dataset; all false for a dataset without a viewer."""
     _, view = _dataset(request, ctx)
     return json_response(dict(view["is_valid"]) if view else dict(_NOT_VALID))
 
