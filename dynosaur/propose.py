@@ -66,17 +66,25 @@ class ProposeSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "engine": self.engine, "model": self.model, "prompts_version": self.prompts_version,
-            "configs": self.configs, "requests": self.requests, "engine_calls": self.engine_calls,
-            "cache_hits": self.cache_hits, "prompt_chars": self.prompt_chars,
-            "prompt_chars_sent": self.prompt_chars_sent, "prompt_tokens": self.prompt_tokens,
+            "engine": self.engine,
+            "model": self.model,
+            "prompts_version": self.prompts_version,
+            "configs": self.configs,
+            "requests": self.requests,
+            "engine_calls": self.engine_calls,
+            "cache_hits": self.cache_hits,
+            "prompt_chars": self.prompt_chars,
+            "prompt_chars_sent": self.prompt_chars_sent,
+            "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "proposed_by_mode": dict(sorted(self.proposed.items())),
             "valid_by_mode": dict(sorted(self.valid.items())),
             "rejected_by_reason": dict(sorted(self.rejected.items())),
-            "skipped_lines": self.skipped_lines, "failures": self.failures,
-            "not_asked": self.not_asked, "stopped": self.stopped,
+            "skipped_lines": self.skipped_lines,
+            "failures": self.failures,
+            "not_asked": self.not_asked,
+            "stopped": self.stopped,
         }
 
     def render(self) -> str:
@@ -91,8 +99,10 @@ class ProposeSummary:
         ]
         modes = sorted(self.proposed)
         if modes:
-            lines.append("  tasks proposed: " + ", ".join(
-                f"{mode} {self.proposed[mode]} ({self.valid[mode]} valid)" for mode in modes))
+            lines.append(
+                "  tasks proposed: "
+                + ", ".join(f"{mode} {self.proposed[mode]} ({self.valid[mode]} valid)" for mode in modes)
+            )
         else:
             lines.append("  tasks proposed: none")
         if self.rejected:
@@ -154,15 +164,23 @@ async def _ask_all(
             if summary.stopped:
                 return
             metadata, mode = units[index]
-            request = build_request(metadata, mode, options.max_tasks, with_context=with_context,
-                                    max_tokens=options.max_tokens, directory=options.prompts_dir)
+            request = build_request(
+                metadata,
+                mode,
+                options.max_tasks,
+                with_context=with_context,
+                max_tokens=options.max_tokens,
+                directory=options.prompts_dir,
+            )
             try:
                 completion = await engine.complete(request)
             except BudgetExceeded as exc:
                 summary.stopped = f"budget reached: {exc}"
                 return
             except EngineError as exc:
-                summary.failures.append({"task_name": metadata["task_name"], "mode": mode, "reason": str(exc)})
+                summary.failures.append(
+                    {"task_name": metadata["task_name"], "mode": mode, "reason": str(exc)}
+                )
             else:
                 answers[index] = completion
                 summary.prompt_chars += request.prompt_chars()
@@ -191,8 +209,13 @@ def propose(data_dir: str | Path, engine: Engine, options: ProposeOptions | None
         raise ValueError(f"engine {engine.name!r} can neither chat nor read a request's context")
     lines, skipped = load_metadata(data_dir / METADATA_FILE)
     version = prompts_version(options.prompts_dir)
-    summary = ProposeSummary(engine=engine.name, model=engine.model, prompts_version=version,
-                             configs=len(lines), skipped_lines=skipped)
+    summary = ProposeSummary(
+        engine=engine.name,
+        model=engine.model,
+        prompts_version=version,
+        configs=len(lines),
+        skipped_lines=skipped,
+    )
     units = [(line, mode) for line in lines for mode in options.modes]
     summary.requests = len(units)
     answers: dict[int, Completion] = {}
@@ -219,11 +242,19 @@ def _finish(
         metadata, mode = units[index]
         found = tasks_from_completion(answers[index], metadata, mode, engine, options.max_tasks, version)
         if not found:
-            summary.failures.append({"task_name": metadata["task_name"], "mode": mode,
-                                     "reason": "no task proposed: the answer was an empty list"})
+            summary.failures.append(
+                {
+                    "task_name": metadata["task_name"],
+                    "mode": mode,
+                    "reason": "no task proposed: the answer was an empty list",
+                }
+            )
         tasks.extend(found)
-    judged = judge(tasks, {line["task_name"]: line for line in lines},
-                   prompt_sentences(options.max_tasks, options.prompts_dir))
+    judged = judge(
+        tasks,
+        {line["task_name"]: line for line in lines},
+        prompt_sentences(options.max_tasks, options.prompts_dir),
+    )
     for task in judged:
         summary.proposed[task.mode] += 1
         if task.valid:
@@ -231,8 +262,11 @@ def _finish(
         else:
             summary.rejected[reason_kind(task.reason)] += 1
     summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
-    summary.not_asked = len(units) - len(answers) - sum(1 for f in summary.failures
-                                                        if not f["reason"].startswith("no task proposed"))
+    summary.not_asked = (
+        len(units)
+        - len(answers)
+        - sum(1 for f in summary.failures if not f["reason"].startswith("no task proposed"))
+    )
     stats = getattr(engine, "stats", None)
     if stats is not None:
         summary.engine_calls, summary.cache_hits = stats.misses, stats.hits

@@ -62,7 +62,9 @@ def system_prompt(mode: str, max_tasks: int, directory: str | Path | None = None
     return prompts.render(SYSTEM_TEMPLATE, directory, mode=mode, max_tasks=max_tasks)
 
 
-def user_prompt(metadata: dict[str, Any], mode: str, max_tasks: int, directory: str | Path | None = None) -> str:
+def user_prompt(
+    metadata: dict[str, Any], mode: str, max_tasks: int, directory: str | Path | None = None
+) -> str:
     """The user message that presents one metadata line."""
     _check_mode(mode)
     return prompts.render(USER_TEMPLATES[mode], directory, d=compact_view(metadata), max_tasks=max_tasks)
@@ -90,7 +92,9 @@ def build_messages(
         (user_prompt(demo, mode, max_tasks, directory), answer)
         for demo, answer in _demonstrations(str(directory) if directory else None)
     ]
-    return prompts.chat(system_prompt(mode, max_tasks, directory), shots, user_prompt(metadata, mode, max_tasks, directory))
+    return prompts.chat(
+        system_prompt(mode, max_tasks, directory), shots, user_prompt(metadata, mode, max_tasks, directory)
+    )
 
 
 def build_request(
@@ -112,7 +116,9 @@ def build_request(
     return ChatRequest.of(build_messages(metadata, mode, max_tasks, directory), params, context)
 
 
-def prompt_sentences(max_tasks: int = 3, directory: str | Path | None = None, min_chars: int = 24) -> list[str]:
+def prompt_sentences(
+    max_tasks: int = 3, directory: str | Path | None = None, min_chars: int = 24
+) -> list[str]:
     """Distinctive sentences of every system prompt, lower-cased with whitespace collapsed.
 
     An instruction that contains one of them echoes the prompt (validation rejects it and keeps

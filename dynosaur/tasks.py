@@ -52,8 +52,18 @@ class Task:
         if not isinstance(data, dict) or not isinstance(data.get("task_name"), str):
             raise ValueError("not a task: a JSON object with a task_name is expected")
         known = {
-            "task_name", "instruction", "input_fields", "output_field", "source", "mode", "engine",
-            "model", "cache_key", "prompts_version", "valid", "reason",
+            "task_name",
+            "instruction",
+            "input_fields",
+            "output_field",
+            "source",
+            "mode",
+            "engine",
+            "model",
+            "cache_key",
+            "prompts_version",
+            "valid",
+            "reason",
         }
         return cls(
             task_name=data["task_name"],

@@ -24,8 +24,9 @@ from dynosaur.propose_prompt import prompt_sentences
 from dynosaur.tasks import Task
 
 # Rejections decided from the answer itself; re-validation keeps them as they are.
-ANSWER_KINDS = frozenset({"unparseable answer", "truncated answer", "empty answer", "not a task object",
-                          "too many tasks"})
+ANSWER_KINDS = frozenset(
+    {"unparseable answer", "truncated answer", "empty answer", "not a task object", "too many tasks"}
+)
 WITHHELD = "[withheld: the instruction echoes the prompt]"
 
 
@@ -86,7 +87,9 @@ def parse_answer(text: str, finish_reason: str = "stop", max_tasks: int = 3) -> 
         return [Proposal(reason=f"unparseable answer: {exc}")]
     proposals = [_item(item) for item in items]
     for index in range(max_tasks, len(proposals)):
-        proposals[index] = replace(proposals[index], reason=f"too many tasks: only {max_tasks} were asked for")
+        proposals[index] = replace(
+            proposals[index], reason=f"too many tasks: only {max_tasks} were asked for"
+        )
     return proposals
 
 
@@ -184,7 +187,13 @@ def _not_text(value: Any) -> str | None:
 
 
 TASK_RULES: list[TaskRule] = [
-    empty_instruction, output_count, no_input, unknown_field, id_field, media_field, output_is_input,
+    empty_instruction,
+    output_count,
+    no_input,
+    unknown_field,
+    id_field,
+    media_field,
+    output_is_input,
     output_not_text,
 ]
 
@@ -211,7 +220,9 @@ def _norm(instruction: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", instruction.lower()).strip()
 
 
-def judge(tasks: list[Task], metadata: dict[str, dict[str, Any]], prompt_sentences: Iterable[str] = ()) -> list[Task]:
+def judge(
+    tasks: list[Task], metadata: dict[str, dict[str, Any]], prompt_sentences: Iterable[str] = ()
+) -> list[Task]:
     """Every task marked valid or rejected with a reason, in the given (fixed) order.
 
     Identical tasks (same dataset, instruction and fields, e.g. from both modes) keep only the
@@ -259,9 +270,7 @@ def judge_answer_tasks(
         Task(name, p.instruction, p.input_fields, p.output_field, source="", reason=p.reason)
         for p in parse_answer(text, finish_reason, max_tasks)
     ]
-    return [
-        {**t.published(), "reason": t.reason} for t in judge(tasks, {name: metadata})
-    ]
+    return [{**t.published(), "reason": t.reason} for t in judge(tasks, {name: metadata})]
 
 
 # --- the filter stage ----------------------------------------------------------------------------
@@ -285,17 +294,24 @@ class FilterSummary:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "tasks": self.tasks, "valid": self.valid, "rejected": sum(self.rejected.values()),
+            "tasks": self.tasks,
+            "valid": self.valid,
+            "rejected": sum(self.rejected.values()),
             "rejected_by_reason": dict(sorted(self.rejected.items())),
             "valid_by_source": dict(sorted(self.valid_by_source.items())),
-            "datasets_with_valid_tasks": self.datasets, "skipped_lines": self.skipped_lines,
+            "datasets_with_valid_tasks": self.datasets,
+            "skipped_lines": self.skipped_lines,
         }
 
     def render(self) -> str:
-        lines = [f"filter: {self.tasks} proposals, {self.valid} valid tasks for {self.datasets} "
-                 f"dataset-configs, {sum(self.rejected.values())} rejected"]
+        lines = [
+            f"filter: {self.tasks} proposals, {self.valid} valid tasks for {self.datasets} "
+            f"dataset-configs, {sum(self.rejected.values())} rejected"
+        ]
         if self.valid_by_source:
-            lines.append("  valid by source: " + ", ".join(f"{k} {n}" for k, n in sorted(self.valid_by_source.items())))
+            lines.append(
+                "  valid by source: " + ", ".join(f"{k} {n}" for k, n in sorted(self.valid_by_source.items()))
+            )
         if self.rejected:
             lines.append("  rejected: " + ", ".join(f"{n} {k}" for k, n in self.rejected.most_common()))
         for item in self.skipped_lines[:5]:
@@ -321,7 +337,9 @@ def read_tasks(path: Path) -> tuple[list[Task], list[dict[str, Any]]]:
     return tasks, skipped
 
 
-def filter_tasks(data_dir: str | Path, prompts_dir: str | Path | None = None, max_tasks: int = 3) -> FilterSummary:
+def filter_tasks(
+    data_dir: str | Path, prompts_dir: str | Path | None = None, max_tasks: int = 3
+) -> FilterSummary:
     """Re-validate ``tasks.jsonl`` against the metadata and write the filter's artifacts.
 
     Writes (each atomically) ``tasks.jsonl`` with every proposal judged, ``instructions-full.json``
@@ -330,7 +348,9 @@ def filter_tasks(data_dir: str | Path, prompts_dir: str | Path | None = None, ma
     data_dir = Path(data_dir)
     tasks, skipped = read_tasks(data_dir / TASKS_FILE)
     lines, skipped_meta = load_metadata(data_dir / METADATA_FILE)
-    judged = judge(tasks, {line["task_name"]: line for line in lines}, prompt_sentences(max_tasks, prompts_dir))
+    judged = judge(
+        tasks, {line["task_name"]: line for line in lines}, prompt_sentences(max_tasks, prompts_dir)
+    )
     summary = FilterSummary(tasks=len(judged), skipped_lines=skipped + skipped_meta)
     for task in judged:
         if task.valid:

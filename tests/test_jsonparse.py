@@ -10,19 +10,27 @@ TASKS = [{"instruction": "Classify the review.", "input_fields": ["text"], "outp
 
 
 def test_plain_json_list_is_read():
-    assert parse_json_value('[{"instruction": "Classify the review.", "input_fields": ["text"], '
-                            '"output_field": ["label"]}]') == TASKS
+    assert (
+        parse_json_value(
+            '[{"instruction": "Classify the review.", "input_fields": ["text"], "output_field": ["label"]}]'
+        )
+        == TASKS
+    )
 
 
 def test_json_inside_a_fenced_block_with_prose_around_is_read():
-    text = ('Sure! Here are the tasks:\n```json\n[{"instruction": "Classify the review.", '
-            '"input_fields": ["text"], "output_field": ["label"]}]\n```\nLet me know if you need more.')
+    text = (
+        'Sure! Here are the tasks:\n```json\n[{"instruction": "Classify the review.", '
+        '"input_fields": ["text"], "output_field": ["label"]}]\n```\nLet me know if you need more.'
+    )
     assert parse_json_value(text) == TASKS
 
 
 def test_json_after_prose_without_fence_is_read():
-    text = ('I think the dataset supports this task [see below]: [{"instruction": "Classify the review.", '
-            '"input_fields": ["text"], "output_field": ["label"]}] Hope it helps, it\'s simple.')
+    text = (
+        'I think the dataset supports this task [see below]: [{"instruction": "Classify the review.", '
+        '"input_fields": ["text"], "output_field": ["label"]}] Hope it helps, it\'s simple.'
+    )
     assert parse_json_value(text, expect=list) == TASKS
 
 

@@ -145,14 +145,21 @@ def test_a_server_that_always_times_out_gives_engine_error():
 
 
 def test_bad_request_is_not_retried():
-    bad = Reply(status=400, raw_body={"error": {"message": "messages too long", "type": "invalid_request_error"}})
-    with ScriptedOpenAIServer(_script(bad)) as server, pytest.raises(EngineError, match="HTTP 400: messages too long"):
+    bad = Reply(
+        status=400, raw_body={"error": {"message": "messages too long", "type": "invalid_request_error"}}
+    )
+    with (
+        ScriptedOpenAIServer(_script(bad)) as server,
+        pytest.raises(EngineError, match="HTTP 400: messages too long"),
+    ):
         _complete(_engine(server), _request())
     assert server.calls == 1
 
 
 def test_cut_off_answer_keeps_finish_reason_length():
-    with ScriptedOpenAIServer(_script(Reply(content='[{"instruction": "Summ', finish_reason="length"))) as server:
+    with ScriptedOpenAIServer(
+        _script(Reply(content='[{"instruction": "Summ', finish_reason="length"))
+    ) as server:
         completion = _complete(_engine(server), _request())
     assert completion.finish_reason == "length"
     assert completion.text == '[{"instruction": "Summ'
@@ -167,7 +174,9 @@ def test_json_schema_is_sent_when_the_request_has_one():
 def test_server_rejecting_json_schema_falls_back_to_json_object_and_remembers():
     def respond(body):
         if body.get("response_format", {}).get("type") == "json_schema":
-            return Reply(status=400, raw_body={"error": {"message": "response_format json_schema unsupported"}})
+            return Reply(
+                status=400, raw_body={"error": {"message": "response_format json_schema unsupported"}}
+            )
         return Reply(content='{"tasks": []}')
 
     with ScriptedOpenAIServer(respond) as server:
@@ -202,8 +211,14 @@ def test_server_rejecting_any_response_format_gets_plain_requests():
 def test_model_that_refuses_max_tokens_gets_max_completion_tokens():
     def respond(body):
         if "max_tokens" in body:
-            return Reply(status=400, raw_body={"error": {
-                "message": "Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens' instead."}})
+            return Reply(
+                status=400,
+                raw_body={
+                    "error": {
+                        "message": "Unsupported parameter: 'max_tokens'. Use 'max_completion_tokens' instead."
+                    }
+                },
+            )
         return Reply(content="ok")
 
     with ScriptedOpenAIServer(respond) as server:
@@ -237,8 +252,9 @@ def test_budget_with_an_unpriced_model_is_refused_at_start():
 def test_price_file_makes_a_local_model_budgetable(tmp_path):
     prices = tmp_path / "prices.json"
     prices.write_text('{"my-local-llama": {"input": 0.0, "output": 0.0}}')
-    engine = create_engine("openai", model="my-local-llama", base_url="http://127.0.0.1:9/v1",
-                           budget_usd=0.0, prices=str(prices))
+    engine = create_engine(
+        "openai", model="my-local-llama", base_url="http://127.0.0.1:9/v1", budget_usd=0.0, prices=str(prices)
+    )
     assert engine.price.input == 0.0
 
 

@@ -16,23 +16,44 @@ STRING = {"dtype": "string", "_type": "Value"}
 
 def _sst2():
     return {
-        "task_name": "glue-sst2", "dataset": "glue", "config": "sst2", "split": "train", "revision": "r",
-        "license": "cc-by-4.0", "website": "", "languages": ["en"], "multilinguality": "english",
-        "summary": "Sentences from movie reviews with their sentiment.", "supported_task": "", "data_fields": "",
-        "task_category": ["text-classification"], "task_ids": ["sentiment-classification"],
-        "features": [{"feature_idx": 0, "name": "sentence", "type": STRING},
-                     {"feature_idx": 1, "name": "label",
-                      "type": {"names": ["negative", "positive"], "_type": "ClassLabel"}},
-                     {"feature_idx": 2, "name": "idx", "type": {"dtype": "int32", "_type": "Value"}}],
-        "selected_data": [{"sentence": "a gorgeous, witty film", "label": "positive", "idx": 0},
-                          {"sentence": "flat and lifeless", "label": "negative", "idx": 1}],
+        "task_name": "glue-sst2",
+        "dataset": "glue",
+        "config": "sst2",
+        "split": "train",
+        "revision": "r",
+        "license": "cc-by-4.0",
+        "website": "",
+        "languages": ["en"],
+        "multilinguality": "english",
+        "summary": "Sentences from movie reviews with their sentiment.",
+        "supported_task": "",
+        "data_fields": "",
+        "task_category": ["text-classification"],
+        "task_ids": ["sentiment-classification"],
+        "features": [
+            {"feature_idx": 0, "name": "sentence", "type": STRING},
+            {
+                "feature_idx": 1,
+                "name": "label",
+                "type": {"names": ["negative", "positive"], "_type": "ClassLabel"},
+            },
+            {"feature_idx": 2, "name": "idx", "type": {"dtype": "int32", "_type": "Value"}},
+        ],
+        "selected_data": [
+            {"sentence": "a gorgeous, witty film", "label": "positive", "idx": 0},
+            {"sentence": "flat and lifeless", "label": "negative", "idx": 1},
+        ],
     }
 
 
 def _cola():
     line = _sst2()
-    line.update(task_name="glue-cola", config="cola", summary="Sentences judged grammatically acceptable or not.",
-                task_ids=["acceptability-classification"])
+    line.update(
+        task_name="glue-cola",
+        config="cola",
+        summary="Sentences judged grammatically acceptable or not.",
+        task_ids=["acceptability-classification"],
+    )
     line["features"][1]["type"] = {"names": ["unacceptable", "acceptable"], "_type": "ClassLabel"}
     line["selected_data"] = [{"sentence": "The book was written by John.", "label": "acceptable", "idx": 0}]
     return line
@@ -58,9 +79,12 @@ def test_propose_then_filter_with_rules_gives_instructions_for_every_config(tmp_
     assert main(["filter", "--data-dir", str(data)]) == 0
     published = json.loads((data / "instructions-full.json").read_text())
     assert {t["task_name"] for t in published} == {"glue-sst2", "glue-cola"}
-    assert {"task_name": "glue-sst2",
-            "instruction": "Classify the sentiment of the movie review as negative or positive.",
-            "input_fields": ["sentence"], "output_field": ["label"]} in published
+    assert {
+        "task_name": "glue-sst2",
+        "instruction": "Classify the sentiment of the movie review as negative or positive.",
+        "input_fields": ["sentence"],
+        "output_field": ["label"],
+    } in published
     assert all(t["source"] == "rules" and t["prompts_version"] for t in _tasks(data))
 
 
@@ -111,8 +135,22 @@ def test_unknown_mode_is_a_clear_error(tmp_path, capsys):
 
 def test_budget_for_an_unpriced_model_is_refused_before_any_call(tmp_path, capsys):
     data = _data(tmp_path, [_sst2()])
-    code = main(["propose", "--data-dir", str(data), "--engine", "openai", "--model", "my-llama",
-                 "--base-url", "http://127.0.0.1:9/v1", "--budget-usd", "1", "--no-progress"])
+    code = main(
+        [
+            "propose",
+            "--data-dir",
+            str(data),
+            "--engine",
+            "openai",
+            "--model",
+            "my-llama",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--budget-usd",
+            "1",
+            "--no-progress",
+        ]
+    )
     assert code == 2
     assert "needs a price for model 'my-llama'" in capsys.readouterr().err
     assert not (data / "tasks.jsonl").exists()

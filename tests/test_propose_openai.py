@@ -21,17 +21,33 @@ STRING = {"dtype": "string", "_type": "Value"}
 
 def _line(name: str) -> dict:
     return {
-        "task_name": name, "dataset": name, "config": "default", "split": "train", "revision": "r1",
-        "license": "mit", "website": f"https://huggingface.co/datasets/{name}", "languages": ["en"],
-        "multilinguality": "english", "summary": f"Movie reviews collected for {name}.", "supported_task": "",
-        "data_fields": "", "task_category": ["text-classification"], "task_ids": [],
+        "task_name": name,
+        "dataset": name,
+        "config": "default",
+        "split": "train",
+        "revision": "r1",
+        "license": "mit",
+        "website": f"https://huggingface.co/datasets/{name}",
+        "languages": ["en"],
+        "multilinguality": "english",
+        "summary": f"Movie reviews collected for {name}.",
+        "supported_task": "",
+        "data_fields": "",
+        "task_category": ["text-classification"],
+        "task_ids": [],
         "features": {"review": STRING, "label": {"names": ["negative", "positive"], "_type": "ClassLabel"}},
-        "selected_data": [{"review": "Loved it.", "label": "positive"}, {"review": "Dull.", "label": "negative"}],
+        "selected_data": [
+            {"review": "Loved it.", "label": "positive"},
+            {"review": "Dull.", "label": "negative"},
+        ],
     }
 
 
-GOOD = {"instruction": "Is this movie review positive or negative?", "input_fields": ["review"],
-        "output_field": ["label"]}
+GOOD = {
+    "instruction": "Is this movie review positive or negative?",
+    "input_fields": ["review"],
+    "output_field": ["label"],
+}
 
 
 def _data_dir(tmp_path, names=("org/reviews",)):
@@ -67,7 +83,9 @@ ANSWERS = {
     "plain JSON": json.dumps({"tasks": [GOOD]}),
     "bare JSON list": json.dumps([GOOD]),
     "Python literal": repr([GOOD]),
-    "prose around JSON": "Here are tasks that fit the data:\n" + json.dumps([GOOD]) + "\nThey use only listed fields.",
+    "prose around JSON": "Here are tasks that fit the data:\n"
+    + json.dumps([GOOD])
+    + "\nThey use only listed fields.",
     "fenced JSON": "```json\n" + json.dumps({"tasks": [GOOD]}, indent=2) + "\n```",
 }
 
@@ -80,7 +98,10 @@ def test_answer_shapes_models_give_all_end_in_a_kept_task(tmp_path, answer):
     (task,) = _tasks(data)
     assert task["valid"] is True
     assert (task["instruction"], task["input_fields"], task["output_field"]) == (
-        GOOD["instruction"], ["review"], ["label"])
+        GOOD["instruction"],
+        ["review"],
+        ["label"],
+    )
     assert task["source"] == "description-aware" and task["engine"] == "openai"
     assert task["model"] == "gpt-4o-mini" and len(task["cache_key"]) == 64 and task["prompts_version"]
     assert summary.valid["aware"] == 1
@@ -132,7 +153,10 @@ def test_a_timeout_is_retried_and_a_dead_dataset_is_a_counted_failure(tmp_path):
 
 def test_unknown_fields_are_rejected_with_the_field_named(tmp_path):
     data = _data_dir(tmp_path)
-    answer = [GOOD, {"instruction": "Guess the director.", "input_fields": ["review"], "output_field": ["director"]}]
+    answer = [
+        GOOD,
+        {"instruction": "Guess the director.", "input_fields": ["review"], "output_field": ["director"]},
+    ]
     with ScriptedOpenAIServer(lambda body: Reply(content=json.dumps(answer))) as server:
         summary = _run(data, server)
     kept, rejected = _tasks(data)

@@ -19,56 +19,110 @@ FLOAT = {"dtype": "float32", "_type": "Value"}
 def _line(task_name, features, rows, **card):
     dataset, _, config = task_name.partition("-") if "/" not in task_name else (task_name, "", "default")
     return {
-        "task_name": task_name, "dataset": dataset, "config": config or "default", "split": "train",
-        "revision": "abc", "license": "mit", "website": f"https://huggingface.co/datasets/{dataset}",
-        "languages": ["en"], "multilinguality": card.pop("multilinguality", "english"),
-        "summary": card.pop("summary", ""), "supported_task": "", "data_fields": "",
-        "task_category": card.pop("task_category", []), "task_ids": card.pop("task_ids", []),
-        "features": features, "selected_data": rows,
+        "task_name": task_name,
+        "dataset": dataset,
+        "config": config or "default",
+        "split": "train",
+        "revision": "abc",
+        "license": "mit",
+        "website": f"https://huggingface.co/datasets/{dataset}",
+        "languages": ["en"],
+        "multilinguality": card.pop("multilinguality", "english"),
+        "summary": card.pop("summary", ""),
+        "supported_task": "",
+        "data_fields": "",
+        "task_category": card.pop("task_category", []),
+        "task_ids": card.pop("task_ids", []),
+        "features": features,
+        "selected_data": rows,
     }
 
 
 SENTIMENT = _line(
     "imdb",
     {"text": STRING, "label": {"names": ["neg", "pos"], "_type": "ClassLabel"}},
-    [{"text": "A moving film with a wonderful cast, I cried twice.", "label": "pos"},
-     {"text": "Two hours I will never get back.", "label": "neg"}],
+    [
+        {"text": "A moving film with a wonderful cast, I cried twice.", "label": "pos"},
+        {"text": "Two hours I will never get back.", "label": "neg"},
+    ],
     summary="Large Movie Review Dataset: 50,000 highly polar movie reviews for binary sentiment classification.",
     task_ids=["sentiment-classification"],
 )
 NLI = _line(
     "snli",
-    {"premise": STRING, "hypothesis": STRING,
-     "label": {"names": ["entailment", "neutral", "contradiction"], "_type": "ClassLabel"}},
-    [{"premise": "A man plays a guitar on stage.", "hypothesis": "A man is performing.", "label": "entailment"},
-     {"premise": "Two dogs run in a field.", "hypothesis": "The dogs are asleep.", "label": "contradiction"}],
+    {
+        "premise": STRING,
+        "hypothesis": STRING,
+        "label": {"names": ["entailment", "neutral", "contradiction"], "_type": "ClassLabel"},
+    },
+    [
+        {
+            "premise": "A man plays a guitar on stage.",
+            "hypothesis": "A man is performing.",
+            "label": "entailment",
+        },
+        {
+            "premise": "Two dogs run in a field.",
+            "hypothesis": "The dogs are asleep.",
+            "label": "contradiction",
+        },
+    ],
 )
 SQUAD = _line(
     "squad",
-    {"id": STRING, "title": STRING, "context": STRING, "question": STRING,
-     "answers": {"feature": {"text": STRING, "answer_start": INT}, "_type": "Sequence"}},
-    [{"id": "5733be284776f41900661182", "title": "University_of_Notre_Dame",
-      "context": "Architecturally, the school has a Catholic character. Atop the Main Building's gold dome "
-                 "is a golden statue of the Virgin Mary.",
-      "question": "What sits on top of the Main Building?",
-      "answers": {"text": ["a golden statue of the Virgin Mary"], "answer_start": [92]}}],
+    {
+        "id": STRING,
+        "title": STRING,
+        "context": STRING,
+        "question": STRING,
+        "answers": {"feature": {"text": STRING, "answer_start": INT}, "_type": "Sequence"},
+    },
+    [
+        {
+            "id": "5733be284776f41900661182",
+            "title": "University_of_Notre_Dame",
+            "context": "Architecturally, the school has a Catholic character. Atop the Main Building's gold dome "
+            "is a golden statue of the Virgin Mary.",
+            "question": "What sits on top of the Main Building?",
+            "answers": {"text": ["a golden statue of the Virgin Mary"], "answer_start": [92]},
+        }
+    ],
 )
 SUMMARIZATION = _line(
     "cnn_dailymail-3.0.0",
-    [{"feature_idx": 0, "name": "article", "type": STRING},
-     {"feature_idx": 1, "name": "highlights", "type": STRING},
-     {"feature_idx": 2, "name": "id", "type": STRING}],
-    [{"article": "LONDON, England -- Harry Potter star Daniel Radcliffe gains access to a reported "
-                 "£20 million fortune as he turns 18 on Monday, but he insists the money won't cast a spell on him. " * 3,
-      "highlights": "Harry Potter star Daniel Radcliffe gets £20M fortune as he turns 18 Monday.",
-      "id": "42c027e4ff9730fbb3de84c1af0d2c506e41c3e4"}],
+    [
+        {"feature_idx": 0, "name": "article", "type": STRING},
+        {"feature_idx": 1, "name": "highlights", "type": STRING},
+        {"feature_idx": 2, "name": "id", "type": STRING},
+    ],
+    [
+        {
+            "article": "LONDON, England -- Harry Potter star Daniel Radcliffe gains access to a reported "
+            "£20 million fortune as he turns 18 on Monday, but he insists the money won't cast a spell on him. "
+            * 3,
+            "highlights": "Harry Potter star Daniel Radcliffe gets £20M fortune as he turns 18 Monday.",
+            "id": "42c027e4ff9730fbb3de84c1af0d2c506e41c3e4",
+        }
+    ],
 )
 MULTIPLE_CHOICE = _line(
     "piqa",
-    {"goal": STRING, "sol1": STRING, "sol2": STRING, "choices": {"feature": STRING, "_type": "List"},
-     "label": {"names": ["0", "1"], "_type": "ClassLabel"}},
-    [{"goal": "How do I ready a guinea pig cage for its new occupants?", "sol1": "Provide bedding.",
-      "sol2": "Provide sand.", "choices": ["Provide bedding.", "Provide sand."], "label": "0"}],
+    {
+        "goal": STRING,
+        "sol1": STRING,
+        "sol2": STRING,
+        "choices": {"feature": STRING, "_type": "List"},
+        "label": {"names": ["0", "1"], "_type": "ClassLabel"},
+    },
+    [
+        {
+            "goal": "How do I ready a guinea pig cage for its new occupants?",
+            "sol1": "Provide bedding.",
+            "sol2": "Provide sand.",
+            "choices": ["Provide bedding.", "Provide sand."],
+            "label": "0",
+        }
+    ],
 )
 TRANSLATION = _line(
     "wmt16-de-en",
@@ -84,27 +138,48 @@ GLUE_SST2 = _line(
 GLUE_STSB = _line(
     "glue-stsb",
     {"sentence1": STRING, "sentence2": STRING, "label": FLOAT, "idx": INT},
-    [{"sentence1": "A plane is taking off.", "sentence2": "An air plane is taking off.", "label": 5.0, "idx": 0}],
+    [
+        {
+            "sentence1": "A plane is taking off.",
+            "sentence2": "An air plane is taking off.",
+            "label": 5.0,
+            "idx": 0,
+        }
+    ],
 )
 TOPIC_TEXT_LABEL = _line(
     "org/support-tickets",
     {"ticket": STRING, "category": STRING},
-    [{"ticket": "My invoice shows the wrong amount for March.", "category": "billing"},
-     {"ticket": "The app crashes when I open settings.", "category": "bug"}],
+    [
+        {"ticket": "My invoice shows the wrong amount for March.", "category": "billing"},
+        {"ticket": "The app crashes when I open settings.", "category": "bug"},
+    ],
 )
 PLAIN_PAIR = _line(
     "org/formality",
     {"informal": STRING, "formal": STRING},
     [{"informal": "gonna be late, sorry", "formal": "I apologise, I will be late."}],
 )
-VARIED = [SENTIMENT, NLI, SQUAD, SUMMARIZATION, MULTIPLE_CHOICE, TRANSLATION, GLUE_SST2, GLUE_STSB,
-          TOPIC_TEXT_LABEL, PLAIN_PAIR]
+VARIED = [
+    SENTIMENT,
+    NLI,
+    SQUAD,
+    SUMMARIZATION,
+    MULTIPLE_CHOICE,
+    TRANSLATION,
+    GLUE_SST2,
+    GLUE_STSB,
+    TOPIC_TEXT_LABEL,
+    PLAIN_PAIR,
+]
 
 
 def _ask(metadata, mode="aware", max_tasks=3):
     engine = create_engine("rules")
-    request = ChatRequest.of([{"role": "user", "content": "(prose the rules engine does not read)"}],
-                             context={"kind": "propose", "mode": mode, "metadata": metadata, "max_tasks": max_tasks})
+    request = ChatRequest.of(
+        [{"role": "user", "content": "(prose the rules engine does not read)"}],
+        context={"kind": "propose", "mode": mode, "metadata": metadata, "max_tasks": max_tasks},
+    )
     return asyncio.run(engine.complete(request))
 
 
@@ -120,8 +195,11 @@ def test_every_kind_of_dataset_gets_at_least_one_valid_task(metadata, mode):
 
 def test_sentiment_instruction_reads_like_a_person_wrote_it_and_uses_the_card():
     tasks = propose_tasks(SENTIMENT, "aware")
-    assert tasks[0] == {"instruction": "Classify the sentiment of the movie review as neg or pos.",
-                        "input_fields": ["text"], "output_field": ["label"]}
+    assert tasks[0] == {
+        "instruction": "Classify the sentiment of the movie review as neg or pos.",
+        "input_fields": ["text"],
+        "output_field": ["label"],
+    }
     assert tasks[1]["input_fields"] == ["label"] and tasks[1]["output_field"] == ["text"]
 
 
@@ -147,8 +225,10 @@ def test_qa_with_nested_answers_gives_qa_and_question_generation():
 
 def test_translation_goes_both_ways_with_language_names():
     tasks = propose_tasks(TRANSLATION)
-    assert {t["instruction"] for t in tasks} == {"Translate the English text into German.",
-                                                 "Translate the German text into English."}
+    assert {t["instruction"] for t in tasks} == {
+        "Translate the English text into German.",
+        "Translate the German text into English.",
+    }
     assert {tuple(t["input_fields"]) for t in tasks} == {("translation.en",), ("translation.de",)}
 
 
@@ -160,8 +240,11 @@ def test_summarization_from_viewer_feature_list():
 
 def test_low_cardinality_text_field_is_used_as_a_label():
     tasks = propose_tasks(TOPIC_TEXT_LABEL)
-    assert tasks[0] == {"instruction": "Classify the ticket as billing or bug.",
-                        "input_fields": ["ticket"], "output_field": ["category"]}
+    assert tasks[0] == {
+        "instruction": "Classify the ticket as billing or bug.",
+        "input_fields": ["ticket"],
+        "output_field": ["category"],
+    }
 
 
 def test_similarity_score_pair():
@@ -179,7 +262,9 @@ def test_same_input_gives_the_same_answer():
 
 
 def test_dataset_without_usable_fields_gets_no_task_rather_than_a_crash():
-    metadata = _line("org/images", {"image": {"_type": "Image"}, "id": INT}, [{"image": {"src": "x"}, "id": 1}])
+    metadata = _line(
+        "org/images", {"image": {"_type": "Image"}, "id": INT}, [{"image": {"src": "x"}, "id": 1}]
+    )
     assert json.loads(_ask(metadata).text) == {"tasks": []}
 
 

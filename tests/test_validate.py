@@ -14,18 +14,32 @@ STRING = {"dtype": "string", "_type": "Value"}
 INT = {"dtype": "int64", "_type": "Value"}
 
 QA = {
-    "task_name": "org/qa", "dataset": "org/qa", "config": "default",
+    "task_name": "org/qa",
+    "dataset": "org/qa",
+    "config": "default",
     "features": {
-        "id": STRING, "context": STRING, "question": STRING,
-        "answers": {"text": {"feature": STRING, "_type": "List"}, "answer_start": {"feature": INT, "_type": "List"}},
+        "id": STRING,
+        "context": STRING,
+        "question": STRING,
+        "answers": {
+            "text": {"feature": STRING, "_type": "List"},
+            "answer_start": {"feature": INT, "_type": "List"},
+        },
         "entities": {"feature": {"start": INT, "end": INT, "type": STRING}, "_type": "List"},
         "meta": {"source": STRING, "year": INT},
         "photo": {"_type": "Image"},
     },
-    "selected_data": [{"id": "a1", "context": "The bridge opened in 1932.", "question": "When did it open?",
-                       "answers": {"text": ["1932"], "answer_start": [22]},
-                       "entities": [{"start": 4, "end": 10, "type": "FAC"}],
-                       "meta": {"source": "wiki", "year": 2020}, "photo": {"src": "x.jpg"}}],
+    "selected_data": [
+        {
+            "id": "a1",
+            "context": "The bridge opened in 1932.",
+            "question": "When did it open?",
+            "answers": {"text": ["1932"], "answer_start": [22]},
+            "entities": [{"start": 4, "end": 10, "type": "FAC"}],
+            "meta": {"source": "wiki", "year": 2020},
+            "photo": {"src": "x.jpg"},
+        }
+    ],
 }
 
 
@@ -41,18 +55,22 @@ def test_a_good_task_passes():
     assert _reason(_task()) is None
 
 
-@pytest.mark.parametrize(("task", "kind"), [
-    (_task(instruction="  "), "empty instruction"),
-    (_task(output=()), "empty output"),
-    (_task(output=("answers", "question")), "multi-field output"),
-    (_task(inputs=()), "no input field"),
-    (_task(inputs=("context", "secret")), "unknown field"),
-    (_task(inputs=("id", "question")), "id field"),
-    (_task(inputs=("photo",)), "media field"),
-    (_task(inputs=("context", "answers")), "output used as input"),
-    (_task(output=("entities",)), "output not text"),
-    (_task(output=("meta",)), "output not text"),
-], ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("task", "kind"),
+    [
+        (_task(instruction="  "), "empty instruction"),
+        (_task(output=()), "empty output"),
+        (_task(output=("answers", "question")), "multi-field output"),
+        (_task(inputs=()), "no input field"),
+        (_task(inputs=("context", "secret")), "unknown field"),
+        (_task(inputs=("id", "question")), "id field"),
+        (_task(inputs=("photo",)), "media field"),
+        (_task(inputs=("context", "answers")), "output used as input"),
+        (_task(output=("entities",)), "output not text"),
+        (_task(output=("meta",)), "output not text"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
 def test_each_rule_rejects_with_its_reason(task, kind):
     reason = _reason(task)
     assert reason is not None and reason.split(":")[0] == kind
@@ -63,16 +81,25 @@ def test_struct_member_can_be_named_with_a_dotted_path():
 
 
 def test_output_shape_is_judged_from_rows_when_features_are_missing():
-    metadata = {"task_name": "org/qa", "features": {}, "selected_data": [
-        {"text": "x", "spans": [{"a": 1}], "tags": ["A", "B"]}]}
+    metadata = {
+        "task_name": "org/qa",
+        "features": {},
+        "selected_data": [{"text": "x", "spans": [{"a": 1}], "tags": ["A", "B"]}],
+    }
     assert _reason(_task(inputs=("text",), output=("spans",)), metadata).startswith("output not text")
     assert _reason(_task(inputs=("text",), output=("tags",)), metadata) is None
 
 
 def test_identical_tasks_from_both_modes_keep_the_first():
     aware = _task(mode="aware")
-    unaware = Task("org/qa", "Answer the question!", ("context", "question"), ("answers",),
-                   source="description-unaware", mode="unaware")
+    unaware = Task(
+        "org/qa",
+        "Answer the question!",
+        ("context", "question"),
+        ("answers",),
+        source="description-unaware",
+        mode="unaware",
+    )
     judged = judge([aware, unaware], {"org/qa": QA})
     assert [t.valid for t in judged] == [True, False]
     assert judged[1].reason.startswith("duplicate task")
@@ -93,8 +120,10 @@ def test_unparseable_and_overlong_answers_become_rejections():
     assert bad.reason.startswith("unparseable answer")
     (cut,) = parse_answer('[{"instruction": "Ans', finish_reason="length")
     assert cut.reason.startswith("truncated answer")
-    many = parse_answer(json.dumps([{"instruction": str(i), "input_fields": ["a"], "output_field": ["b"]}
-                                    for i in range(5)]), max_tasks=3)
+    many = parse_answer(
+        json.dumps([{"instruction": str(i), "input_fields": ["a"], "output_field": ["b"]} for i in range(5)]),
+        max_tasks=3,
+    )
     assert [p.reason is None for p in many] == [True, True, True, False, False]
     assert many[3].reason.startswith("too many tasks")
     (odd,) = parse_answer('["just a string"]')
@@ -102,8 +131,15 @@ def test_unparseable_and_overlong_answers_become_rejections():
 
 
 def test_lenient_field_shapes_are_normalized():
-    (p,) = parse_answer('[{"instruction": "  Answer \\n it. ", "input_fields": "question", "output_field": "answers"}]')
-    assert (p.instruction, p.input_fields, p.output_field, p.reason) == ("Answer it.", ("question",), ("answers",), None)
+    (p,) = parse_answer(
+        '[{"instruction": "  Answer \\n it. ", "input_fields": "question", "output_field": "answers"}]'
+    )
+    assert (p.instruction, p.input_fields, p.output_field, p.reason) == (
+        "Answer it.",
+        ("question",),
+        ("answers",),
+        None,
+    )
 
 
 def _write(data, tasks, metadata=(QA,)):
@@ -116,8 +152,11 @@ def test_filter_writes_instructions_rejections_and_report(tmp_path, capsys):
     data = tmp_path / "data"
     good = _task(mode="aware").to_json()
     unknown = _task(inputs=("secret",), mode="aware").to_json()
-    cut = {**_task(instruction="", inputs=(), output=(), mode="unaware").to_json(),
-           "reason": "truncated answer: cut off", "valid": False}
+    cut = {
+        **_task(instruction="", inputs=(), output=(), mode="unaware").to_json(),
+        "reason": "truncated answer: cut off",
+        "valid": False,
+    }
     _write(data, [good, unknown, cut])
     with open(data / "tasks.jsonl", "a") as handle:
         handle.write("{broken\n")
@@ -126,8 +165,14 @@ def test_filter_writes_instructions_rejections_and_report(tmp_path, capsys):
     assert "1 valid tasks" in out and "1 unknown field" in out and "1 truncated answer" in out
 
     published = json.loads((data / "instructions-full.json").read_text())
-    assert published == [{"task_name": "org/qa", "instruction": "Answer the question.",
-                          "input_fields": ["context", "question"], "output_field": ["answers"]}]
+    assert published == [
+        {
+            "task_name": "org/qa",
+            "instruction": "Answer the question.",
+            "input_fields": ["context", "question"],
+            "output_field": ["answers"],
+        }
+    ]
     rejected = [json.loads(line) for line in (data / "rejected_tasks.jsonl").read_text().splitlines()]
     assert [r["reason"].split(":")[0] for r in rejected] == ["unknown field", "truncated answer"]
     report = json.loads((data / "filter_report.json").read_text())

@@ -15,9 +15,14 @@ HELP = "Validate tasks.jsonl against the datasets' fields; write instructions-fu
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", default=config.DEFAULT_DATA_DIR,
-                        help="folder with tasks.jsonl and huggingface_metadata.jsonl (default %(default)s)")
-    parser.add_argument("--prompts-dir", default=None, help="templates the tasks were proposed with, if not prompts/")
+    parser.add_argument(
+        "--data-dir",
+        default=config.DEFAULT_DATA_DIR,
+        help="folder with tasks.jsonl and huggingface_metadata.jsonl (default %(default)s)",
+    )
+    parser.add_argument(
+        "--prompts-dir", default=None, help="templates the tasks were proposed with, if not prompts/"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

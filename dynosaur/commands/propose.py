@@ -18,40 +18,85 @@ HELP = "Propose instruction tasks for each dataset-config in huggingface_metadat
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", default=config.DEFAULT_DATA_DIR,
-                        help="folder with huggingface_metadata.jsonl; tasks.jsonl is written there (default %(default)s)")
-    parser.add_argument("--engine", default="rules", choices=engine_names(),
-                        help="rules (offline, no model) or openai (any OpenAI-compatible server) (default %(default)s)")
-    parser.add_argument("--model", default=None,
-                        help="model name (default $OPENAI_MODEL, else gpt-4o-mini; ignored by the rules engine)")
-    parser.add_argument("--base-url", default=config.openai_base_url(),
-                        help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 for vLLM "
-                             "(default $OPENAI_BASE_URL, else api.openai.com)")
-    parser.add_argument("--modes", default=",".join(MODES),
-                        help="comma-separated: aware (reads the card's description), unaware (fields and rows only) "
-                             "(default %(default)s)")
-    parser.add_argument("--max-tasks", type=int, default=3, help="tasks asked for per request (default %(default)s)")
-    parser.add_argument("--max-tokens", type=int, default=MAX_TOKENS,
-                        help="answer length limit per request (default %(default)s)")
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at once (default %(default)s)")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default %(default)s)")
-    parser.add_argument("--max-retries", type=int, default=5,
-                        help="retries on rate limits, timeouts and 5xx (default %(default)s)")
-    parser.add_argument("--budget-usd", type=float, default=None,
-                        help="stop cleanly before a call could take spending past this many dollars")
-    parser.add_argument("--prices", default=None,
-                        help='JSON file of extra prices, {"model": {"input": USD_PER_1M, "output": USD_PER_1M}}')
+    parser.add_argument(
+        "--data-dir",
+        default=config.DEFAULT_DATA_DIR,
+        help="folder with huggingface_metadata.jsonl; tasks.jsonl is written there (default %(default)s)",
+    )
+    parser.add_argument(
+        "--engine",
+        default="rules",
+        choices=engine_names(),
+        help="rules (offline, no model) or openai (any OpenAI-compatible server) (default %(default)s)",
+    )
+    parser.add_argument(
+        "--model",
+        default=None,
+        help="model name (default $OPENAI_MODEL, else gpt-4o-mini; ignored by the rules engine)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=config.openai_base_url(),
+        help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 for vLLM "
+        "(default $OPENAI_BASE_URL, else api.openai.com)",
+    )
+    parser.add_argument(
+        "--modes",
+        default=",".join(MODES),
+        help="comma-separated: aware (reads the card's description), unaware (fields and rows only) "
+        "(default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-tasks", type=int, default=3, help="tasks asked for per request (default %(default)s)"
+    )
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=MAX_TOKENS,
+        help="answer length limit per request (default %(default)s)",
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=8, help="requests in flight at once (default %(default)s)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds per request (default %(default)s)"
+    )
+    parser.add_argument(
+        "--max-retries",
+        type=int,
+        default=5,
+        help="retries on rate limits, timeouts and 5xx (default %(default)s)",
+    )
+    parser.add_argument(
+        "--budget-usd",
+        type=float,
+        default=None,
+        help="stop cleanly before a call could take spending past this many dollars",
+    )
+    parser.add_argument(
+        "--prices",
+        default=None,
+        help='JSON file of extra prices, {"model": {"input": USD_PER_1M, "output": USD_PER_1M}}',
+    )
     parser.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
-    parser.add_argument("--prompts-dir", default=None, help="use templates from this folder instead of prompts/")
+    parser.add_argument(
+        "--prompts-dir", default=None, help="use templates from this folder instead of prompts/"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _engine(args: argparse.Namespace) -> Engine:
     if args.engine == "openai":
         return create_engine(
-            "openai", model=args.model or config.openai_model(), base_url=args.base_url,
-            api_key=config.openai_api_key(), concurrency=args.concurrency, timeout=args.timeout,
-            max_retries=args.max_retries, budget_usd=args.budget_usd, prices=args.prices,
+            "openai",
+            model=args.model or config.openai_model(),
+            base_url=args.base_url,
+            api_key=config.openai_api_key(),
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+            budget_usd=args.budget_usd,
+            prices=args.prices,
         )
     if args.engine == "rules":
         return create_engine("rules")
@@ -64,9 +109,13 @@ def _engine(args: argparse.Namespace) -> Engine:
 def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
     modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
-    options = ProposeOptions(modes=modes, max_tasks=args.max_tasks, max_tokens=args.max_tokens,
-                             prompts_dir=Path(args.prompts_dir) if args.prompts_dir else None,
-                             progress=not args.no_progress)
+    options = ProposeOptions(
+        modes=modes,
+        max_tasks=args.max_tasks,
+        max_tokens=args.max_tokens,
+        prompts_dir=Path(args.prompts_dir) if args.prompts_dir else None,
+        progress=not args.no_progress,
+    )
     cache = None
     try:
         if args.max_tasks < 1:

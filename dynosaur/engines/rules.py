@@ -36,16 +36,44 @@ RULES_VERSION = "rules-1"
 MAX_LISTED_LABELS = 5
 # Kinds of text a card's summary may name; the first found describes a generic "text" field.
 DOMAIN_NOUNS = (
-    "movie review", "film review", "product review", "restaurant review", "hotel review", "book review",
-    "customer review", "app review", "news article", "news headline", "tweet", "email", "forum post",
-    "scientific abstract", "scientific paper", "legal document", "medical question", "recipe", "poem",
-    "song lyric", "dialogue", "conversation", "review", "article", "question", "sentence", "comment",
+    "movie review",
+    "film review",
+    "product review",
+    "restaurant review",
+    "hotel review",
+    "book review",
+    "customer review",
+    "app review",
+    "news article",
+    "news headline",
+    "tweet",
+    "email",
+    "forum post",
+    "scientific abstract",
+    "scientific paper",
+    "legal document",
+    "medical question",
+    "recipe",
+    "poem",
+    "song lyric",
+    "dialogue",
+    "conversation",
+    "review",
+    "article",
+    "question",
+    "sentence",
+    "comment",
 )
 GENERIC_TEXT = {"text", "sentence", "content", "document", "input", "body", "passage", "review", "data"}
 GENERIC_LABEL = {"label", "labels", "class", "category", "categories", "gold", "tag", "coarse", "fine"}
 SUBJECT_BY_TASK_ID = {
-    "sentiment": "sentiment", "topic": "topic", "intent": "intent", "emotion": "emotion",
-    "hate-speech": "hatefulness", "fact-checking": "veracity", "acceptability": "grammatical acceptability",
+    "sentiment": "sentiment",
+    "topic": "topic",
+    "intent": "intent",
+    "emotion": "emotion",
+    "hate-speech": "hatefulness",
+    "fact-checking": "veracity",
+    "acceptability": "grammatical acceptability",
     "language-identification": "language",
 }
 
@@ -70,8 +98,9 @@ class RulesEngine:
                 "the rules engine only answers task-proposal requests (context kind 'propose'); "
                 "it cannot write free text"
             )
-        tasks = propose_tasks(context["metadata"], str(context.get("mode", "aware")),
-                              int(context.get("max_tasks", 3)))
+        tasks = propose_tasks(
+            context["metadata"], str(context.get("mode", "aware")), int(context.get("max_tasks", 3))
+        )
         text = json.dumps({"tasks": tasks}, ensure_ascii=False)
         return Completion(text=text, finish_reason="stop", model=self.model)
 
@@ -155,24 +184,39 @@ def multiple_choice(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterat
     choices = roles.first(CHOICES, kinds=("text_list",))
     if choices is None:
         return
-    answer = next((n for n in roles.fields if n != choices and (roles.is_label(n) or words(n) & ANSWER)
-                   and roles.fields[n].kind in ("label", "number", "text")), None)
+    answer = next(
+        (
+            n
+            for n in roles.fields
+            if n != choices
+            and (roles.is_label(n) or words(n) & ANSWER)
+            and roles.fields[n].kind in ("label", "number", "text")
+        ),
+        None,
+    )
     if answer is None:
         return
-    stems = [n for n in (roles.first(CONTEXT), roles.first(QUESTION | {"stem", "goal", "ctx", "sentence"}))
-             if n and n not in (answer, choices)]
+    stems = [
+        n
+        for n in (roles.first(CONTEXT), roles.first(QUESTION | {"stem", "goal", "ctx", "sentence"}))
+        if n and n not in (answer, choices)
+    ]
     stems = list(dict.fromkeys(stems))
     asked = "question" if any(words(s) & QUESTION for s in stems) else humanize(stems[0]) if stems else "text"
-    yield _task(f"Read the {asked} and choose the correct option from the {humanize(choices)}.",
-                [*stems, choices], answer)
+    yield _task(
+        f"Read the {asked} and choose the correct option from the {humanize(choices)}.",
+        [*stems, choices],
+        answer,
+    )
 
 
 def question_answering(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
     question = roles.first(QUESTION)
     if question is None:
         return
-    answer = roles.first(ANSWER, kinds=("text", "answers", "text_list", "label", "bool", "number"),
-                         exclude=(question,))
+    answer = roles.first(
+        ANSWER, kinds=("text", "answers", "text_list", "label", "bool", "number"), exclude=(question,)
+    )
     context = roles.first(CONTEXT, exclude=(question, answer or ""))
     if context is None:
         longest = roles.texts(exclude=(question, answer or ""))
@@ -182,8 +226,11 @@ def question_answering(roles: Roles, w: Wording, claimed: frozenset[str]) -> Ite
         how = "with yes or no" if yes_no else "using the " + w.noun(context)
         yield _task(f"Answer the question {how}.", [context, question], answer)
         if roles.fields[answer].kind in ("text", "answers"):
-            yield _task(f"Write a question about the {w.noun(context)} whose answer is the given answer.",
-                        [context, answer], question)
+            yield _task(
+                f"Write a question about the {w.noun(context)} whose answer is the given answer.",
+                [context, answer],
+                question,
+            )
     elif answer is not None:
         yield _task("Answer the question.", [question], answer)
         if roles.fields[answer].kind == "text":
@@ -204,25 +251,35 @@ def sentence_pairs(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterato
         names = {n.lower() for n in roles.labels(label)}
         kind = roles.fields[label].kind
         if first == "premise" or names & {"entailment", "contradiction", "not_entailment"}:
-            yield _task(f"Does the {humanize(a)} entail the {humanize(b)}? Answer{w.label_phrase(label)}.",
-                        [a, b], label)
-            yield _task(f"Write a {humanize(b)} that stands in the given relation to the {humanize(a)}.",
-                        [a, label], b)
+            yield _task(
+                f"Does the {humanize(a)} entail the {humanize(b)}? Answer{w.label_phrase(label)}.",
+                [a, b],
+                label,
+            )
+            yield _task(
+                f"Write a {humanize(b)} that stands in the given relation to the {humanize(a)}.",
+                [a, label],
+                b,
+            )
         elif kind == "number" and not roles.fields[label].labels:
             yield _task(f"Rate how similar the two {_plural(a)} are in meaning.", [a, b], label)
         else:
             subject = w.subject(label)
             if subject == "category":
                 subject = "relation"
-            yield _task(f"Judge the {subject} between the two {_plural(a)}{w.label_phrase(label)}.",
-                        [a, b], label)
+            yield _task(
+                f"Judge the {subject} between the two {_plural(a)}{w.label_phrase(label)}.", [a, b], label
+            )
         return
 
 
 def summaries(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
     for target in roles.named(TARGET):
-        sources = [n for n in roles.texts(exclude=(target,)) if roles.is_long(n)
-                   and roles.mean_length(n) >= roles.mean_length(target)]
+        sources = [
+            n
+            for n in roles.texts(exclude=(target,))
+            if roles.is_long(n) and roles.mean_length(n) >= roles.mean_length(target)
+        ]
         if not sources:
             continue
         source = sources[0]
@@ -245,7 +302,9 @@ def translations(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[
         pairs.extend((pa, pb, ca, cb) for (pa, ca) in codes for (pb, cb) in codes if pa != pb)
     english_first = sorted(pairs, key=lambda p: (p[2] != "en", p[0], p[1]))
     for source, target, code_a, code_b in english_first[:2]:
-        yield _task(f"Translate the {language_name(code_a)} text into {language_name(code_b)}.", [source], target)
+        yield _task(
+            f"Translate the {language_name(code_a)} text into {language_name(code_b)}.", [source], target
+        )
 
 
 def text_to_text(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
@@ -289,8 +348,14 @@ def fallback(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task
 
 
 PATTERNS: list[Callable[[Roles, Wording, frozenset[str]], Iterator[Task]]] = [
-    multiple_choice, question_answering, sentence_pairs, summaries, translations, text_to_text,
-    classification, fallback,
+    multiple_choice,
+    question_answering,
+    sentence_pairs,
+    summaries,
+    translations,
+    text_to_text,
+    classification,
+    fallback,
 ]
 
 

@@ -13,28 +13,124 @@ from typing import Any
 from dynosaur.fields import Field, is_id_like, sample_values, schema_fields
 
 QUESTION = {"question", "query", "q", "questions", "prompt", "problem"}
-CONTEXT = {"context", "passage", "paragraph", "document", "article", "story", "support", "background",
-           "evidence", "text", "content", "body", "doc", "contexts"}
+CONTEXT = {
+    "context",
+    "passage",
+    "paragraph",
+    "document",
+    "article",
+    "story",
+    "support",
+    "background",
+    "evidence",
+    "text",
+    "content",
+    "body",
+    "doc",
+    "contexts",
+}
 ANSWER = {"answer", "answers", "response", "solution", "responses", "completion"}
 CHOICES = {"choices", "options", "endings", "candidates", "alternatives", "choice", "option", "ending"}
-LABEL = {"label", "labels", "category", "categories", "class", "sentiment", "topic", "intent", "emotion",
-         "genre", "stance", "polarity", "rating", "score", "verdict", "gold", "coarse", "fine", "tag"}
-TARGET = {"summary", "summaries", "highlights", "title", "headline", "abstract", "tldr", "caption",
-          "headlines", "titles"}
-LONG = {"document", "article", "text", "content", "body", "dialogue", "dialog", "story", "passage",
-        "transcript", "report", "source", "conversation"}
-PAIRS = [("premise", "hypothesis"), ("sentence1", "sentence2"), ("text_a", "text_b"), ("text1", "text2"),
-         ("sentence_a", "sentence_b"), ("question1", "question2"), ("s1", "s2"), ("sent1", "sent2"),
-         ("claim", "evidence")]
-TEXT2TEXT = [("source", "target"), ("src", "tgt"), ("input", "output"), ("prompt", "completion"),
-             ("instruction", "output"), ("instruction", "response"), ("input", "target"),
-             ("informal", "formal"), ("question", "answer")]
+LABEL = {
+    "label",
+    "labels",
+    "category",
+    "categories",
+    "class",
+    "sentiment",
+    "topic",
+    "intent",
+    "emotion",
+    "genre",
+    "stance",
+    "polarity",
+    "rating",
+    "score",
+    "verdict",
+    "gold",
+    "coarse",
+    "fine",
+    "tag",
+}
+TARGET = {
+    "summary",
+    "summaries",
+    "highlights",
+    "title",
+    "headline",
+    "abstract",
+    "tldr",
+    "caption",
+    "headlines",
+    "titles",
+}
+LONG = {
+    "document",
+    "article",
+    "text",
+    "content",
+    "body",
+    "dialogue",
+    "dialog",
+    "story",
+    "passage",
+    "transcript",
+    "report",
+    "source",
+    "conversation",
+}
+PAIRS = [
+    ("premise", "hypothesis"),
+    ("sentence1", "sentence2"),
+    ("text_a", "text_b"),
+    ("text1", "text2"),
+    ("sentence_a", "sentence_b"),
+    ("question1", "question2"),
+    ("s1", "s2"),
+    ("sent1", "sent2"),
+    ("claim", "evidence"),
+]
+TEXT2TEXT = [
+    ("source", "target"),
+    ("src", "tgt"),
+    ("input", "output"),
+    ("prompt", "completion"),
+    ("instruction", "output"),
+    ("instruction", "response"),
+    ("input", "target"),
+    ("informal", "formal"),
+    ("question", "answer"),
+]
 LANGUAGES = {
-    "en": "English", "fr": "French", "de": "German", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "nl": "Dutch", "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ar": "Arabic",
-    "hi": "Hindi", "tr": "Turkish", "pl": "Polish", "sv": "Swedish", "cs": "Czech", "ro": "Romanian",
-    "fi": "Finnish", "da": "Danish", "el": "Greek", "he": "Hebrew", "vi": "Vietnamese", "id": "Indonesian",
-    "uk": "Ukrainian", "et": "Estonian", "lt": "Lithuanian", "lv": "Latvian", "hu": "Hungarian",
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ru": "Russian",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "tr": "Turkish",
+    "pl": "Polish",
+    "sv": "Swedish",
+    "cs": "Czech",
+    "ro": "Romanian",
+    "fi": "Finnish",
+    "da": "Danish",
+    "el": "Greek",
+    "he": "Hebrew",
+    "vi": "Vietnamese",
+    "id": "Indonesian",
+    "uk": "Ukrainian",
+    "et": "Estonian",
+    "lt": "Lithuanian",
+    "lv": "Latvian",
+    "hu": "Hungarian",
 }
 LONG_TEXT_CHARS = 200
 SHORT_LABEL_CHARS = 30
@@ -66,7 +162,8 @@ class Roles:
     @classmethod
     def of(cls, metadata: dict[str, Any]) -> Roles:
         usable = {
-            name: f for name, f in schema_fields(metadata).items()
+            name: f
+            for name, f in schema_fields(metadata).items()
             if not is_id_like(name) and (f.text_like or f.kind == "translation")
         }
         return cls(metadata, usable)
@@ -74,7 +171,9 @@ class Roles:
     def named(self, vocabulary: set[str], kinds: tuple[str, ...] = ("text",)) -> list[str]:
         return [n for n, f in self.fields.items() if f.kind in kinds and words(n) & vocabulary]
 
-    def first(self, vocabulary: set[str], kinds: tuple[str, ...] = ("text",), exclude: tuple[str, ...] = ()) -> str | None:
+    def first(
+        self, vocabulary: set[str], kinds: tuple[str, ...] = ("text",), exclude: tuple[str, ...] = ()
+    ) -> str | None:
         return next((n for n in self.named(vocabulary, kinds) if n not in exclude), None)
 
     def samples(self, name: str) -> list[Any]:
@@ -112,8 +211,12 @@ class Roles:
         if f.kind == "number":
             return True
         values = [v for v in self.samples(name) if v is not None]
-        return f.kind == "text" and bool(values) and all(
-            isinstance(v, str) and len(v) <= SHORT_LABEL_CHARS and len(v.split()) <= 3 for v in values
+        return (
+            f.kind == "text"
+            and bool(values)
+            and all(
+                isinstance(v, str) and len(v) <= SHORT_LABEL_CHARS and len(v.split()) <= 3 for v in values
+            )
         )
 
     def label_fields(self) -> list[str]:
