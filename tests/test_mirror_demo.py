@@ -64,6 +64,8 @@ def test_demo_covers_every_kind_of_dataset_the_crawler_meets(demo_snapshot_dir: 
     assert (
         flags["ClassLabel"] >= 10 and flags["Translation"] == 1 and flags["Image"] == 1 and flags["List"] >= 3
     )
+    assert "modality:tabular" in datasets["tabular/housing"].api["tags"]
+    assert "modality:image" in datasets["vision/shapes"].api["tags"]
     assert flags["single field"] >= 1 and flags["no viewer"] >= 2  # disabled, loading script
 
 

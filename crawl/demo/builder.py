@@ -101,6 +101,8 @@ def modality_tags(configs: ConfigsSpec) -> list[str]:
         tags.append("modality:audio")
     if "dtype:string" in types or "Translation" in types:
         tags.append("modality:text")
+    if not tags and any(t.startswith(("dtype:int", "dtype:float")) for t in types):
+        tags.append("modality:tabular")
     return tags
 
 
