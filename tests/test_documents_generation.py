@@ -238,3 +238,23 @@ def test_answers_in_other_shapes_are_read_leniently():
     assert parse_pairs('{"note": "nothing here"}', 5).dropped == {"malformed answer (no_json)": 1}
     assert parse_pairs('{"pairs": []}', 5).dropped == {"answer without pairs": 1}
     assert parse_pairs("", 5).dropped == {"malformed answer (empty)": 1}
+
+
+def test_pdf_and_docx_documents_yield_records_and_a_locked_pdf_is_reported(tmp_path):
+    import docx
+
+    from tests.test_documents_readers import write_pdf
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_pdf(docs / "volcanoes.pdf", [[line] for line in VOLCANO.replace("\n\n", " ").split(". ")])
+    write_pdf(docs / "locked.pdf", [["Secret volcano notes."]], user_password="pw")
+    document = docx.Document()
+    document.add_paragraph(GLACIER)
+    document.save(docs / "glaciers.docx")
+    with ScriptedOpenAIServer(grounded_responder) as server:
+        summary = run_documents(docs, tmp_path / "out", engine_for(server), progress=False,
+                                **{**SMALL, "chunk_size": 2000})
+    assert summary.files_skipped() == {"encrypted PDF": 1}
+    by_file = {item.source_file: item.records for item in summary.files}
+    assert by_file == {"glaciers.docx": 2, "locked.pdf": 0, "volcanoes.pdf": 2}

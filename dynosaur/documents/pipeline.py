@@ -31,7 +31,6 @@ from dynosaur.documents.generate import (
 from dynosaur.documents.grounding import chunk_skip_reason, content_words, unsupported_reason
 from dynosaur.documents.readers import SkipDocument, read_document
 from dynosaur.documents.report import ChunkResult, DocumentsSummary, FileResult
-from dynosaur.documents.widen import widen_with_self_instruct
 from dynosaur.engines import ChatRequest, Engine, require_capability
 from dynosaur.io import atomic_write_jsonl
 
@@ -126,6 +125,9 @@ async def _run(input_dir: Path, output_dir: Path, engine: Engine, options: Docum
     records = _records(files, answers, options.samples_per_chunk, options.dedup_threshold)
     summary = DocumentsSummary(files=files, records=len(records))
     if self_instruct:
+        # imported here: plain runs do not depend on the Self-Instruct stage
+        from dynosaur.documents.widen import widen_with_self_instruct
+
         widening = await widen_with_self_instruct(
             engine, records, output_dir, count=options.self_instruct_count or len(records),
             concurrency=options.concurrency, seed=options.seed, progress=progress)
