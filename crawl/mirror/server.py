@@ -279,14 +279,14 @@ class MirrorServer:
                 # logged before the answer goes out, so a client that got it also finds it here
                 mirror._record(
                     RequestRecord(
-                        self.command,
-                        parts.path,
-                        parts.query,
-                        bucket_of(parts.path),
-                        status,
-                        arrived,
-                        fault,
-                        time.monotonic() - started,
+                        method=self.command,
+                        path=parts.path,
+                        query=parts.query,
+                        bucket=bucket_of(parts.path),
+                        status=status,
+                        time=arrived,
+                        fault=fault,
+                        duration=time.monotonic() - started,
                     )
                 )
                 if response is None:
