@@ -199,7 +199,7 @@ def test_task_whose_dataset_config_vanished_is_dropped_with_reason(tmp_path):
 def test_excluded_dataset_is_dropped_with_reason(tmp_path):
     data = arrange(tmp_path, [config_line("me/dyno", [{"a": "1", "b": "2"}]), config_line("x", [{"a": "1", "b": "2"}])],
                    [task("me/dyno", ["a"], "b"), task("x", ["a"], "b")])
-    organize(data, exclude=["me/dyno"], progress=False)
+    assert main(["organize", "--data-dir", str(data), "--exclude", "me/dyno", "--no-progress"]) == 0
     assert task_entry(data, "me/dyno")["reason"] == "excluded: me/dyno is excluded from organize"
     assert [r["taskname"] for r in records(data)] == ["x"]
 

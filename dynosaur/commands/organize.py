@@ -47,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-file", help="rows file (default DATA_DIR/huggingface_data.jsonl)")
     parser.add_argument("--instructions", help="tasks file (default DATA_DIR/instructions-full.json)")
     parser.add_argument("--output", help="records file (default DATA_DIR/dynosaur-full.jsonl)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="DATASET",
+                        help="drop the tasks of this dataset, repeatable (e.g. your own published collection)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_config_arguments(parser)
 
@@ -59,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
             data_path=args.data_file,
             instructions_path=args.instructions,
             output_path=args.output,
+            exclude=args.exclude,
             progress=not args.no_progress,
         )
     except (FileNotFoundError, ValueError) as exc:
