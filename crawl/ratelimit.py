@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from huggingface_hub.utils import parse_ratelimit_headers
-
 DEFAULT_WINDOW_SECONDS = 300.0
 
 
@@ -105,17 +103,6 @@ class Pacer:
         with self._lock:
             until = self._clock() + max(0.0, seconds)
             self._paused_until[bucket] = max(self._paused_until.get(bucket, 0.0), until)
-
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Adopt a server's ``RateLimit-Policy`` for its bucket when it is tighter than ours."""
-        info = parse_ratelimit_headers(headers)
-        if info is None or not info.limit or not info.window_seconds:
-            return
-        server = Quota(info.limit, float(info.window_seconds))
-        with self._lock:
-            current = self._quotas.get(info.resource_type)
-            if current is None or server.rate < current.rate:
-                self._quotas[info.resource_type] = server
 
     def quota(self, bucket: str) -> Quota | None:
         with self._lock:

@@ -214,9 +214,8 @@ class TransportCore:
     def received(
         self, bucket: str, request: httpx.Request, raw: httpx.Response, body: bytes
     ) -> httpx.Response:
-        """Count one answer, learn from its rate-limit headers, and rebuild it around ``body``."""
+        """Count one answer, pause its bucket after a 429, and rebuild it around ``body``."""
         self.stats.record_status(bucket, raw.status_code)
-        self.pacer.observe(raw.headers)
         if raw.status_code == 429:
             wait = server_wait(raw)
             if wait is not None:
