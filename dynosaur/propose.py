@@ -218,11 +218,19 @@ def propose(data_dir: str | Path, engine: Engine, options: ProposeOptions | None
     )
     units = [(line, mode) for line in lines for mode in options.modes]
     summary.requests = len(units)
+    if units:  # a broken template fails here, before any call and before any file is touched
+        build_request(
+            *units[0], options.max_tasks, max_tokens=options.max_tokens, directory=options.prompts_dir
+        )
     answers: dict[int, Completion] = {}
     try:
         asyncio.run(_ask_all(units, engine, options, answers, summary))
-    finally:
+    except KeyboardInterrupt:
+        summary.stopped = "interrupted"
+        # keep what arrived (the cache holds it too, so a rerun resumes from here)
         _finish(data_dir, engine, options, units, answers, lines, summary, version)
+        raise
+    _finish(data_dir, engine, options, units, answers, lines, summary, version)
     return summary
 
 
@@ -236,7 +244,7 @@ def _finish(
     summary: ProposeSummary,
     version: str,
 ) -> None:
-    """Judge everything answered so far and write tasks.jsonl and the report (atomically)."""
+    """Judge everything answered so far; write tasks.jsonl and the report (each atomically)."""
     tasks: list[Task] = []
     for index in sorted(answers):
         metadata, mode = units[index]
@@ -275,5 +283,7 @@ def _finish(
         summary.prompt_tokens, summary.completion_tokens = usage.prompt_tokens, usage.completion_tokens
         priced = getattr(getattr(engine, "engine", engine), "price", None) is not None
         summary.cost_usd = usage.cost_usd if priced else None
-    atomic_write_jsonl(data_dir / TASKS_FILE, (task.to_json() for task in judged))
+    # a run stopped before any answer leaves an earlier tasks.jsonl as it was
+    if answers or not summary.stopped:
+        atomic_write_jsonl(data_dir / TASKS_FILE, (task.to_json() for task in judged))
     atomic_write_json(data_dir / REPORT_FILE, summary.to_json())

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
+from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.cli import main
+from dynosaur.engines import create_engine
 from dynosaur.metadata_render import compact_view
-from dynosaur.prompts import PromptError, render
+from dynosaur.prompts import PROMPTS_DIR, PromptError, render
+from dynosaur.propose import ProposeOptions, propose
 from dynosaur.propose_prompt import build_request
 
 STRING = {"dtype": "string", "_type": "Value"}
@@ -186,3 +190,47 @@ def test_template_with_a_missing_variable_fails_loudly(tmp_path):
         render("t.jinja", tmp_path)
     with pytest.raises(PromptError, match="not found"):
         render("missing.jinja", tmp_path)
+
+
+def test_broken_template_fails_before_touching_earlier_results(tmp_path, capsys):
+    data = _data(tmp_path, [_sst2()])
+    main(["propose", "--data-dir", str(data), "--no-progress"])
+    before = (data / "tasks.jsonl").read_bytes()
+    broken = tmp_path / "prompts"
+    shutil.copytree(PROMPTS_DIR, broken)
+    (broken / "propose_aware.jinja").write_text("{{ d.name }} {{ no_such_variable }}")
+    assert main(["propose", "--data-dir", str(data), "--prompts-dir", str(broken), "--no-progress"]) == 2
+    assert "'no_such_variable' is undefined" in capsys.readouterr().err
+    assert (data / "tasks.jsonl").read_bytes() == before
+
+
+class _InterruptedAfter:
+    """The rules engine, with a Ctrl-C arriving during call number ``limit + 1``."""
+
+    def __init__(self, limit):
+        self.inner = create_engine("rules")
+        self.name, self.model, self.capabilities = self.inner.name, self.inner.model, self.inner.capabilities
+        self.limit, self.calls = limit, 0
+
+    async def complete(self, request):
+        self.calls += 1
+        if self.calls > self.limit:
+            raise KeyboardInterrupt
+        return await self.inner.complete(request)
+
+    async def aclose(self):
+        pass
+
+
+def test_interrupted_run_keeps_what_arrived_and_a_rerun_makes_only_the_missing_calls(tmp_path):
+    data = _data(tmp_path, [_sst2(), _cola()])
+    cache = ResponseCache(data / "llm_cache.sqlite")
+    with pytest.raises(KeyboardInterrupt):
+        propose(data, CachedEngine(_InterruptedAfter(2), cache), ProposeOptions(progress=False))
+    assert {t["task_name"] for t in _tasks(data)} == {"glue-sst2"}  # both modes of the first config
+    assert json.loads((data / "propose_report.json").read_text())["stopped"] == "interrupted"
+    engine = _InterruptedAfter(100)
+    propose(data, CachedEngine(engine, cache), ProposeOptions(progress=False))
+    cache.close()
+    assert engine.calls == 2
+    assert {t["task_name"] for t in _tasks(data)} == {"glue-sst2", "glue-cola"}

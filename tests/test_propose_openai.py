@@ -223,3 +223,14 @@ def test_budget_stops_cleanly_keeping_tasks_and_a_rerun_finishes(tmp_path):
         _run(data, server, concurrency=1, budget_usd=1.0)
         assert server.calls == len(names)  # only the missing calls
     assert [t["task_name"] for t in _tasks(data)] == list(names)
+
+
+def test_local_model_without_a_price_reports_cost_as_unknown_and_no_key_is_stored(tmp_path):
+    data = _data_dir(tmp_path)
+    with ScriptedOpenAIServer(lambda body: Reply(content=json.dumps([GOOD]))) as server:
+        summary = _run(data, server, model="llama-3.1-8b-instruct")
+        assert server.requests[0]["_headers"]["authorization"] == "Bearer sk-test"
+    assert summary.cost_usd is None and "cost unknown (no price for this model)" in summary.render()
+    assert _tasks(data)[0]["model"] == "llama-3.1-8b-instruct"
+    for path in data.iterdir():
+        assert b"sk-test" not in path.read_bytes(), path.name
