@@ -25,8 +25,15 @@ ABOUT = (
     "and drops what vanished."
 )
 
-_SIZES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
-          (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B")]
+_SIZES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+]
 
 
 def size_category(records: int) -> str:
@@ -61,14 +68,18 @@ def front_matter(manifest: Manifest, pretty_name: str) -> str:
 
 
 def _sources_table(manifest: Manifest) -> list[str]:
-    lines = ["| dataset | config | license | Hub revision | tasks | records |",
-             "| --- | --- | --- | --- | ---: | ---: |"]
+    lines = [
+        "| dataset | config | license | Hub revision | tasks | records |",
+        "| --- | --- | --- | --- | ---: | ---: |",
+    ]
     for name, source in sorted(manifest.sources.items()):
         dataset = source.get("dataset") or name
         link = f"[{_cell(dataset)}]({source['website']})" if source.get("website") else _cell(dataset)
         revision = str(source.get("revision") or "")[:12]
-        lines.append(f"| {link} | {_cell(source.get('config') or '')} | {_cell(source.get('license') or '')} "
-                     f"| `{revision}` | {source.get('tasks', 0)} | {source.get('records', 0)} |")
+        lines.append(
+            f"| {link} | {_cell(source.get('config') or '')} | {_cell(source.get('license') or '')} "
+            f"| `{revision}` | {source.get('tasks', 0)} | {source.get('records', 0)} |"
+        )
     return lines
 
 
@@ -98,8 +109,10 @@ def _changelog(manifest: Manifest) -> list[str]:
     for entry in manifest.changelog:
         lines.append(f"### {entry['version']} ({entry.get('date', '')})")
         lines.append("")
-        lines.append(f"{entry.get('records', 0)} records"
-                     + (f"; changes since {entry['previous']}:" if entry.get("previous") else "; first release."))
+        lines.append(
+            f"{entry.get('records', 0)} records"
+            + (f"; changes since {entry['previous']}:" if entry.get("previous") else "; first release.")
+        )
         for kind in ("added", "changed", "removed"):
             names = entry.get(kind) or []
             if names and (entry.get("previous") or kind != "added"):
@@ -110,9 +123,14 @@ def _changelog(manifest: Manifest) -> list[str]:
 
 def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
     """The full README.md of a release."""
-    name = pretty_name or (f"Dynosaur instructions ({manifest.repo_id})" if manifest.repo_id else "Dynosaur instructions")
-    load = (f'load_dataset("{manifest.repo_id}", split="train")' if manifest.repo_id
-            else 'load_dataset("parquet", data_files="data/train-*.parquet", split="train")')
+    name = pretty_name or (
+        f"Dynosaur instructions ({manifest.repo_id})" if manifest.repo_id else "Dynosaur instructions"
+    )
+    load = (
+        f'load_dataset("{manifest.repo_id}", split="train")'
+        if manifest.repo_id
+        else 'load_dataset("parquet", data_files="data/train-*.parquet", split="train")'
+    )
     body = [
         front_matter(manifest, name).rstrip("\n"),
         "",

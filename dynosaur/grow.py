@@ -58,8 +58,19 @@ class GrowReport:
         return all(step.ok for step in self.steps)
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "steps": [{"name": s.name, "ok": s.ok, "seconds": round(s.seconds, 3),
-                                          "summary": s.summary, "detail": s.detail} for s in self.steps]}
+        return {
+            "ok": self.ok,
+            "steps": [
+                {
+                    "name": s.name,
+                    "ok": s.ok,
+                    "seconds": round(s.seconds, 3),
+                    "summary": s.summary,
+                    "detail": s.detail,
+                }
+                for s in self.steps
+            ],
+        }
 
     def render(self) -> str:
         """The end-of-run summary: each step's own summary under its name."""
@@ -70,8 +81,12 @@ class GrowReport:
         return "\n".join(lines)
 
 
-def run_steps(steps: list[Step], data_dir: str | Path, errors: tuple[type[BaseException], ...],
-              echo: Callable[[str], None] | None = None) -> GrowReport:
+def run_steps(
+    steps: list[Step],
+    data_dir: str | Path,
+    errors: tuple[type[BaseException], ...],
+    echo: Callable[[str], None] | None = None,
+) -> GrowReport:
     """Run ``steps`` in order until one fails; ``errors`` raised by a step count as its failure.
 
     The report is written to ``DATA_DIR/grow_report.json`` after every step, so a run that stops
@@ -86,8 +101,9 @@ def run_steps(steps: list[Step], data_dir: str | Path, errors: tuple[type[BaseEx
             outcome = step.run()
         except errors as exc:
             outcome = Outcome(False, f"{type(exc).__name__}: {exc}")
-        report.steps.append(StepResult(step.name, outcome.ok, outcome.summary, time.monotonic() - started,
-                                       outcome.detail))
+        report.steps.append(
+            StepResult(step.name, outcome.ok, outcome.summary, time.monotonic() - started, outcome.detail)
+        )
         atomic_write_json(Path(data_dir) / REPORT_FILE, report.to_json())
         if not outcome.ok:
             break
@@ -96,5 +112,8 @@ def run_steps(steps: list[Step], data_dir: str | Path, errors: tuple[type[BaseEx
 
 def nothing_new(manifest: Manifest, previous: Manifest | None) -> bool:
     """Whether a new release would hold exactly what the previous one holds."""
-    return (previous is not None and previous.records == manifest.records
-            and not diff_sources(previous.sources, manifest.sources))
+    return (
+        previous is not None
+        and previous.records == manifest.records
+        and not diff_sources(previous.sources, manifest.sources)
+    )

@@ -35,7 +35,7 @@ def next_version(date: str, previous: str | None) -> str:
     base = date.replace("-", ".")
     if not previous or not previous.startswith(base):
         return base
-    suffix = previous[len(base):].lstrip(".")
+    suffix = previous[len(base) :].lstrip(".")
     return f"{base}.{int(suffix) + 1 if suffix.isdigit() else 2}"
 
 
@@ -59,7 +59,9 @@ def diff_sources(old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]])
 
     return Changes(
         added=sorted(set(new) - set(old)),
-        changed=sorted(name for name in set(new) & set(old) if fingerprint(new[name]) != fingerprint(old[name])),
+        changed=sorted(
+            name for name in set(new) & set(old) if fingerprint(new[name]) != fingerprint(old[name])
+        ),
         removed=sorted(set(old) - set(new)),
     )
 

@@ -61,11 +61,21 @@ class OrganizeReport:
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     crawled_at: str = ""
 
-    def add_task(self, task_name: str, instruction: str, reason: str | None = None, records: int = 0,
-                 rows_skipped: Counter | None = None) -> None:
-        entry: dict[str, Any] = {"task_name": task_name, "instruction": instruction,
-                                 "status": "dropped" if reason else "kept", "reason": reason,
-                                 "records": records}
+    def add_task(
+        self,
+        task_name: str,
+        instruction: str,
+        reason: str | None = None,
+        records: int = 0,
+        rows_skipped: Counter | None = None,
+    ) -> None:
+        entry: dict[str, Any] = {
+            "task_name": task_name,
+            "instruction": instruction,
+            "status": "dropped" if reason else "kept",
+            "reason": reason,
+            "records": records,
+        }
         entry["rows_skipped"] = dict(sorted((rows_skipped or Counter()).items()))
         self.tasks.append(entry)
 
@@ -82,7 +92,9 @@ class OrganizeReport:
             "records": self.records,
             "tasks_kept": len(self.kept),
             "tasks_dropped": len(self.dropped),
-            "tasks_dropped_by_reason": dict(sorted(Counter(reason_kind(t["reason"]) for t in self.dropped).items())),
+            "tasks_dropped_by_reason": dict(
+                sorted(Counter(reason_kind(t["reason"]) for t in self.dropped).items())
+            ),
             "rows_skipped_by_reason": dict(sorted(self.rows_skipped.items())),
             "lines_skipped": self.lines_skipped,
             "duplicates_removed": self.duplicates_removed,
@@ -97,9 +109,11 @@ class OrganizeReport:
 
     def summary(self) -> str:
         """A short end-of-run summary."""
-        lines = [f"organize: {self.records} records from {len(self.kept)} tasks "
-                 f"({len(self.dropped)} tasks dropped, {self.duplicates_removed} duplicates removed, "
-                 f"{self.cells_truncated} cells truncated)"]
+        lines = [
+            f"organize: {self.records} records from {len(self.kept)} tasks "
+            f"({len(self.dropped)} tasks dropped, {self.duplicates_removed} duplicates removed, "
+            f"{self.cells_truncated} cells truncated)"
+        ]
         for kind, count in sorted(Counter(reason_kind(t["reason"]) for t in self.dropped).items()):
             lines.append(f"  dropped  {count:6d}  {kind}")
         for reason, count in sorted(self.rows_skipped.items()):
@@ -146,8 +160,12 @@ def iter_data_lines(path: Path, report: OrganizeReport, progress: bool) -> Itera
     """Stream the data file's objects; lines that are not a dataset-config object are reported."""
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run `dynosaur crawl` first")
-    with open(path, "rb") as handle, tqdm(total=path.stat().st_size, unit="B", unit_scale=True,
-                                          desc="organize", disable=not progress) as bar:
+    with (
+        open(path, "rb") as handle,
+        tqdm(
+            total=path.stat().st_size, unit="B", unit_scale=True, desc="organize", disable=not progress
+        ) as bar,
+    ):
         for number, raw in enumerate(handle, start=1):
             bar.update(len(raw))
             if not raw.strip():
@@ -169,12 +187,16 @@ def iter_data_lines(path: Path, report: OrganizeReport, progress: bool) -> Itera
 class _TaskRun:
     """Materialize one task over one dataset-config's rows."""
 
-    def __init__(self, task: Task, line: dict[str, Any], meta: dict[str, Any], config: OrganizeConfig) -> None:
+    def __init__(
+        self, task: Task, line: dict[str, Any], meta: dict[str, Any], config: OrganizeConfig
+    ) -> None:
         self.task = task
         self.config = config
         self.license = str(meta.get("license") or line.get("license") or "").strip()
         dataset = line.get("dataset") or task.task_name
-        self.website = str(meta.get("website") or line.get("website") or f"https://huggingface.co/datasets/{dataset}")
+        self.website = str(
+            meta.get("website") or line.get("website") or f"https://huggingface.co/datasets/{dataset}"
+        )
         self.features = feature_types(line.get("features"))
         self.rows = [row for row in line.get("selected_data") or [] if isinstance(row, dict)]
         self.rows_skipped: Counter = Counter()
@@ -230,8 +252,12 @@ class _TaskRun:
         if not pairs:
             return [], "no usable rows: every row was skipped"
         outputs = [output for _, output, _ in pairs]
-        labels = label_space(outputs, [raw for _, _, raw in pairs], feature_of(self.features, self.task.output_field),
-                             self.config)
+        labels = label_space(
+            outputs,
+            [raw for _, _, raw in pairs],
+            feature_of(self.features, self.task.output_field),
+            self.config,
+        )
         instruction = self.task.instruction
         if labels:
             reason = imbalanced(outputs, labels, self.config)
@@ -240,8 +266,10 @@ class _TaskRun:
             suffix = label_suffix(labels, self.config)
             if suffix and suffix not in instruction:
                 instruction = f"{instruction} {suffix}"
-        return [Record(instruction, input_, output, self.license, self.website, self.task.task_name)
-                for input_, output, _ in pairs], None
+        return [
+            Record(instruction, input_, output, self.license, self.website, self.task.task_name)
+            for input_, output, _ in pairs
+        ], None
 
 
 def source_entry(line: dict[str, Any], run: _TaskRun, tasks: int, records: int) -> dict[str, Any]:
@@ -305,7 +333,9 @@ def organize(
             config_tasks = tasks.pop(name, [])
             if line.get("dataset") in excluded:
                 for task in config_tasks:
-                    report.add_task(name, task.instruction, f"excluded: {line['dataset']} is excluded from organize")
+                    report.add_task(
+                        name, task.instruction, f"excluded: {line['dataset']} is excluded from organize"
+                    )
                 continue
             kept_before, records_before = len(report.kept), report.records
             for task in config_tasks:
@@ -330,11 +360,15 @@ def organize(
                     report.records_per_task[name] += written
                 report.add_task(name, task.instruction, reason, written, skipped)
             if config_tasks:
-                report.sources[name] = source_entry(line, run, len(report.kept) - kept_before,
-                                                    report.records - records_before)
+                report.sources[name] = source_entry(
+                    line, run, len(report.kept) - kept_before, report.records - records_before
+                )
     for name, orphans in tasks.items():
         for task in orphans:
-            report.add_task(name, task.instruction,
-                            "dataset-config vanished: not in the data file (removed from the Hub or its license denied)")
+            report.add_task(
+                name,
+                task.instruction,
+                "dataset-config vanished: not in the data file (removed from the Hub or its license denied)",
+            )
     atomic_write_json(output_path.parent / REPORT_FILE, report.to_json())
     return report

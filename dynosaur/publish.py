@@ -78,8 +78,9 @@ def write_shards(source: Path, folder: Path, shard_rows: int) -> tuple[Counter, 
                 take = min(shard_rows - in_shard, batch.num_rows - offset)
                 part = batch.slice(offset, take)
                 writer.write_batch(part)
-                counts.update(zip(part.column("taskname").to_pylist(), part.column("license").to_pylist(),
-                                  strict=True))
+                counts.update(
+                    zip(part.column("taskname").to_pylist(), part.column("license").to_pylist(), strict=True)
+                )
                 offset += take
                 in_shard += take
     finally:
@@ -101,8 +102,10 @@ def generation_settings(path: Path) -> list[dict[str, Any]]:
                     continue
                 key = tuple(str(task.get(k) or "") for k in ("engine", "model", "source", "prompts_version"))
                 counts[key] += 1
-    return [{"engine": e, "model": m, "source": s, "prompts_version": p, "tasks": n}
-            for (e, m, s, p), n in sorted(counts.items())]
+    return [
+        {"engine": e, "model": m, "source": s, "prompts_version": p, "tasks": n}
+        for (e, m, s, p), n in sorted(counts.items())
+    ]
 
 
 def sources_of(counts: Counter, report: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -117,8 +120,14 @@ def sources_of(counts: Counter, report: dict[str, Any]) -> dict[str, dict[str, A
         entry = dict(known.get(taskname) or {"dataset": taskname})
         entry["license"] = ", ".join(sorted(licenses))
         entry["records"] = sum(licenses.values())
-        entry.setdefault("tasks", sum(1 for t in report.get("tasks") or []
-                                      if t.get("task_name") == taskname and t.get("status") == "kept"))
+        entry.setdefault(
+            "tasks",
+            sum(
+                1
+                for t in report.get("tasks") or []
+                if t.get("task_name") == taskname and t.get("status") == "kept"
+            ),
+        )
         sources[taskname] = entry
     return sources
 
@@ -168,7 +177,9 @@ def build_release(
     try:
         report = json.loads((data_dir / REPORT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise PublishError(f"{data_dir / REPORT_FILE} is missing or unreadable: run `dynosaur organize` first") from exc
+        raise PublishError(
+            f"{data_dir / REPORT_FILE} is missing or unreadable: run `dynosaur organize` first"
+        ) from exc
     if shard_rows < 1:
         raise PublishError("shard rows must be at least 1")
     _prepare_folder(folder)
@@ -203,8 +214,11 @@ def changelog_of(manifest: Manifest, previous: Manifest | None) -> list[dict[str
     """
     if previous is None:
         return [changelog_entry(manifest, None)]
-    if (previous.version == manifest.version and previous.records == manifest.records
-            and not diff_sources(previous.sources, manifest.sources)):
+    if (
+        previous.version == manifest.version
+        and previous.records == manifest.records
+        and not diff_sources(previous.sources, manifest.sources)
+    ):
         return previous.changelog
     older = [entry for entry in previous.changelog if entry.get("version") != manifest.version]
     return [changelog_entry(manifest, previous), *older]
@@ -214,8 +228,14 @@ def remote_manifest(api: HfApi, repo_id: str) -> Manifest | None:
     """The manifest of the repo's current version, or ``None`` for a new or empty repo."""
     with tempfile.TemporaryDirectory(prefix="dynosaur-manifest-") as tmp:
         try:
-            path = hf_hub_download(repo_id, MANIFEST_FILE, repo_type="dataset", endpoint=api.endpoint,
-                                   token=api.token, local_dir=tmp)
+            path = hf_hub_download(
+                repo_id,
+                MANIFEST_FILE,
+                repo_type="dataset",
+                endpoint=api.endpoint,
+                token=api.token,
+                local_dir=tmp,
+            )
         except (EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError):
             return None
         return read_manifest(Path(path))
@@ -253,8 +273,9 @@ def upload_release(api: HfApi, release: Release, repo_id: str, *, private: bool 
 
 def _commit_description(manifest: Manifest) -> str:
     entry = manifest.changelog[0] if manifest.changelog else {}
-    return "\n".join(f"{kind}: {', '.join(entry[kind])}" for kind in ("added", "changed", "removed")
-                     if entry.get(kind))
+    return "\n".join(
+        f"{kind}: {', '.join(entry[kind])}" for kind in ("added", "changed", "removed") if entry.get(kind)
+    )
 
 
 def releases_dir(data_dir: str | Path) -> Path:
@@ -264,11 +285,15 @@ def releases_dir(data_dir: str | Path) -> Path:
 def latest_release(data_dir: str | Path) -> Manifest | None:
     """The newest release kept under ``DATA_DIR/releases/``, or ``None``."""
     base = releases_dir(data_dir)
-    manifests = [m for m in (read_manifest(p) for p in base.glob(f"*/{MANIFEST_FILE}")) if m] if base.is_dir() else []
+    manifests = (
+        [m for m in (read_manifest(p) for p in base.glob(f"*/{MANIFEST_FILE}")) if m] if base.is_dir() else []
+    )
     return max(manifests, key=lambda m: version_key(m.version), default=None)
 
 
-def stage_release(data_dir: str | Path, *, repo_id: str, previous: Manifest | None, **options: Any) -> Release:
+def stage_release(
+    data_dir: str | Path, *, repo_id: str, previous: Manifest | None, **options: Any
+) -> Release:
     """Build the release into ``DATA_DIR/releases/<version>/`` (replacing a same-named one)."""
     base = releases_dir(data_dir)
     base.mkdir(parents=True, exist_ok=True)
@@ -302,7 +327,9 @@ def publish(
     ``options``: ``version``, ``date``, ``shard_rows``, ``pretty_name``.
     """
     if dry_run is not None:
-        return build_release(data_dir, dry_run, repo_id=repo_id, previous=latest_release(data_dir), **options), None
+        return build_release(
+            data_dir, dry_run, repo_id=repo_id, previous=latest_release(data_dir), **options
+        ), None
     if not token:
         raise PublishError("publishing needs a token with write access: pass --token or set HF_TOKEN")
     api = HfApi(endpoint=endpoint, token=token)

@@ -35,8 +35,14 @@ class Record:
 
     def to_json(self) -> dict[str, str]:
         """The record as a dict with the published key order."""
-        return {"instruction": self.instruction, "input": self.input, "output": self.output,
-                "license": self.license, "website": self.website, "taskname": self.taskname}
+        return {
+            "instruction": self.instruction,
+            "input": self.input,
+            "output": self.output,
+            "license": self.license,
+            "website": self.website,
+            "taskname": self.taskname,
+        }
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Record:
@@ -57,8 +63,9 @@ class RecordWriter:
     closes without an error, so a failed run leaves the previous files untouched.
     """
 
-    def __init__(self, jsonl_path: str | Path, parquet_path: str | Path | None = None,
-                 row_group_size: int = 10_000) -> None:
+    def __init__(
+        self, jsonl_path: str | Path, parquet_path: str | Path | None = None, row_group_size: int = 10_000
+    ) -> None:
         self.jsonl_path = Path(jsonl_path)
         self.parquet_path = Path(parquet_path) if parquet_path else None
         self.row_group_size = max(1, row_group_size)
@@ -112,6 +119,7 @@ class RecordWriter:
     def __enter__(self) -> RecordWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close(commit=exc_type is None)

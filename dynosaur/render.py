@@ -17,10 +17,23 @@ import string
 from typing import Any, NamedTuple
 
 CHOICE_WORDS = frozenset(
-    {"choice", "choices", "option", "options", "candidate", "candidates", "ending", "endings",
-     "answers", "alternatives", "distractors"}
+    {
+        "choice",
+        "choices",
+        "option",
+        "options",
+        "candidate",
+        "candidates",
+        "ending",
+        "endings",
+        "answers",
+        "alternatives",
+        "distractors",
+    }
 )
-ANSWER_WORDS = frozenset({"answer", "answers", "target", "targets", "reference", "references", "label", "labels"})
+ANSWER_WORDS = frozenset(
+    {"answer", "answers", "target", "targets", "reference", "references", "label", "labels"}
+)
 _MISSING = object()
 
 

@@ -26,41 +26,82 @@ def card(license_: str, title: str, category: str) -> str:
 
 
 def reviews(repo_id: str, license_: str, salt: str = "") -> object:
-    rows = [{"text": f"{salt}review {i}: the product was {'great' if i % 2 else 'awful'}", "label": i % 2}
-            for i in range(12)]
-    return make_dataset(repo_id, card=card(license_, "Product reviews", "text-classification"),
-                        configs={"default": {"train": {"features": {"text": TEXT, "label": SENTIMENT}, "rows": rows}}})
+    rows = [
+        {"text": f"{salt}review {i}: the product was {'great' if i % 2 else 'awful'}", "label": i % 2}
+        for i in range(12)
+    ]
+    return make_dataset(
+        repo_id,
+        card=card(license_, "Product reviews", "text-classification"),
+        configs={"default": {"train": {"features": {"text": TEXT, "label": SENTIMENT}, "rows": rows}}},
+    )
 
 
 def qa(repo_id: str, license_: str, salt: str = "") -> object:
     features = {"question": TEXT, "context": TEXT, "answer": TEXT}
-    rows = [{"question": f"{salt}Who wrote note {i}?", "context": f"Note {i} was written by author {i}.",
-             "answer": f"author {i}"} for i in range(10)]
-    return make_dataset(repo_id, card=card(license_, "Notes QA", "question-answering"),
-                        configs={"default": {"train": {"features": features, "rows": rows}}})
+    rows = [
+        {
+            "question": f"{salt}Who wrote note {i}?",
+            "context": f"Note {i} was written by author {i}.",
+            "answer": f"author {i}",
+        }
+        for i in range(10)
+    ]
+    return make_dataset(
+        repo_id,
+        card=card(license_, "Notes QA", "question-answering"),
+        configs={"default": {"train": {"features": features, "rows": rows}}},
+    )
 
 
 def summaries(repo_id: str, license_: str) -> object:
     features = {"document": TEXT, "summary": TEXT}
-    rows = [{"document": f"Report {i} says the river rose by {i} metres after a week of heavy rain.",
-             "summary": f"River rose {i} m."} for i in range(10)]
-    return make_dataset(repo_id, card=card(license_, "River reports", "summarization"),
-                        configs={"default": {"train": {"features": features, "rows": rows}}})
+    rows = [
+        {
+            "document": f"Report {i} says the river rose by {i} metres after a week of heavy rain.",
+            "summary": f"River rose {i} m.",
+        }
+        for i in range(10)
+    ]
+    return make_dataset(
+        repo_id,
+        card=card(license_, "River reports", "summarization"),
+        configs={"default": {"train": {"features": features, "rows": rows}}},
+    )
 
 
 @pytest.fixture
 def hub(tmp_path):
     snapshot = Snapshot(tmp_path / "hub")
-    for dataset in (reviews("acme/reviews", "mit"), qa("acme/qa", "apache-2.0"), reviews("acme/gone", "mit", "old "),
-                    qa("acme/relicensed", "mit", "x ")):
+    for dataset in (
+        reviews("acme/reviews", "mit"),
+        qa("acme/qa", "apache-2.0"),
+        reviews("acme/gone", "mit", "old "),
+        qa("acme/relicensed", "mit", "x "),
+    ):
         snapshot.write_dataset(dataset)
     with MirrorServer(tmp_path / "hub") as mirror:
         yield mirror, snapshot
 
 
 def grow(mirror: MirrorServer, data: Path, *extra: str) -> int:
-    return main(["grow", "--data-dir", str(data), "--hub-endpoint", mirror.url, "--viewer-endpoint", mirror.viewer_url,
-                 "--token", TOKEN, "--engine", "rules", "--no-progress", *extra])
+    return main(
+        [
+            "grow",
+            "--data-dir",
+            str(data),
+            "--hub-endpoint",
+            mirror.url,
+            "--viewer-endpoint",
+            mirror.viewer_url,
+            "--token",
+            TOKEN,
+            "--engine",
+            "rules",
+            "--no-progress",
+            *extra,
+        ]
+    )
 
 
 def shard_tasknames(mirror: MirrorServer, tmp_path: Path) -> set[str]:
@@ -68,15 +109,28 @@ def shard_tasknames(mirror: MirrorServer, tmp_path: Path) -> set[str]:
     names = set()
     for path in api.list_repo_files("me/dyno", repo_type="dataset"):
         if path.endswith(".parquet"):
-            local = hf_hub_download("me/dyno", path, repo_type="dataset", endpoint=mirror.url, token=TOKEN,
-                                    cache_dir=str(tmp_path / "hf-cache"))
+            local = hf_hub_download(
+                "me/dyno",
+                path,
+                repo_type="dataset",
+                endpoint=mirror.url,
+                token=TOKEN,
+                cache_dir=str(tmp_path / "hf-cache"),
+            )
             names |= set(pq.read_table(local).column("taskname").to_pylist())
     return names
 
 
 def manifest(mirror: MirrorServer, tmp_path: Path) -> dict:
-    path = hf_hub_download("me/dyno", "manifest.json", repo_type="dataset", endpoint=mirror.url, token=TOKEN,
-                           cache_dir=str(tmp_path / "hf-cache"), force_download=True)
+    path = hf_hub_download(
+        "me/dyno",
+        "manifest.json",
+        repo_type="dataset",
+        endpoint=mirror.url,
+        token=TOKEN,
+        cache_dir=str(tmp_path / "hf-cache"),
+        force_download=True,
+    )
     return json.loads(Path(path).read_text())
 
 
@@ -100,7 +154,10 @@ def test_second_grow_releases_what_was_added_changed_and_removed(tmp_path, hub, 
     entry = second["changelog"][0]
     assert entry["previous"] == first["version"] != second["version"]
     assert (entry["added"], entry["changed"], entry["removed"]) == (
-        ["acme/new"], ["acme/qa"], ["acme/gone", "acme/relicensed"])
+        ["acme/new"],
+        ["acme/qa"],
+        ["acme/gone", "acme/relicensed"],
+    )
     assert second["changelog"][1]["version"] == first["version"]
     assert shard_tasknames(mirror, tmp_path) == {"acme/new", "acme/qa", "acme/reviews"}
     assert second["licenses"] == ["apache-2.0", "cc-by-4.0", "mit"]
@@ -137,9 +194,24 @@ def test_grow_without_repo_writes_a_local_release_and_skips_when_nothing_changed
 
 def test_failed_listing_stops_before_anything_is_released(tmp_path, capsys):
     data = tmp_path / "data"
-    rc = main(["grow", "--data-dir", str(data), "--hub-endpoint", "http://127.0.0.1:9",
-               "--viewer-endpoint", "http://127.0.0.1:9/viewer", "--engine", "rules", "--no-progress",
-               "--retries", "1", "--timeout", "2"])
+    rc = main(
+        [
+            "grow",
+            "--data-dir",
+            str(data),
+            "--hub-endpoint",
+            "http://127.0.0.1:9",
+            "--viewer-endpoint",
+            "http://127.0.0.1:9/viewer",
+            "--engine",
+            "rules",
+            "--no-progress",
+            "--retries",
+            "1",
+            "--timeout",
+            "2",
+        ]
+    )
     assert rc == 1
     report = json.loads((data / "grow_report.json").read_text())
     assert [(s["name"], s["ok"]) for s in report["steps"]] == [("crawl", False)]
@@ -148,5 +220,18 @@ def test_failed_listing_stops_before_anything_is_released(tmp_path, capsys):
 
 def test_publishing_grow_needs_a_token(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
-    assert main(["grow", "--data-dir", str(tmp_path), "--repo-id", "me/dyno", "--hub-endpoint", "http://127.0.0.1:9"]) == 2
+    assert (
+        main(
+            [
+                "grow",
+                "--data-dir",
+                str(tmp_path),
+                "--repo-id",
+                "me/dyno",
+                "--hub-endpoint",
+                "http://127.0.0.1:9",
+            ]
+        )
+        == 2
+    )
     assert "needs a token" in capsys.readouterr().err

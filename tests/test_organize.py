@@ -14,16 +14,31 @@ from dynosaur.organize_rules import OrganizeConfig
 TEXT = {"dtype": "string", "_type": "Value"}
 
 
-def config_line(task_name: str, rows: list, features: dict | None = None, license_: str = "mit", **extra) -> dict:
+def config_line(
+    task_name: str, rows: list, features: dict | None = None, license_: str = "mit", **extra
+) -> dict:
     features = features if features is not None else {key: TEXT for key in (rows[0] if rows else {})}
-    return {"task_name": task_name, "dataset": task_name, "config": "default", "split": "train",
-            "revision": "a" * 40, "license": license_, "website": f"https://huggingface.co/datasets/{task_name}",
-            "features": [{"feature_idx": i, "name": k, "type": v} for i, (k, v) in enumerate(features.items())],
-            "selected_data": rows, **extra}
+    return {
+        "task_name": task_name,
+        "dataset": task_name,
+        "config": "default",
+        "split": "train",
+        "revision": "a" * 40,
+        "license": license_,
+        "website": f"https://huggingface.co/datasets/{task_name}",
+        "features": [{"feature_idx": i, "name": k, "type": v} for i, (k, v) in enumerate(features.items())],
+        "selected_data": rows,
+        **extra,
+    }
 
 
 def task(task_name: str, inputs: list[str], output: str, instruction: str = "Do the task.") -> dict:
-    return {"task_name": task_name, "instruction": instruction, "input_fields": inputs, "output_field": [output]}
+    return {
+        "task_name": task_name,
+        "instruction": instruction,
+        "input_fields": inputs,
+        "output_field": [output],
+    }
 
 
 def arrange(tmp_path: Path, lines: list[dict], tasks: list[dict], license_info: dict | None = None) -> Path:
@@ -53,19 +68,31 @@ def labelled(labels: list, field: str = "label") -> list[dict]:
 
 
 def test_records_have_exactly_the_published_keys_and_source_license(tmp_path):
-    data = arrange(tmp_path, [config_line("org/qa", [{"question": "Who?", "answer": "Bob"}])],
-                   [task("org/qa", ["question"], "answer", "Answer the question.")])
+    data = arrange(
+        tmp_path,
+        [config_line("org/qa", [{"question": "Who?", "answer": "Bob"}])],
+        [task("org/qa", ["question"], "answer", "Answer the question.")],
+    )
     organize(data, progress=False)
-    assert records(data) == [{"instruction": "Answer the question.", "input": "Who?", "output": "Bob",
-                              "license": "mit", "website": "https://huggingface.co/datasets/org/qa",
-                              "taskname": "org/qa"}]
+    assert records(data) == [
+        {
+            "instruction": "Answer the question.",
+            "input": "Who?",
+            "output": "Bob",
+            "license": "mit",
+            "website": "https://huggingface.co/datasets/org/qa",
+            "taskname": "org/qa",
+        }
+    ]
     assert list(records(data)[0]) == ["instruction", "input", "output", "license", "website", "taskname"]
 
 
 def test_classification_instruction_lists_labels_in_classlabel_order(tmp_path):
     features = {"text": TEXT, "label": {"names": ["pos", "neg", "neu"], "_type": "ClassLabel"}}
     rows = labelled(["neg", "pos", "neu", "pos", "neg", "neu"])
-    data = arrange(tmp_path, [config_line("senti", rows, features)], [task("senti", ["text"], "label", "Classify.")])
+    data = arrange(
+        tmp_path, [config_line("senti", rows, features)], [task("senti", ["text"], "label", "Classify.")]
+    )
     organize(data, progress=False)
     out = records(data)
     assert len(out) == 6
@@ -85,8 +112,11 @@ def test_numeric_labels_sort_by_value_and_render_as_text(tmp_path):
 def test_two_labels_with_one_above_70_percent_drop_the_task(tmp_path):
     rows = labelled(["yes"] * 8 + ["no"] * 2)
     balanced = labelled(["yes"] * 7 + ["no"] * 3)
-    data = arrange(tmp_path, [config_line("skewed", rows), config_line("fine", balanced)],
-                   [task("skewed", ["text"], "label"), task("fine", ["text"], "label")])
+    data = arrange(
+        tmp_path,
+        [config_line("skewed", rows), config_line("fine", balanced)],
+        [task("skewed", ["text"], "label"), task("fine", ["text"], "label")],
+    )
     organize(data, progress=False)
     assert task_entry(data, "skewed")["reason"] == "imbalanced labels: 'yes' is 80% of 10 rows (limit 70%)"
     assert task_entry(data, "fine")["status"] == "kept"
@@ -136,8 +166,11 @@ def test_boolean_labels_render_as_true_false(tmp_path):
 def test_output_holding_lists_of_dicts_drops_the_task_with_reason(tmp_path):
     rows = [{"text": "x", "spans": [{"start": 0, "end": 1}]}]
     struct = [{"text": "y", "meta": {"a": 1}}]
-    data = arrange(tmp_path, [config_line("spans", rows), config_line("struct", struct)],
-                   [task("spans", ["text"], "spans"), task("struct", ["text"], "meta")])
+    data = arrange(
+        tmp_path,
+        [config_line("spans", rows), config_line("struct", struct)],
+        [task("spans", ["text"], "spans"), task("struct", ["text"], "meta")],
+    )
     organize(data, progress=False)
     assert task_entry(data, "spans")["reason"] == "output not text: 'spans' holds list of dict"
     assert task_entry(data, "struct")["reason"] == "output not text: 'meta' holds struct"
@@ -145,8 +178,14 @@ def test_output_holding_lists_of_dicts_drops_the_task_with_reason(tmp_path):
 
 
 def test_none_and_empty_cells_skip_rows_with_counted_reasons(tmp_path):
-    rows = [{"q": "a", "a": "1"}, {"q": None, "a": "2"}, {"q": "c", "a": None}, {"q": "  ", "a": "4"},
-            {"q": "e", "a": ""}, {"q": "f", "a": []}]
+    rows = [
+        {"q": "a", "a": "1"},
+        {"q": None, "a": "2"},
+        {"q": "c", "a": None},
+        {"q": "  ", "a": "4"},
+        {"q": "e", "a": ""},
+        {"q": "f", "a": []},
+    ]
     data = arrange(tmp_path, [config_line("holes", rows)], [task("holes", ["q"], "a")])
     organize(data, progress=False)
     assert [r["input"] for r in records(data)] == ["a"]
@@ -155,7 +194,11 @@ def test_none_and_empty_cells_skip_rows_with_counted_reasons(tmp_path):
 
 
 def test_unrenderable_input_value_skips_only_that_row(tmp_path):
-    rows = [{"ctx": "plain", "y": "ok"}, {"ctx": [{"nested": 1}], "y": "bad"}, {"ctx": float("nan"), "y": "nan"}]
+    rows = [
+        {"ctx": "plain", "y": "ok"},
+        {"ctx": [{"nested": 1}], "y": "bad"},
+        {"ctx": float("nan"), "y": "nan"},
+    ]
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     # NaN is not JSON: write the line the way Python's json module does (NaN literal).
@@ -164,7 +207,9 @@ def test_unrenderable_input_value_skips_only_that_row(tmp_path):
     organize(data_dir, progress=False)
     assert [r["output"] for r in records(data_dir)] == ["ok"]
     assert report(data_dir)["rows_skipped_by_reason"] == {
-        "input not renderable (list of dict)": 1, "input not renderable (non-finite number nan)": 1}
+        "input not renderable (list of dict)": 1,
+        "input not renderable (non-finite number nan)": 1,
+    }
 
 
 def test_huge_cells_are_cut_to_the_configured_length(tmp_path):
@@ -180,8 +225,11 @@ def test_huge_cells_are_cut_to_the_configured_length(tmp_path):
 
 def test_task_whose_field_vanished_is_dropped_with_reason(tmp_path):
     rows = [{"question": "q", "answer": "a"}]
-    data = arrange(tmp_path, [config_line("qa", rows)],
-                   [task("qa", ["question", "context"], "answer"), task("qa", ["question"], "answer")])
+    data = arrange(
+        tmp_path,
+        [config_line("qa", rows)],
+        [task("qa", ["question", "context"], "answer"), task("qa", ["question"], "answer")],
+    )
     organize(data, progress=False)
     entries = [t for t in report(data)["tasks"] if t["task_name"] == "qa"]
     assert entries[0]["reason"] == "field vanished: 'context' is not in the dataset-config"
@@ -189,16 +237,22 @@ def test_task_whose_field_vanished_is_dropped_with_reason(tmp_path):
 
 
 def test_task_whose_dataset_config_vanished_is_dropped_with_reason(tmp_path):
-    data = arrange(tmp_path, [config_line("here", [{"a": "1", "b": "2"}])],
-                   [task("gone", ["a"], "b"), task("here", ["a"], "b")])
+    data = arrange(
+        tmp_path,
+        [config_line("here", [{"a": "1", "b": "2"}])],
+        [task("gone", ["a"], "b"), task("here", ["a"], "b")],
+    )
     organize(data, progress=False)
     assert task_entry(data, "gone")["reason"].startswith("dataset-config vanished:")
     assert [r["taskname"] for r in records(data)] == ["here"]
 
 
 def test_excluded_dataset_is_dropped_with_reason(tmp_path):
-    data = arrange(tmp_path, [config_line("me/dyno", [{"a": "1", "b": "2"}]), config_line("x", [{"a": "1", "b": "2"}])],
-                   [task("me/dyno", ["a"], "b"), task("x", ["a"], "b")])
+    data = arrange(
+        tmp_path,
+        [config_line("me/dyno", [{"a": "1", "b": "2"}]), config_line("x", [{"a": "1", "b": "2"}])],
+        [task("me/dyno", ["a"], "b"), task("x", ["a"], "b")],
+    )
     assert main(["organize", "--data-dir", str(data), "--exclude", "me/dyno", "--no-progress"]) == 0
     assert task_entry(data, "me/dyno")["reason"] == "excluded: me/dyno is excluded from organize"
     assert [r["taskname"] for r in records(data)] == ["x"]
@@ -214,40 +268,55 @@ def test_media_fields_drop_the_task(tmp_path):
 
 def test_exact_duplicate_records_are_written_once(tmp_path):
     rows = [{"q": "same", "a": "same answer"}] * 3 + [{"q": "other", "a": "x"}]
-    data = arrange(tmp_path, [config_line("dups", rows)],
-                   [task("dups", ["q"], "a"), task("dups", ["q"], "a")])
+    data = arrange(
+        tmp_path, [config_line("dups", rows)], [task("dups", ["q"], "a"), task("dups", ["q"], "a")]
+    )
     organize(data, progress=False)
     assert [r["input"] for r in records(data)] == ["same", "other"]
     assert report(data)["duplicates_removed"] == 6
 
 
 def test_task_without_license_is_dropped_not_written(tmp_path):
-    data = arrange(tmp_path, [config_line("nolic", [{"a": "1", "b": "2"}], license_="")],
-                   [task("nolic", ["a"], "b")])
+    data = arrange(
+        tmp_path, [config_line("nolic", [{"a": "1", "b": "2"}], license_="")], [task("nolic", ["a"], "b")]
+    )
     organize(data, progress=False)
     assert task_entry(data, "nolic")["reason"].startswith("no license:")
     assert records(data) == []
 
 
 def test_license_info_file_sets_license_and_website(tmp_path):
-    data = arrange(tmp_path, [config_line("ds", [{"a": "1", "b": "2"}], license_="")],
-                   [task("ds", ["a"], "b")],
-                   {"ds": {"license": "apache-2.0", "website": "https://example.org/ds"}})
+    data = arrange(
+        tmp_path,
+        [config_line("ds", [{"a": "1", "b": "2"}], license_="")],
+        [task("ds", ["a"], "b")],
+        {"ds": {"license": "apache-2.0", "website": "https://example.org/ds"}},
+    )
     organize(data, progress=False)
-    assert (records(data)[0]["license"], records(data)[0]["website"]) == ("apache-2.0", "https://example.org/ds")
+    assert (records(data)[0]["license"], records(data)[0]["website"]) == (
+        "apache-2.0",
+        "https://example.org/ds",
+    )
     assert report(data)["records_per_license"] == {"apache-2.0": 1}
 
 
 def test_two_runs_write_byte_identical_files(tmp_path):
     rows = [{"q": f"question {i}", "a": f"answer {i % 3}", "choices": ["x", "y"]} for i in range(30)]
-    data = arrange(tmp_path, [config_line("ds1", rows), config_line("ds2", rows[:5])],
-                   [task("ds1", ["q", "choices"], "a"), task("ds2", ["q"], "a")])
+    data = arrange(
+        tmp_path,
+        [config_line("ds1", rows), config_line("ds2", rows[:5])],
+        [task("ds1", ["q", "choices"], "a"), task("ds2", ["q"], "a")],
+    )
     organize(data, progress=False)
-    first = [(data / name).read_bytes() for name in ("dynosaur-full.jsonl", "dynosaur-full.parquet",
-                                                      "organize_report.json")]
+    first = [
+        (data / name).read_bytes()
+        for name in ("dynosaur-full.jsonl", "dynosaur-full.parquet", "organize_report.json")
+    ]
     organize(data, progress=False)
-    second = [(data / name).read_bytes() for name in ("dynosaur-full.jsonl", "dynosaur-full.parquet",
-                                                       "organize_report.json")]
+    second = [
+        (data / name).read_bytes()
+        for name in ("dynosaur-full.jsonl", "dynosaur-full.parquet", "organize_report.json")
+    ]
     assert first == second
     assert sorted(p.name for p in data.iterdir() if p.name.startswith(".")) == []  # no temp files left
 
@@ -260,8 +329,12 @@ def test_parquet_output_loads_with_datasets(tmp_path):
     import pyarrow.parquet as pq
 
     assert pq.ParquetFile(data / "dynosaur-full.parquet").metadata.num_row_groups == 3
-    loaded = datasets.load_dataset("parquet", data_files=str(data / "dynosaur-full.parquet"), split="train",
-                                   cache_dir=str(tmp_path / "hf-cache"))
+    loaded = datasets.load_dataset(
+        "parquet",
+        data_files=str(data / "dynosaur-full.parquet"),
+        split="train",
+        cache_dir=str(tmp_path / "hf-cache"),
+    )
     assert loaded.column_names == ["instruction", "input", "output", "license", "website", "taskname"]
     assert loaded[24] == records(data)[24]
 
@@ -270,8 +343,15 @@ def test_bad_lines_of_the_data_file_are_reported_and_the_rest_organized(tmp_path
     data = arrange(tmp_path, [], [task("ok", ["a"], "b"), task("dup", ["a"], "b")])
     good = json.dumps(config_line("ok", [{"a": "1", "b": "2"}]))
     (data / "huggingface_data.jsonl").write_text(
-        "{not json\n" + "[1, 2]\n" + good + "\n" + good + "\n"
-        + json.dumps(config_line("dup", [{"a": "3", "b": "4"}]) | {"selected_data": "oops"}) + "\n")
+        "{not json\n"
+        + "[1, 2]\n"
+        + good
+        + "\n"
+        + good
+        + "\n"
+        + json.dumps(config_line("dup", [{"a": "3", "b": "4"}]) | {"selected_data": "oops"})
+        + "\n"
+    )
     organize(data, progress=False)
     skipped = report(data)["lines_skipped"]
     assert [s.get("line") for s in skipped] == [1, 2, None, 5]
@@ -280,14 +360,21 @@ def test_bad_lines_of_the_data_file_are_reported_and_the_rest_organized(tmp_path
 
 
 def test_malformed_tasks_are_reported(tmp_path):
-    data = arrange(tmp_path, [config_line("ds", [{"a": "1", "b": "2"}])],
-                   [{"task_name": "ds", "instruction": "x", "input_fields": ["a"], "output_field": ["b", "a"]},
-                    {"task_name": "ds", "instruction": " ", "input_fields": ["a"], "output_field": ["b"]},
-                    task("ds", [], "b")])
+    data = arrange(
+        tmp_path,
+        [config_line("ds", [{"a": "1", "b": "2"}])],
+        [
+            {"task_name": "ds", "instruction": "x", "input_fields": ["a"], "output_field": ["b", "a"]},
+            {"task_name": "ds", "instruction": " ", "input_fields": ["a"], "output_field": ["b"]},
+            task("ds", [], "b"),
+        ],
+    )
     organize(data, progress=False)
     assert [t["reason"] for t in report(data)["tasks"]] == [
-        "bad task: output_field is not one field name", "bad task: no instruction",
-        "no input fields: the task names no input field"]
+        "bad task: output_field is not one field name",
+        "bad task: no instruction",
+        "no input fields: the task names no input field",
+    ]
 
 
 def test_cli_prints_summary_and_fails_clearly_without_inputs(tmp_path, capsys):

@@ -29,8 +29,10 @@ def test_choice_lists_become_lettered_options():
 
 
 def test_other_lists_of_strings_are_joined_with_spaces():
-    assert render_input(["tokens"], {"tokens": ["EU", "rejects", "German", "call"]}, 2000).text == \
-        "EU rejects German call"
+    assert (
+        render_input(["tokens"], {"tokens": ["EU", "rejects", "German", "call"]}, 2000).text
+        == "EU rejects German call"
+    )
 
 
 def test_answer_structs_read_as_text_lists_and_output_takes_the_first():
@@ -66,7 +68,10 @@ def test_missing_or_empty_cells_are_empty(row):
 
 
 def test_writer_refuses_a_record_without_license(tmp_path):
-    with pytest.raises(MissingLicense), RecordWriter(tmp_path / "out.jsonl", tmp_path / "out.parquet") as writer:
+    with (
+        pytest.raises(MissingLicense),
+        RecordWriter(tmp_path / "out.jsonl", tmp_path / "out.parquet") as writer,
+    ):
         writer.write(Record("i", "x", "y", "", "https://w", "task"))
     assert not (tmp_path / "out.jsonl").exists()
     assert list(tmp_path.iterdir()) == []
@@ -77,7 +82,10 @@ def test_failed_write_keeps_the_previous_files(tmp_path):
     with RecordWriter(tmp_path / "out.jsonl", tmp_path / "out.parquet") as writer:
         writer.write(good)
     before = (tmp_path / "out.jsonl").read_bytes(), (tmp_path / "out.parquet").read_bytes()
-    with pytest.raises(RuntimeError), RecordWriter(tmp_path / "out.jsonl", tmp_path / "out.parquet") as writer:
+    with (
+        pytest.raises(RuntimeError),
+        RecordWriter(tmp_path / "out.jsonl", tmp_path / "out.parquet") as writer,
+    ):
         writer.write(good)
         writer.write(good)
         raise RuntimeError("killed")

@@ -18,19 +18,36 @@ from dynosaur.publish import PublishError, build_release, publish
 TEXT = {"dtype": "string", "_type": "Value"}
 
 
-def organized(tmp_path: Path, sources: dict[str, tuple[str, int]], tasks_jsonl: list[dict] | None = None) -> Path:
+def organized(
+    tmp_path: Path, sources: dict[str, tuple[str, int]], tasks_jsonl: list[dict] | None = None
+) -> Path:
     """Organize ``{task_name: (license, rows)}`` QA datasets into ``tmp_path/data``."""
     data = tmp_path / "data"
     data.mkdir(parents=True, exist_ok=True)
     lines, tasks = [], []
     for name, (license_, rows) in sources.items():
-        lines.append({"task_name": name, "dataset": name, "config": "default", "split": "train",
-                      "revision": f"{name}-rev".replace("/", "-").ljust(40, "0"), "license": license_,
-                      "website": f"https://huggingface.co/datasets/{name}", "languages": ["en"],
-                      "features": {"q": TEXT, "a": TEXT},
-                      "selected_data": [{"q": f"{name} question {i}", "a": f"answer {i}"} for i in range(rows)]})
-        tasks.append({"task_name": name, "instruction": f"Answer the {name} question.", "input_fields": ["q"],
-                      "output_field": ["a"]})
+        lines.append(
+            {
+                "task_name": name,
+                "dataset": name,
+                "config": "default",
+                "split": "train",
+                "revision": f"{name}-rev".replace("/", "-").ljust(40, "0"),
+                "license": license_,
+                "website": f"https://huggingface.co/datasets/{name}",
+                "languages": ["en"],
+                "features": {"q": TEXT, "a": TEXT},
+                "selected_data": [{"q": f"{name} question {i}", "a": f"answer {i}"} for i in range(rows)],
+            }
+        )
+        tasks.append(
+            {
+                "task_name": name,
+                "instruction": f"Answer the {name} question.",
+                "input_fields": ["q"],
+                "output_field": ["a"],
+            }
+        )
     (data / "huggingface_data.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     (data / "instructions-full.json").write_text(json.dumps(tasks))
     if tasks_jsonl is not None:
@@ -45,17 +62,47 @@ def card_metadata(folder: Path) -> dict:
 
 
 def test_dry_run_writes_shards_card_and_manifest(tmp_path):
-    data = organized(tmp_path, {"org/qa": ("mit", 7), "squad": ("cc-by-4.0", 5)},
-                     [{"task_name": "squad", "engine": "openai", "model": "gpt-4o-mini", "source": "description-aware",
-                       "prompts_version": "2026.1", "valid": True},
-                      {"task_name": "squad", "engine": "openai", "model": "gpt-4o-mini", "source": "description-aware",
-                       "prompts_version": "2026.1", "valid": False}])
+    data = organized(
+        tmp_path,
+        {"org/qa": ("mit", 7), "squad": ("cc-by-4.0", 5)},
+        [
+            {
+                "task_name": "squad",
+                "engine": "openai",
+                "model": "gpt-4o-mini",
+                "source": "description-aware",
+                "prompts_version": "2026.1",
+                "valid": True,
+            },
+            {
+                "task_name": "squad",
+                "engine": "openai",
+                "model": "gpt-4o-mini",
+                "source": "description-aware",
+                "prompts_version": "2026.1",
+                "valid": False,
+            },
+        ],
+    )
     out = tmp_path / "release"
-    release, result = publish(data, "me/dyno", endpoint="http://127.0.0.1:9", token=None, dry_run=out,
-                              version="2026.11.21", date="2026-11-21", shard_rows=5)
+    release, result = publish(
+        data,
+        "me/dyno",
+        endpoint="http://127.0.0.1:9",
+        token=None,
+        dry_run=out,
+        version="2026.11.21",
+        date="2026-11-21",
+        shard_rows=5,
+    )
     assert result is None
-    assert release.files() == ["README.md", "data/train-00000-of-00003.parquet", "data/train-00001-of-00003.parquet",
-                               "data/train-00002-of-00003.parquet", "manifest.json"]
+    assert release.files() == [
+        "README.md",
+        "data/train-00000-of-00003.parquet",
+        "data/train-00001-of-00003.parquet",
+        "data/train-00002-of-00003.parquet",
+        "manifest.json",
+    ]
     rows = [r for shard in release.manifest.shards for r in pq.read_table(out / shard).to_pylist()]
     organized_rows = [json.loads(line) for line in (data / "dynosaur-full.jsonl").read_text().splitlines()]
     assert rows == organized_rows
@@ -63,11 +110,19 @@ def test_dry_run_writes_shards_card_and_manifest(tmp_path):
     assert meta["license"] == ["cc-by-4.0", "mit"]
     assert meta["language"] == ["en"]
     assert meta["size_categories"] == ["n<1K"]
-    assert meta["configs"] == [{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}]}]
+    assert meta["configs"] == [
+        {"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}]}
+    ]
     assert meta["pretty_name"]
     card = (out / "README.md").read_text()
-    assert "| [squad](https://huggingface.co/datasets/squad) | default | cc-by-4.0 | `squad-rev000` | 1 | 5 |" in card
-    assert "engine `openai`, model `gpt-4o-mini`, mode `description-aware`, prompts version `2026.1`: 1 valid tasks" in card
+    assert (
+        "| [squad](https://huggingface.co/datasets/squad) | default | cc-by-4.0 | `squad-rev000` | 1 | 5 |"
+        in card
+    )
+    assert (
+        "engine `openai`, model `gpt-4o-mini`, mode `description-aware`, prompts version `2026.1`: 1 valid tasks"
+        in card
+    )
     assert "@inproceedings{yin2023dynosaur" in card
     assert "### 2026.11.21 (2026-11-21)" in card
     manifest = json.loads((out / "manifest.json").read_text())
@@ -82,8 +137,9 @@ def test_parquet_shards_load_with_datasets_as_the_card_configures(tmp_path):
     release = build_release(data, tmp_path / "release", repo_id="me/dyno", shard_rows=3)
     meta = card_metadata(release.folder)
     pattern = meta["configs"][0]["data_files"][0]["path"]
-    loaded = datasets.load_dataset("parquet", data_files=str(release.folder / pattern), split="train",
-                                   cache_dir=str(tmp_path / "cache"))
+    loaded = datasets.load_dataset(
+        "parquet", data_files=str(release.folder / pattern), split="train", cache_dir=str(tmp_path / "cache")
+    )
     assert loaded.num_rows == 7
     assert sorted(loaded["taskname"]) == ["a"] * 4 + ["b"] * 3
 
@@ -131,14 +187,24 @@ def test_versions_are_dates_and_same_day_releases_count_up():
 
 
 def test_source_diff_names_added_changed_and_removed():
-    old = {"a": {"revision": "1", "license": "mit", "records": 3}, "b": {"revision": "1"}, "c": {"revision": "1"}}
-    new = {"a": {"revision": "2", "license": "mit", "records": 3}, "b": {"revision": "1"}, "d": {"revision": "1"}}
+    old = {
+        "a": {"revision": "1", "license": "mit", "records": 3},
+        "b": {"revision": "1"},
+        "c": {"revision": "1"},
+    }
+    new = {
+        "a": {"revision": "2", "license": "mit", "records": 3},
+        "b": {"revision": "1"},
+        "d": {"revision": "1"},
+    }
     changes = diff_sources(old, new)
     assert (changes.added, changes.changed, changes.removed) == (["d"], ["a"], ["c"])
 
 
-@pytest.mark.parametrize(("records", "category"), [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"),
-                                                   (250_000, "100K<n<1M"), (3_000_000, "1M<n<10M")])
+@pytest.mark.parametrize(
+    ("records", "category"),
+    [(0, "n<1K"), (999, "n<1K"), (1000, "1K<n<10K"), (250_000, "100K<n<1M"), (3_000_000, "1M<n<10M")],
+)
 def test_size_category_follows_record_count(records, category):
     assert size_category(records) == category
 
@@ -146,8 +212,24 @@ def test_size_category_follows_record_count(records, category):
 def test_cli_dry_run_and_missing_token(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("HF_TOKEN", raising=False)
     data = organized(tmp_path, {"a": ("mit", 2)})
-    assert main(["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--dry-run", str(tmp_path / "out")]) == 0
+    assert (
+        main(["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--dry-run", str(tmp_path / "out")])
+        == 0
+    )
     assert "2 records, 1 tasks, 1 sources, 1 shards, licenses mit" in capsys.readouterr().out
     assert (tmp_path / "out" / "data" / "train-00000-of-00001.parquet").is_file()
-    assert main(["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--hub-endpoint", "http://127.0.0.1:9"]) == 2
+    assert (
+        main(
+            [
+                "publish",
+                "--data-dir",
+                str(data),
+                "--repo-id",
+                "me/dyno",
+                "--hub-endpoint",
+                "http://127.0.0.1:9",
+            ]
+        )
+        == 2
+    )
     assert "needs a token" in capsys.readouterr().err

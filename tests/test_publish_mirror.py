@@ -27,18 +27,32 @@ def mirror(tmp_path):
 
 
 def download(mirror: MirrorServer, repo_id: str, name: str, tmp_path: Path) -> bytes:
-    path = hf_hub_download(repo_id, name, repo_type="dataset", endpoint=mirror.url, token=TOKEN,
-                           cache_dir=str(tmp_path / "hf-cache"))
+    path = hf_hub_download(
+        repo_id,
+        name,
+        repo_type="dataset",
+        endpoint=mirror.url,
+        token=TOKEN,
+        cache_dir=str(tmp_path / "hf-cache"),
+    )
     return Path(path).read_bytes()
 
 
 def test_published_files_are_read_back_through_the_hub_client(tmp_path, mirror):
     data = organized(tmp_path, {"org/qa": ("mit", 5), "squad": ("cc-by-4.0", 4)})
-    release, result = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="2026.11.21", shard_rows=4)
+    release, result = publish(
+        data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="2026.11.21", shard_rows=4
+    )
     api = HfApi(endpoint=mirror.url, token=TOKEN)
     files = api.list_repo_files("me/dyno", repo_type="dataset")
-    assert files == [".gitattributes", "README.md", "data/train-00000-of-00003.parquet",
-                     "data/train-00001-of-00003.parquet", "data/train-00002-of-00003.parquet", "manifest.json"]
+    assert files == [
+        ".gitattributes",
+        "README.md",
+        "data/train-00000-of-00003.parquet",
+        "data/train-00001-of-00003.parquet",
+        "data/train-00002-of-00003.parquet",
+        "manifest.json",
+    ]
     for name in release.files():
         assert download(mirror, "me/dyno", name, tmp_path) == (release.folder / name).read_bytes()
     info = api.dataset_info("me/dyno")
@@ -47,7 +61,14 @@ def test_published_files_are_read_back_through_the_hub_client(tmp_path, mirror):
     assert "license:mit" in info.tags
     shard = tmp_path / "shard.parquet"
     shard.write_bytes(download(mirror, "me/dyno", "data/train-00000-of-00003.parquet", tmp_path))
-    assert pq.read_table(shard).column_names == ["instruction", "input", "output", "license", "website", "taskname"]
+    assert pq.read_table(shard).column_names == [
+        "instruction",
+        "input",
+        "output",
+        "license",
+        "website",
+        "taskname",
+    ]
     assert release.folder == data / "releases" / "2026.11.21"
 
 
@@ -60,12 +81,17 @@ def test_new_version_records_its_changelog_and_drops_stale_shards(tmp_path, mirr
     assert second.deleted == [f"data/train-{i:05d}-of-00005.parquet" for i in range(5)]
     api = HfApi(endpoint=mirror.url, token=TOKEN)
     assert [f for f in api.list_repo_files("me/dyno", repo_type="dataset") if f.startswith("data/")] == [
-        "data/train-00000-of-00001.parquet"]
+        "data/train-00000-of-00001.parquet"
+    ]
     manifest = json.loads(download(mirror, "me/dyno", "manifest.json", tmp_path))
     assert manifest["version"] == "2026.11.21"
     latest, earlier = manifest["changelog"]
     assert (latest["previous"], latest["added"], latest["changed"], latest["removed"]) == (
-        "2026.11.20", ["new"], ["bump"], ["gone"])
+        "2026.11.20",
+        ["new"],
+        ["bump"],
+        ["gone"],
+    )
     assert earlier["version"] == "2026.11.20"
     card = download(mirror, "me/dyno", "README.md", tmp_path).decode()
     assert "- removed (1): gone" in card and "### 2026.11.20 (2026-11-20)" in card
@@ -92,7 +118,9 @@ def test_private_repo_is_hidden_from_anonymous_readers(tmp_path, mirror):
 def test_token_never_reaches_a_file(tmp_path, mirror, monkeypatch, capsys):
     monkeypatch.setenv("HF_TOKEN", TOKEN)
     data = organized(tmp_path, {"a": ("mit", 2)})
-    assert main(["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--hub-endpoint", mirror.url]) == 0
+    assert (
+        main(["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--hub-endpoint", mirror.url]) == 0
+    )
     out = capsys.readouterr()
     assert "pushed" in out.out and TOKEN not in out.out + out.err
     for path in tmp_path.rglob("*"):
@@ -111,10 +139,20 @@ def _ndjson(*items: dict) -> bytes:
 
 
 def test_mirror_write_routes_refuse_bad_requests(mirror):
-    assert _post(mirror, "/api/repos/create", {"name": "x", "type": "dataset"}, token=False).status_code == 401
+    assert (
+        _post(mirror, "/api/repos/create", {"name": "x", "type": "dataset"}, token=False).status_code == 401
+    )
     assert _post(mirror, "/api/repos/create", {"name": "x", "type": "model"}).status_code == 400
-    assert _post(mirror, "/api/repos/create", {"name": "..", "organization": "me", "type": "dataset"}).status_code == 400
-    assert _post(mirror, "/api/repos/create", {"name": "x", "organization": "me", "type": "dataset"}).status_code == 200
+    assert (
+        _post(
+            mirror, "/api/repos/create", {"name": "..", "organization": "me", "type": "dataset"}
+        ).status_code
+        == 400
+    )
+    assert (
+        _post(mirror, "/api/repos/create", {"name": "x", "organization": "me", "type": "dataset"}).status_code
+        == 200
+    )
     header = {"key": "header", "value": {"summary": "s", "description": ""}}
     content = base64.b64encode(b"hi").decode()
     traversal = {"key": "file", "value": {"path": "../escape", "content": content, "encoding": "base64"}}
@@ -131,5 +169,7 @@ def test_mirror_write_routes_refuse_bad_requests(mirror):
     assert not (mirror.snapshot_dir / "datasets" / "me" / "escape").exists()
     done = _post(mirror, commit, _ndjson(header, good))
     assert done.status_code == 200 and len(done.json()["commitOid"]) == 40
-    bad_card = _post(mirror, "/api/validate-yaml", {"content": "---\nlicense: [mit\n---\n", "repoType": "dataset"})
+    bad_card = _post(
+        mirror, "/api/validate-yaml", {"content": "---\nlicense: [mit\n---\n", "repoType": "dataset"}
+    )
     assert bad_card.status_code == 400 and bad_card.json()["errors"]

@@ -257,14 +257,17 @@ def tree(request: Request, ctx: MirrorContext) -> Response:
     prefix = (_path(unquote(base)).rstrip("/") + "/") if base else ""
     recursive = (request.arg("recursive") or "").lower() == "true"
     files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
-    names = sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file()) \
-        if files_dir.is_dir() else []
+    names = (
+        sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file())
+        if files_dir.is_dir()
+        else []
+    )
     names = [name for name in names if name.startswith(prefix)]
     if base and not names:
         raise hub_error(404, f"{base} does not exist on {request.params['revision']}", "EntryNotFound")
     entries: dict[str, dict[str, Any]] = {}
     for name in names:
-        parts = name[len(prefix):].split("/")
+        parts = name[len(prefix) :].split("/")
         depth = len(parts) if recursive else 1
         for level in range(1, min(depth, len(parts) - 1) + 1):
             folder = prefix + "/".join(parts[:level])

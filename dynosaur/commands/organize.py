@@ -17,18 +17,42 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     """The organizer's thresholds (shared with ``grow``)."""
     defaults = OrganizeConfig()
     group = parser.add_argument_group("organize thresholds")
-    group.add_argument("--max-labels", type=int, default=defaults.max_labels,
-                       help="at most this many distinct outputs make a classification task (default %(default)s)")
-    group.add_argument("--binary-majority", type=float, default=defaults.binary_majority,
-                       help="drop a two-label task when one label exceeds this share of rows (default %(default)s)")
-    group.add_argument("--multi-majority", type=float, default=defaults.multi_majority,
-                       help="drop a task of 3+ labels when one exceeds this share of rows (default %(default)s)")
-    group.add_argument("--max-label-chars", type=int, default=defaults.max_label_chars,
-                       help="leave the label space out when a label is longer (default %(default)s)")
-    group.add_argument("--max-cell-chars", type=int, default=defaults.max_cell_chars,
-                       help="cut every rendered cell to this many characters, 0 for no limit (default %(default)s)")
-    group.add_argument("--row-group-size", type=int, default=defaults.row_group_size,
-                       help="Parquet row group size (default %(default)s)")
+    group.add_argument(
+        "--max-labels",
+        type=int,
+        default=defaults.max_labels,
+        help="at most this many distinct outputs make a classification task (default %(default)s)",
+    )
+    group.add_argument(
+        "--binary-majority",
+        type=float,
+        default=defaults.binary_majority,
+        help="drop a two-label task when one label exceeds this share of rows (default %(default)s)",
+    )
+    group.add_argument(
+        "--multi-majority",
+        type=float,
+        default=defaults.multi_majority,
+        help="drop a task of 3+ labels when one exceeds this share of rows (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-label-chars",
+        type=int,
+        default=defaults.max_label_chars,
+        help="leave the label space out when a label is longer (default %(default)s)",
+    )
+    group.add_argument(
+        "--max-cell-chars",
+        type=int,
+        default=defaults.max_cell_chars,
+        help="cut every rendered cell to this many characters, 0 for no limit (default %(default)s)",
+    )
+    group.add_argument(
+        "--row-group-size",
+        type=int,
+        default=defaults.row_group_size,
+        help="Parquet row group size (default %(default)s)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> OrganizeConfig:
@@ -47,8 +71,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-file", help="rows file (default DATA_DIR/huggingface_data.jsonl)")
     parser.add_argument("--instructions", help="tasks file (default DATA_DIR/instructions-full.json)")
     parser.add_argument("--output", help="records file (default DATA_DIR/dynosaur-full.jsonl)")
-    parser.add_argument("--exclude", action="append", default=[], metavar="DATASET",
-                        help="drop the tasks of this dataset, repeatable (e.g. your own published collection)")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="DATASET",
+        help="drop the tasks of this dataset, repeatable (e.g. your own published collection)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     add_config_arguments(parser)
 

@@ -14,21 +14,36 @@ NAME = "publish"
 HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."
 
 
-def add_publish_arguments(parser: argparse.ArgumentParser, *, repo_required: bool, endpoint: bool = True) -> None:
+def add_publish_arguments(
+    parser: argparse.ArgumentParser, *, repo_required: bool, endpoint: bool = True
+) -> None:
     """Options shared with ``grow``: where and how to publish."""
     parser.add_argument("--repo-id", required=repo_required, help="dataset repo to publish to, ORG/NAME")
     parser.add_argument("--private", action="store_true", help="create the repo as private")
     if endpoint:
-        parser.add_argument("--hub-endpoint", default=None, help="Hub URL (default: $HF_ENDPOINT or huggingface.co)")
+        parser.add_argument(
+            "--hub-endpoint", default=None, help="Hub URL (default: $HF_ENDPOINT or huggingface.co)"
+        )
         parser.add_argument("--token", default=None, help="Hub token with write access (default: $HF_TOKEN)")
-    parser.add_argument("--shard-rows", type=int, default=DEFAULT_SHARD_ROWS, help="rows per Parquet shard (default %(default)s)")
-    parser.add_argument("--version", dest="release_version", help="release version (default: the date, YYYY.MM.DD)")
+    parser.add_argument(
+        "--shard-rows",
+        type=int,
+        default=DEFAULT_SHARD_ROWS,
+        help="rows per Parquet shard (default %(default)s)",
+    )
+    parser.add_argument(
+        "--version", dest="release_version", help="release version (default: the date, YYYY.MM.DD)"
+    )
     parser.add_argument("--pretty-name", help="the dataset's display name in the card")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", default=config.DEFAULT_DATA_DIR, help="artifact folder (default %(default)s)")
-    parser.add_argument("--dry-run", metavar="DIR", help="write the folder that would be uploaded to DIR; upload nothing")
+    parser.add_argument(
+        "--data-dir", default=config.DEFAULT_DATA_DIR, help="artifact folder (default %(default)s)"
+    )
+    parser.add_argument(
+        "--dry-run", metavar="DIR", help="write the folder that would be uploaded to DIR; upload nothing"
+    )
     add_publish_arguments(parser, repo_required=True)
 
 
@@ -36,15 +51,21 @@ def describe(release: Release, result: UploadResult | None) -> str:
     """The end-of-run summary of a release (and its upload)."""
     manifest = release.manifest
     entry = manifest.changelog[0] if manifest.changelog else {}
-    lines = [f"release {manifest.version}: {manifest.records} records, {manifest.tasks} tasks, "
-             f"{len(manifest.sources)} sources, {len(manifest.shards)} shards, licenses {', '.join(manifest.licenses)}"]
+    lines = [
+        f"release {manifest.version}: {manifest.records} records, {manifest.tasks} tasks, "
+        f"{len(manifest.sources)} sources, {len(manifest.shards)} shards, licenses {', '.join(manifest.licenses)}"
+    ]
     if entry.get("previous"):
-        lines.append(f"  since {entry['previous']}: {len(entry['added'])} added, {len(entry['changed'])} changed, "
-                     f"{len(entry['removed'])} removed")
+        lines.append(
+            f"  since {entry['previous']}: {len(entry['added'])} added, {len(entry['changed'])} changed, "
+            f"{len(entry['removed'])} removed"
+        )
     lines.append(f"  folder  {release.folder}")
     if result is not None:
-        lines.append(f"  pushed  {result.repo_url} @ {result.commit_oid[:12]} "
-                     f"({len(result.uploaded)} files, {len(result.deleted)} stale shards deleted)")
+        lines.append(
+            f"  pushed  {result.repo_url} @ {result.commit_oid[:12]} "
+            f"({len(result.uploaded)} files, {len(result.deleted)} stale shards deleted)"
+        )
     return "\n".join(lines)
 
 
