@@ -1,0 +1,177 @@
+"""``dynosaur self-instruct``: bootstrap new tasks from seed tasks (Self-Instruct) with a chat engine."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from dynosaur import config
+from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.engines import (
+    BudgetExceeded,
+    Engine,
+    EngineError,
+    create_engine,
+    engine_names,
+    require_capability,
+)
+from dynosaur.seed_tasks import SeedTaskError, load_seed_tasks
+from dynosaur.self_instruct import DEFAULT_BLOCKLIST, BootstrapConfig, Sampling, self_instruct
+from dynosaur.self_instruct.instances import DEFAULT_MAX_TOKENS
+
+NAME = "self-instruct"
+HELP = "Bootstrap new instructions, instances and fine-tuning records from seed tasks (Self-Instruct)."
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = BootstrapConfig(num_instructions=1)
+    sampling = Sampling()
+    parser.add_argument("--seed-tasks", required=True, help="seed tasks in the tasks.jsonl seed format")
+    parser.add_argument(
+        "--num-instructions", type=int, required=True, help="how many new instructions to generate"
+    )
+    parser.add_argument("--output-dir", required=True, help="where the self_instruct_* files go")
+    parser.add_argument(
+        "--num-prompt-instructions",
+        type=int,
+        default=defaults.num_prompt_instructions,
+        help="instructions shown in each prompt (default %(default)s)",
+    )
+    parser.add_argument(
+        "--num-prompt-seed",
+        type=int,
+        default=defaults.num_prompt_seed,
+        help="of which seed instructions; the rest are generated ones when there are (default %(default)s)",
+    )
+    parser.add_argument(
+        "--classification-only", action="store_true", help="prompt with classification seed tasks only"
+    )
+    parser.add_argument(
+        "--blocklist",
+        nargs="*",
+        metavar="WORD",
+        default=list(DEFAULT_BLOCKLIST),
+        help="reject instructions containing any of these words; give none to turn it off "
+        "(default: image, graph, picture, file, map, draw, plot, go to, video, audio, music, ...)",
+    )
+    parser.add_argument(
+        "--max-unproductive-rounds",
+        type=int,
+        default=defaults.max_unproductive_rounds,
+        help="stop after this many rounds in a row without a new instruction (default %(default)s)",
+    )
+    parser.add_argument(
+        "--similarity-threshold",
+        type=float,
+        default=defaults.similarity_threshold,
+        help="reject a candidate whose ROUGE-L with the pool exceeds this (default %(default)s)",
+    )
+    parser.add_argument(
+        "--temperature", type=float, default=sampling.temperature, help="(default %(default)s)"
+    )
+    parser.add_argument("--top-p", type=float, default=sampling.top_p, help="(default %(default)s)")
+    parser.add_argument(
+        "--max-tokens",
+        type=int,
+        default=sampling.max_tokens,
+        help="per bootstrap answer (default %(default)s)",
+    )
+    parser.add_argument(
+        "--instance-max-tokens",
+        type=int,
+        default=DEFAULT_MAX_TOKENS,
+        help="per instances answer (default %(default)s)",
+    )
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the demonstration sampling")
+
+    group = parser.add_argument_group("engine")
+    group.add_argument(
+        "--engine", choices=engine_names(), default="openai", help="a chat engine (default %(default)s)"
+    )
+    group.add_argument("--model", help=f"model name (default {DEFAULT_MODEL} for openai)")
+    group.add_argument(
+        "--base-url",
+        default=config.openai_base_url(),
+        help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)",
+    )
+    group.add_argument(
+        "--concurrency",
+        type=int,
+        default=defaults.concurrency,
+        help="requests in flight (default %(default)s)",
+    )
+    group.add_argument(
+        "--timeout", type=float, default=60.0, help="request timeout in seconds (default %(default)s)"
+    )
+    group.add_argument("--max-retries", type=int, default=5, help="retries per request (default %(default)s)")
+    group.add_argument("--budget-usd", type=float, help="stop cleanly before spending more than this")
+    group.add_argument("--cache", help="response cache (default OUTPUT_DIR/llm_cache.sqlite)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    if args.engine == "openai":
+        return create_engine(
+            "openai",
+            model=args.model or DEFAULT_MODEL,
+            base_url=args.base_url,
+            api_key=config.openai_api_key(),
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            max_retries=args.max_retries,
+            budget_usd=args.budget_usd,
+        )
+    if args.engine == "transformers" and not args.model:
+        raise ValueError("--engine transformers needs --model (a local path or a model id in the HF cache)")
+    options = {"model": args.model} if args.model else {}
+    return create_engine(args.engine, **options)
+
+
+async def _run(args: argparse.Namespace, settings: BootstrapConfig) -> int:
+    seeds = load_seed_tasks(args.seed_tasks)
+    output_dir = Path(args.output_dir)
+    inner = _engine(args)
+    try:
+        require_capability(inner, "chat", "Self-Instruct")  # refuse before creating any file
+    except EngineError:
+        await inner.aclose()
+        raise
+    engine = CachedEngine(inner, ResponseCache(args.cache or output_dir / "llm_cache.sqlite"))
+    try:
+        report = await self_instruct(
+            engine,
+            seeds,
+            settings,
+            output_dir,
+            instance_max_tokens=args.instance_max_tokens,
+            progress=not args.no_progress,
+        )
+    finally:
+        await engine.aclose()
+        engine.cache.close()
+    print(report.summary())
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = BootstrapConfig(
+        num_instructions=args.num_instructions,
+        num_prompt_instructions=args.num_prompt_instructions,
+        num_prompt_seed=args.num_prompt_seed,
+        classification_only=args.classification_only,
+        blocklist=tuple(args.blocklist),
+        max_unproductive_rounds=args.max_unproductive_rounds,
+        similarity_threshold=args.similarity_threshold,
+        concurrency=args.concurrency,
+        seed=args.seed,
+        sampling=Sampling(temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens),
+    )
+    try:
+        settings.check()
+        return asyncio.run(_run(args, settings))
+    except (SeedTaskError, ValueError, EngineError, BudgetExceeded, OSError) as exc:
+        print(f"self-instruct: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,100 @@
+"""Chat requests for the three Self-Instruct steps, rendered from ``prompts/self_instruct_*.jinja``.
+
+Demonstrations are drawn with the caller's seeded RNG, so the same run builds the same requests
+(and the response cache answers a rerun) while different rounds see different demonstrations.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dynosaur import prompts
+from dynosaur.engines import ChatRequest, GenerationParams
+from dynosaur.seed_tasks import SeedTask
+
+CLASSIFY_SHOTS_PER_SIDE = 3  # few-shot examples per answer (Yes / No) when deciding classification
+INSTANCE_SHOTS = 3  # seed tasks shown with their instances when asking for instances
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings of the bootstrap requests."""
+
+    temperature: float = 0.7
+    top_p: float = 0.5
+    max_tokens: int = 1024
+
+
+def _system() -> str:
+    return prompts.render("self_instruct_system.jinja")
+
+
+def round_seed(seed: int, round_number: int) -> int:
+    """A per-round sampling seed: part of the request, so every round has its own cache key."""
+    return zlib.crc32(f"self-instruct:{seed}:{round_number}".encode())
+
+
+def sample_demonstrations(
+    rng: random.Random,
+    seed_instructions: Sequence[str],
+    generated: Sequence[str],
+    total: int,
+    from_seeds: int,
+) -> list[str]:
+    """Up to ``total - from_seeds`` generated instructions, the rest seeds, shuffled."""
+    picked = rng.sample(list(generated), min(total - from_seeds, len(generated)))
+    picked += rng.sample(list(seed_instructions), min(total - len(picked), len(seed_instructions)))
+    rng.shuffle(picked)
+    return picked
+
+
+def bootstrap_request(
+    demonstrations: list[str], classification_only: bool, sampling: Sampling, seed: int
+) -> ChatRequest:
+    """Ask the model to continue a numbered list of instructions."""
+    user = prompts.render(
+        "self_instruct_bootstrap.jinja",
+        instructions=[" ".join(text.split()) for text in demonstrations],
+        classification_only=classification_only,
+    )
+    params = GenerationParams(
+        temperature=sampling.temperature, top_p=sampling.top_p, max_tokens=sampling.max_tokens, seed=seed
+    )
+    return ChatRequest.of(
+        [{"role": "system", "content": _system()}, {"role": "user", "content": user}], params
+    )
+
+
+def classify_request(instruction: str, seeds: Sequence[SeedTask], rng: random.Random) -> ChatRequest:
+    """Ask whether ``instruction`` is a classification task, with seed tasks as examples."""
+    yes = [task for task in seeds if task.is_classification]
+    no = [task for task in seeds if not task.is_classification]
+    shots = rng.sample(yes, min(CLASSIFY_SHOTS_PER_SIDE, len(yes)))
+    shots += rng.sample(no, min(CLASSIFY_SHOTS_PER_SIDE, len(no)))
+    rng.shuffle(shots)
+    user = prompts.render("self_instruct_classify.jinja", shots=shots, instruction=instruction)
+    params = GenerationParams(temperature=0.0, max_tokens=16)
+    return ChatRequest.of(
+        [{"role": "system", "content": _system()}, {"role": "user", "content": user}], params
+    )
+
+
+def instances_request(
+    instruction: str, is_classification: bool, seeds: Sequence[SeedTask], rng: random.Random, max_tokens: int
+) -> ChatRequest:
+    """Ask for instances: class label first for classification tasks, input first otherwise."""
+    pool = [task for task in seeds if task.is_classification == is_classification] or list(seeds)
+    shots = rng.sample(pool, min(INSTANCE_SHOTS, len(pool)))
+    name = (
+        "self_instruct_instances_output_first.jinja"
+        if is_classification
+        else "self_instruct_instances_input_first.jinja"
+    )
+    user = prompts.render(name, shots=shots, instruction=instruction)
+    params = GenerationParams(temperature=0.0, max_tokens=max_tokens)
+    return ChatRequest.of(
+        [{"role": "system", "content": _system()}, {"role": "user", "content": user}], params
+    )
