@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.cli import main
+from dynosaur.engines import ChatRequest, Completion, UnsupportedRequest
 from dynosaur.seed_tasks import load_seed_tasks
+from dynosaur.self_instruct import BootstrapConfig, self_instruct
 from dynosaur.self_instruct.prompting import round_seed
 from tests.support.openai_server import Reply, ScriptedOpenAIServer, user_text
 
@@ -398,3 +402,40 @@ def test_bad_seed_file_is_reported_without_any_call(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "line 1: missing fields name, instruction, instances, is_classification" in err
     assert "line 2: not valid JSON" in err
+
+
+class InProcessChat:
+    """A chat engine without HTTP, answering from a Script: Self-Instruct needs only "chat"."""
+
+    name = "in-process"
+    model = "scripted"
+    capabilities = frozenset({"chat"})
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        reply = self.script({"messages": list(request.messages), "seed": request.params.seed})
+        reply = Reply(content=reply) if isinstance(reply, str) else reply
+        return Completion(text=reply.content, finish_reason=reply.finish_reason, model=self.model)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_any_chat_engine_works_through_the_python_api(tmp_path):
+    seeds = load_seed_tasks(write_seeds(tmp_path / "seeds.jsonl"))
+    engine = CachedEngine(InProcessChat(Script([ROUND_1])), ResponseCache(tmp_path / "cache.sqlite"))
+    report = asyncio.run(self_instruct(engine, seeds, BootstrapConfig(num_instructions=3), tmp_path / "out"))
+    assert report.data["tasks_written"] == 3 and report.data["engine"]["name"] == "in-process"
+    assert report.data["engine"]["usage"] is None  # this engine keeps no usage; the report says so
+    assert len(read_jsonl(tmp_path / "out" / "self_instruct_records.jsonl")) == 6
+
+
+def test_an_engine_without_chat_is_refused_by_the_python_api(tmp_path):
+    engine = InProcessChat(Script([ROUND_1]))
+    engine.capabilities = frozenset({"context"})
+    seeds = load_seed_tasks(write_seeds(tmp_path / "seeds.jsonl"))
+    with pytest.raises(UnsupportedRequest, match="cannot be used for Self-Instruct"):
+        asyncio.run(self_instruct(engine, seeds, BootstrapConfig(num_instructions=3), tmp_path / "out"))
+    assert not (tmp_path / "out").exists()

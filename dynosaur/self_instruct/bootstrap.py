@@ -120,7 +120,8 @@ class _Bootstrap:
         self.result = BootstrapResult()
         self.unproductive = 0
 
-    def _request(self, round_number: int) -> ChatRequest:
+    def _request(self, round_number: int) -> tuple[ChatRequest, int]:
+        """The round's request, and the number its first new item should carry."""
         generated = [g.instruction for g in self.result.instructions]
         demonstrations = sample_demonstrations(
             self.rng,
@@ -129,12 +130,13 @@ class _Bootstrap:
             self.config.num_prompt_instructions,
             self.config.num_prompt_seed,
         )
-        return bootstrap_request(
+        request = bootstrap_request(
             demonstrations,
             self.config.classification_only,
             self.config.sampling,
             round_seed(self.config.seed, round_number),
         )
+        return request, len(demonstrations) + 1
 
     def _reject(self, round_number: int, instruction: str, reason: str, **detail: Any) -> None:
         self.result.reasons[reason] += 1
@@ -148,14 +150,12 @@ class _Bootstrap:
             }
         )
 
-    def _take(self, round_number: int, answer: Completion) -> int:
+    def _take(self, round_number: int, answer: Completion, next_number: int) -> int:
         """Filter one answer's candidates into the pool; returns how many were kept."""
         result = self.result
         truncated = answer.finish_reason == "length"
         result.truncated_answers += truncated
-        candidates = parse_numbered_list(
-            answer.text, truncated=truncated, first_number=self.config.num_prompt_instructions + 1
-        )
+        candidates = parse_numbered_list(answer.text, truncated=truncated, first_number=next_number)
         kept = 0
         for candidate in candidates:
             if len(result.instructions) >= self.config.num_instructions:
@@ -190,15 +190,17 @@ class _Bootstrap:
         while not result.stop_reason:
             first = result.rounds + 1
             requests = [self._request(first + k) for k in range(config.concurrency)]
-            answers = await asyncio.gather(*(_answer(self.engine, r) for r in requests))
-            for offset, answer in enumerate(answers):
-                self._finish_round(first + offset, answer, bar)
+            answers = await asyncio.gather(*(_answer(self.engine, r) for r, _ in requests))
+            for offset, (answer, (_, next_number)) in enumerate(zip(answers, requests, strict=True)):
+                self._finish_round(first + offset, answer, next_number, bar)
                 if result.stop_reason:
                     break
         bar.close()
         return result
 
-    def _finish_round(self, round_number: int, answer: Completion | Exception, bar: tqdm) -> None:
+    def _finish_round(
+        self, round_number: int, answer: Completion | Exception, next_number: int, bar: tqdm
+    ) -> None:
         result, config = self.result, self.config
         if isinstance(answer, BudgetExceeded):
             result.stop_reason = STOP_BUDGET
@@ -212,7 +214,7 @@ class _Bootstrap:
             kept = 0
         else:
             result.cache_hits += answer.cached
-            kept = self._take(round_number, answer)
+            kept = self._take(round_number, answer, next_number)
         bar.update(kept)
         if kept:
             result.productive_rounds += 1

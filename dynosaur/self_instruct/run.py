@@ -50,6 +50,7 @@ class TaskOutcome:
     """What became of one bootstrapped instruction."""
 
     generated: GeneratedInstruction
+    classified: bool = False
     is_classification: bool | None = None
     instances: Instances | None = None
     dropped_because: str | None = None
@@ -93,7 +94,7 @@ async def _complete_task(
             outcome.requests += 1
             verdict = await classify(engine, generated.id, generated.instruction, seeds, seed)
             outcome.cache_hits += verdict.answer.cached
-            outcome.is_classification = verdict.is_classification
+            outcome.classified, outcome.is_classification = True, verdict.is_classification
             outcome.requests += 1
             outcome.instances = await generate_instances(
                 engine,
@@ -161,7 +162,7 @@ def _report(
     classified = Counter(
         "unparseable" if o.is_classification is None else ("yes" if o.is_classification else "no")
         for o in outcomes
-        if o.instances is not None
+        if o.classified
     )
     dropped = Counter(reason for o in outcomes if o.instances for _, reason in o.instances.dropped)
     requests = boot.requests + sum(o.requests for o in outcomes)
