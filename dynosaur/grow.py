@@ -86,17 +86,18 @@ def run_steps(
     data_dir: str | Path,
     errors: tuple[type[BaseException], ...],
     echo: Callable[[str], None] | None = None,
+    report_file: str = REPORT_FILE,
 ) -> GrowReport:
     """Run ``steps`` in order until one fails; ``errors`` raised by a step count as its failure.
 
-    The report is written to ``DATA_DIR/grow_report.json`` after every step, so a run that stops
+    The report is written to ``DATA_DIR/<report_file>`` after every step, so a run that stops
     (or is interrupted) still says how far it got.
     """
     report = GrowReport()
     for step in steps:
         started = time.monotonic()
         if echo:
-            echo(f"grow: {step.name}...")
+            echo(f"{step.name}...")
         try:
             outcome = step.run()
         except errors as exc:
@@ -104,7 +105,7 @@ def run_steps(
         report.steps.append(
             StepResult(step.name, outcome.ok, outcome.summary, time.monotonic() - started, outcome.detail)
         )
-        atomic_write_json(Path(data_dir) / REPORT_FILE, report.to_json())
+        atomic_write_json(Path(data_dir) / report_file, report.to_json())
         if not outcome.ok:
             break
     return report

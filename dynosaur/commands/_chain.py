@@ -1,0 +1,186 @@
+"""The Hub chain as named steps: crawl → propose → filter → organize (→ release).
+
+Shared by ``run``, ``grow`` and ``demo``: the command layer is the only place that knows every
+stage, so the wiring lives here and the stages stay unaware of each other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
+
+from crawl.crawler import run_crawl
+from crawl.state import StateError
+from crawl.summary import format_summary
+from dynosaur import config
+from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
+from dynosaur.commands.crawl import options_from_args as crawl_options
+from dynosaur.commands.organize import add_config_arguments, config_from_args
+from dynosaur.commands.publish import describe
+from dynosaur.engines import Engine, EngineError, create_engine, engine_names
+from dynosaur.grow import Outcome, Step, nothing_new
+from dynosaur.manifest import Manifest
+from dynosaur.organize import organize
+from dynosaur.prompts import PromptError
+from dynosaur.propose import ProposeOptions, propose
+from dynosaur.propose_prompt import MODES
+from dynosaur.publish import PublishError, latest_release, remote_manifest, stage_release, upload_release
+from dynosaur.validate import filter_tasks
+
+# What a step may raise and still be reported as that step's failure (not a traceback).
+STEP_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ValueError,
+    StateError,
+    EngineError,
+    PromptError,
+    PublishError,
+    HfHubHTTPError,
+)
+
+
+def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
+    """Every crawl option, the task engine's options and the organizer's thresholds."""
+    add_crawl_arguments(parser)
+    llm = parser.add_argument_group("tasks")
+    llm.add_argument(
+        "--engine", default="rules", choices=engine_names(), help="task engine (default %(default)s)"
+    )
+    llm.add_argument("--model", default=None, help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
+    llm.add_argument(
+        "--base-url",
+        default=config.openai_base_url(),
+        help="OpenAI-compatible server (default $OPENAI_BASE_URL)",
+    )
+    llm.add_argument("--modes", default=",".join(MODES), help="proposal modes (default %(default)s)")
+    llm.add_argument(
+        "--llm-concurrency", type=int, default=8, help="LLM requests in flight (default %(default)s)"
+    )
+    llm.add_argument(
+        "--llm-timeout", type=float, default=60.0, help="seconds per LLM request (default %(default)s)"
+    )
+    llm.add_argument("--max-retries", type=int, default=5, help="LLM retries (default %(default)s)")
+    llm.add_argument(
+        "--budget-usd", type=float, default=None, help="stop proposing before spending past this"
+    )
+    llm.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
+    add_config_arguments(parser)
+
+
+def engine_from_args(args: argparse.Namespace) -> Engine:
+    """The task engine the options name."""
+    if args.engine == "openai":
+        return create_engine(
+            "openai",
+            model=args.model or config.openai_model(),
+            base_url=args.base_url,
+            api_key=config.openai_api_key(),
+            concurrency=args.llm_concurrency,
+            timeout=args.llm_timeout,
+            max_retries=args.max_retries,
+            budget_usd=args.budget_usd,
+        )
+    if args.engine == "rules":
+        return create_engine("rules")
+    return create_engine(args.engine, model=args.model or config.openai_model())
+
+
+class Chain:
+    """The steps of one chain run over parsed arguments."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.repo_id: str | None = getattr(args, "repo_id", None)
+        self.data_dir = Path(args.data_dir)
+        self.crawl_options = crawl_options(args)
+        self.token = self.crawl_options.token
+        self.api = HfApi(endpoint=self.crawl_options.hub_endpoint, token=self.token) if self.repo_id else None
+        self.progress = not args.no_progress
+
+    def steps(self, *, release: bool) -> list[Step]:
+        steps = [
+            Step("crawl", self.crawl),
+            Step("propose", self.propose),
+            Step("filter", self.filter),
+            Step("organize", self.organize),
+        ]
+        return [*steps, Step("release", self.release)] if release else steps
+
+    def crawl(self) -> Outcome:
+        result = run_crawl(self.crawl_options)
+        detail = {
+            "listed": result.listed,
+            "crawled": result.crawled,
+            "unchanged": result.unchanged,
+            "removed": sorted(result.removed),
+            "statuses": dict(sorted(result.statuses.items())),
+        }
+        # A failed listing says nothing about what vanished: going on would drop datasets.
+        return Outcome(result.exit_code != 1, format_summary(result), detail)
+
+    def propose(self) -> Outcome:
+        modes = tuple(m.strip() for m in self.args.modes.split(",") if m.strip())
+        cache = ResponseCache(
+            Path(self.args.cache) if self.args.cache else self.data_dir / "llm_cache.sqlite"
+        )
+        try:
+            summary = propose(
+                self.data_dir,
+                CachedEngine(engine_from_args(self.args), cache),
+                ProposeOptions(modes=modes, progress=self.progress),
+            )
+        finally:
+            cache.close()
+        return Outcome(
+            True, summary.render(), {"engine_calls": summary.engine_calls, "cache_hits": summary.cache_hits}
+        )
+
+    def filter(self) -> Outcome:
+        summary = filter_tasks(self.data_dir)
+        return Outcome(True, summary.render(), {"valid": summary.valid})
+
+    def organize(self) -> Outcome:
+        exclude = [self.repo_id] if self.repo_id else []
+        report = organize(
+            self.data_dir, config=config_from_args(self.args), exclude=exclude, progress=self.progress
+        )
+        return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
+
+    def release(self) -> Outcome:
+        previous: Manifest | None = (
+            remote_manifest(self.api, self.repo_id) if self.api else latest_release(self.data_dir)
+        )
+        release = stage_release(
+            self.data_dir,
+            repo_id=self.repo_id or "",
+            previous=previous,
+            version=self.args.release_version,
+            shard_rows=self.args.shard_rows,
+            pretty_name=self.args.pretty_name,
+        )
+        if nothing_new(release.manifest, previous):
+            assert previous is not None
+            if release.folder.name != previous.version:
+                shutil.rmtree(release.folder, ignore_errors=True)
+            return Outcome(
+                True,
+                f"nothing new since {previous.version}: no release made",
+                {"version": None, "previous": previous.version},
+            )
+        result = (
+            upload_release(self.api, release, self.repo_id, private=self.args.private)
+            if self.api and self.repo_id
+            else None
+        )
+        detail = {
+            "version": release.manifest.version,
+            "folder": str(release.folder),
+            "changes": release.manifest.changelog[0],
+            "commit": result.commit_oid if result else None,
+        }
+        return Outcome(True, describe(release, result), detail)

@@ -1,0 +1,103 @@
+"""``dynosaur demo``: the whole chain offline, on a local Hub mirror serving the bundled demo Hub.
+
+Writes the demo Hub to a temporary folder, serves it on 127.0.0.1, runs crawl → propose →
+filter → organize with the ``rules`` engine into ``DATA_DIR`` (default
+``instruction_data/demo``), and ends with one summary: datasets crawled and kept, tasks proposed
+and kept, records written, by license. With ``OPENAI_BASE_URL`` set it also turns the bundled
+example documents into instructions; otherwise it says how to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from crawl.artifacts import read_jsonl
+from crawl.demo_snapshot import write_demo_snapshot
+from crawl.mirror import MirrorServer
+from dynosaur import config
+from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
+from dynosaur.grow import run_steps
+
+NAME = "demo"
+HELP = "Run the whole chain offline on a local Hub mirror serving the bundled demo Hub."
+REPORT_FILE = "demo_report.json"
+DEFAULT_DEMO_DIR = str(Path(config.DEFAULT_DATA_DIR) / "demo")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--demo-dir", default=DEFAULT_DEMO_DIR, help="artifact folder (default %(default)s)")
+    parser.add_argument("--latency", type=float, default=0.0, help="mirror latency per request, seconds")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def _chain_args(data_dir: Path, hub: str, viewer: str, quiet: bool) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(add_help=False)
+    add_chain_arguments(parser)
+    argv = ["--data-dir", str(data_dir), "--hub-endpoint", hub, "--viewer-endpoint", viewer,
+            "--engine", "rules"]
+    return parser.parse_args([*argv, "--no-progress"] if quiet else argv)
+
+
+def summarize(data_dir: Path) -> str:
+    """The demo's closing summary, read from the artifacts a user would read."""
+    crawl = Counter(line.get("status", "?") for line in read_jsonl(data_dir / "crawl_report.jsonl"))
+    configs = sum(1 for _ in read_jsonl(data_dir / "huggingface_metadata.jsonl"))
+    proposed = sum(1 for _ in read_jsonl(data_dir / "tasks.jsonl"))
+    kept = json.loads((data_dir / "instructions-full.json").read_text(encoding="utf-8"))
+    organized = json.loads((data_dir / "organize_report.json").read_text(encoding="utf-8"))
+    lines = [
+        "Dynosaur demo",
+        f"  datasets seen     {sum(crawl.values()):6d}  ({', '.join(f'{k} {v}' for k, v in sorted(crawl.items()))})",
+        f"  configs kept      {configs:6d}",
+        f"  tasks proposed    {proposed:6d}",
+        f"  tasks valid       {len(kept):6d}",
+        f"  tasks organized   {organized['tasks_kept']:6d}",
+        f"  records written   {organized['records']:6d}  -> {data_dir / 'dynosaur-full.jsonl'}",
+        "  records by license:",
+    ]
+    lines += [f"    {count:8d}  {license_}" for license_, count in organized["records_per_license"].items()]
+    return "\n".join(lines)
+
+
+def _documents(data_dir: Path, quiet: bool) -> str:
+    base_url = config.openai_base_url()
+    if not base_url:
+        return ("documents: skipped — set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to also turn "
+                "examples/documents into instructions")
+    from dynosaur.documents import EXAMPLES_DIR, run_documents
+    from dynosaur.engines import create_engine
+
+    engine = create_engine("openai", model=config.openai_model(), base_url=base_url,
+                           api_key=config.openai_api_key())
+    out = data_dir / "documents"
+    summary = run_documents(EXAMPLES_DIR, out, engine, cache=data_dir / "llm_cache.sqlite", progress=not quiet)
+    return summary.format()
+
+
+def run(args: argparse.Namespace) -> int:
+    data_dir = Path(args.demo_dir)
+    # The demo Hub is served on a new port each time; start from a clean folder so the demo is
+    # the same every run (the response cache is kept: it only makes reruns cheaper).
+    if data_dir.exists():
+        for child in data_dir.iterdir():
+            if child.name != "llm_cache.sqlite":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    with tempfile.TemporaryDirectory(prefix="dynosaur-demo-hub-") as hub_dir:
+        write_demo_snapshot(Path(hub_dir))
+        with MirrorServer(hub_dir, latency=args.latency) as mirror:
+            print(f"demo Hub mirror at {mirror.url} (viewer {mirror.viewer_url})", file=sys.stderr)
+            chain = Chain(_chain_args(data_dir, mirror.url, mirror.viewer_url, args.quiet))
+            report = run_steps(chain.steps(release=False), data_dir, STEP_ERRORS,
+                               echo=lambda line: print(line, file=sys.stderr), report_file=REPORT_FILE)
+    print(report.render())
+    if not report.ok:
+        return 1
+    print(_documents(data_dir, args.quiet))
+    print(summarize(data_dir))
+    return 0
