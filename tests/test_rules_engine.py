@@ -235,7 +235,7 @@ def test_translation_goes_both_ways_with_language_names():
 def test_summarization_from_viewer_feature_list():
     tasks = propose_tasks(SUMMARIZATION)
     assert tasks[0]["input_fields"] == ["article"] and tasks[0]["output_field"] == ["highlights"]
-    assert tasks[0]["instruction"].startswith("Summarize the article")
+    assert tasks[0]["instruction"] == "Write the highlights of the article."
 
 
 def test_low_cardinality_text_field_is_used_as_a_label():
@@ -274,3 +274,90 @@ def test_rules_engine_refuses_prose_requests():
         asyncio.run(engine.complete(ChatRequest.of([{"role": "user", "content": "Write a poem."}])))
     with pytest.raises(UnsupportedRequest, match="lacks 'chat'"):
         require_capability(engine, "chat", "Self-Instruct generation")
+
+
+def test_paraphrase_pairs_ask_whether_the_sentences_mean_the_same():
+    metadata = _line(
+        "glue-mrpc",
+        {
+            "sentence1": STRING,
+            "sentence2": STRING,
+            "label": {"names": ["not_equivalent", "equivalent"], "_type": "ClassLabel"},
+        },
+        [{"sentence1": "He left early.", "sentence2": "He went home early.", "label": "equivalent"}],
+        task_ids=["acceptability-classification", "sentiment-classification"],
+    )
+    (task,) = propose_tasks(metadata)
+    assert (
+        task["instruction"]
+        == "Do the two sentences mean the same thing? Answer as not_equivalent or equivalent."
+    )
+
+
+def test_label_names_say_what_a_generic_label_judges():
+    labels = ["joy", "sadness", "anger", "fear", "surprise", "love"]
+    metadata = _line(
+        "org/emotions",
+        {"text": STRING, "label": {"names": labels, "_type": "ClassLabel"}},
+        [{"text": "i dread the interview", "label": "fear"}],
+        summary="Short posts labelled with an emotion.",
+    )
+    assert propose_tasks(metadata, "aware")[0]["instruction"] == (
+        "Classify the emotion of the post as joy, sadness, anger, fear, surprise or love."
+    )
+    assert propose_tasks(metadata, "unaware")[0]["instruction"] == (
+        "Classify the emotion of the text as joy, sadness, anger, fear, surprise or love."
+    )
+
+
+def test_code_is_written_from_its_prompt_not_the_other_way_round():
+    metadata = _line(
+        "org/code",
+        {"prompt": STRING, "code": STRING},
+        [{"prompt": "Write a function that adds one.", "code": "def f(x):\n    return x + 1"}],
+    )
+    (task,) = propose_tasks(metadata)
+    assert (task["input_fields"], task["output_field"]) == (["prompt"], ["code"])
+    assert task["instruction"] == "Write the code that the prompt asks for."
+
+
+def test_dataset_name_words_a_source_target_rewrite():
+    metadata = _line(
+        "org/simplification",
+        {"source": STRING, "target": STRING},
+        [
+            {
+                "source": "Owing to the fact that it rained, we stayed.",
+                "target": "We stayed because it rained.",
+            }
+        ],
+    )
+    assert propose_tasks(metadata, "unaware")[0]["instruction"] == "Rewrite the text in plain, simpler words."
+
+
+def test_numeric_score_is_predicted_and_a_list_of_turns_can_be_classified():
+    scores = _line(
+        "org/scores",
+        {"text": STRING, "score": {"dtype": "int64", "_type": "Value"}},
+        [{"text": "Worth every penny.", "score": 5}, {"text": "Broke in a day.", "score": 1}],
+    )
+    assert propose_tasks(scores)[0] == {
+        "instruction": "Predict the score of the text.",
+        "input_fields": ["text"],
+        "output_field": ["score"],
+    }
+    chats = _line(
+        "org/chats",
+        {
+            "utterances": {"feature": STRING, "_type": "List"},
+            "topic": {"names": ["sports", "world"], "_type": "ClassLabel"},
+        },
+        [{"utterances": ["Did you see the match?", "Yes!"], "topic": "sports"}],
+    )
+    assert propose_tasks(chats) == [
+        {
+            "instruction": "Classify the topic of the utterances as sports or world.",
+            "input_fields": ["utterances"],
+            "output_field": ["topic"],
+        }
+    ]

@@ -31,51 +31,9 @@ from dynosaur.engines.rules_roles import (
     language_name,
     words,
 )
+from dynosaur.engines.rules_wording import EQUIVALENCE_LABELS, Wording
 
 RULES_VERSION = "rules-1"
-MAX_LISTED_LABELS = 5
-# Kinds of text a card's summary may name; the first found describes a generic "text" field.
-DOMAIN_NOUNS = (
-    "movie review",
-    "film review",
-    "product review",
-    "restaurant review",
-    "hotel review",
-    "book review",
-    "customer review",
-    "app review",
-    "news article",
-    "news headline",
-    "tweet",
-    "email",
-    "forum post",
-    "scientific abstract",
-    "scientific paper",
-    "legal document",
-    "medical question",
-    "recipe",
-    "poem",
-    "song lyric",
-    "dialogue",
-    "conversation",
-    "review",
-    "article",
-    "question",
-    "sentence",
-    "comment",
-)
-GENERIC_TEXT = {"text", "sentence", "content", "document", "input", "body", "passage", "review", "data"}
-GENERIC_LABEL = {"label", "labels", "class", "category", "categories", "gold", "tag", "coarse", "fine"}
-SUBJECT_BY_TASK_ID = {
-    "sentiment": "sentiment",
-    "topic": "topic",
-    "intent": "intent",
-    "emotion": "emotion",
-    "hate-speech": "hatefulness",
-    "fact-checking": "veracity",
-    "acceptability": "grammatical acceptability",
-    "language-identification": "language",
-}
 
 Task = dict[str, Any]
 
@@ -133,51 +91,6 @@ def propose_tasks(metadata: dict[str, Any], mode: str = "aware", max_tasks: int 
 
 def _task(instruction: str, inputs: list[str], output: str) -> Task:
     return {"instruction": instruction, "input_fields": inputs, "output_field": [output]}
-
-
-class Wording:
-    """Nouns and label phrases for instructions; the aware mode also reads the card."""
-
-    def __init__(self, roles: Roles, aware: bool) -> None:
-        self.roles = roles
-        self.aware = aware
-        metadata = roles.metadata
-        self.summary = str(metadata.get("summary") or "").lower() if aware else ""
-        self.task_ids = [str(t).lower() for t in _listify(metadata.get("task_ids"))] if aware else []
-
-    def noun(self, name: str) -> str:
-        """What a text field holds: ``the movie review`` rather than ``the text`` where the card says so."""
-        plain = humanize(name)
-        if self.aware and words(name) & GENERIC_TEXT:
-            for noun in DOMAIN_NOUNS:
-                if noun in self.summary:
-                    return noun
-        return plain
-
-    def subject(self, label: str) -> str:
-        """What a label field judges: its name, or what the card / label names say."""
-        if not words(label) & GENERIC_LABEL:
-            return humanize(label)
-        for task_id in self.task_ids:
-            for key, subject in SUBJECT_BY_TASK_ID.items():
-                if key in task_id:
-                    return subject
-        names = {n.lower() for n in self.roles.labels(label)}
-        if names and names <= {"positive", "negative", "neutral", "mixed", "pos", "neg"}:
-            return "sentiment"
-        return "category"
-
-    def label_phrase(self, label: str) -> str:
-        """`` as positive or negative`` when the label set is short, else ``""``."""
-        names = self.roles.labels(label)
-        field = self.roles.fields[label]
-        if field.kind == "bool":
-            return " as true or false"
-        if not field.labels and len(names) < 2:
-            return ""  # two sample rows are not a label set
-        if 2 <= len(names) <= MAX_LISTED_LABELS and all(len(n) <= 20 for n in names):
-            return " as " + ", ".join(names[:-1]) + " or " + names[-1]
-        return ""
 
 
 def multiple_choice(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
@@ -261,10 +174,16 @@ def sentence_pairs(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterato
                 [a, label],
                 b,
             )
+        elif names and names <= EQUIVALENCE_LABELS:
+            yield _task(
+                f"Do the two {_plural(a)} mean the same thing? Answer{w.label_phrase(label)}.", [a, b], label
+            )
         elif kind == "number" and not roles.fields[label].labels:
             yield _task(f"Rate how similar the two {_plural(a)} are in meaning.", [a, b], label)
         else:
-            subject = w.subject(label)
+            subject = (
+                w.subject(label) if not words(label) & {"label", "labels", "class", "gold"} else "relation"
+            )
             if subject == "category":
                 subject = "relation"
             yield _task(
@@ -284,10 +203,12 @@ def summaries(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Tas
             continue
         source = sources[0]
         kind = humanize(target)
-        if words(target) & {"summary", "summaries", "highlights", "tldr", "abstract"}:
-            yield _task(f"Summarize the {w.noun(source)} in a few sentences.", [source], target)
+        if words(target) & {"highlights"}:
+            yield _task(f"Write the highlights of the {w.noun(source)}.", [source], target)
+        elif words(target) & {"summary", "summaries", "tldr", "abstract"}:
+            yield _task(f"Summarize the {w.noun(source)}.", [source], target)
         else:
-            yield _task(f"Write a {kind} for the {w.noun(source)}.", [source], target)
+            yield _task(f"Write {_article(kind)} {kind} for the {w.noun(source)}.", [source], target)
 
 
 def translations(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
@@ -316,7 +237,7 @@ def text_to_text(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[
                 yield _task("Rewrite the informal sentence in a formal style.", [a], b)
                 yield _task("Rewrite the formal sentence in a casual, informal style.", [b], a)
             else:
-                yield _task(f"Given the {humanize(a)}, write the {humanize(b)}.", [a], b)
+                yield _task(w.rewrite(a, b), [a], b)
             return
 
 
@@ -325,16 +246,20 @@ def classification(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterato
         if label in claimed:
             continue  # already the answer of a pair or multiple-choice task
         texts = [n for n in roles.texts(exclude=(label,)) if not roles.is_label(n)]
+        texts = texts or [n for n, f in roles.fields.items() if f.kind == "text_list" and n != label]
         if not texts:
             continue
         text = texts[0]
         subject = w.subject(label)
         noun = w.noun(text)
-        if subject == "category":
+        if roles.fields[label].kind == "number":
+            yield _task(f"Predict the {subject} of the {noun}.", [text], label)
+        elif subject == "category":
             yield _task(f"Classify the {noun}{w.label_phrase(label)}.", [text], label)
         else:
             yield _task(f"Classify the {subject} of the {noun}{w.label_phrase(label)}.", [text], label)
-        yield _task(f"Write a {noun} with the given {subject}.", [label], text)
+        if roles.fields[text].kind == "text":
+            yield _task(f"Write {_article(noun)} {noun} with the given {subject}.", [label], text)
 
 
 def fallback(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
@@ -344,7 +269,12 @@ def fallback(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task
     others = [n for n in roles.fields if roles.fields[n].text_like and n not in texts[:1]]
     if texts and others:
         source, target = texts[0], others[-1]
-        yield _task(f"Given the {w.noun(source)}, write the {humanize(target)}.", [source], target)
+        if (
+            words(target) & (QUESTION | {"instruction", "instructions"})
+            and roles.fields[target].kind == "text"
+        ):
+            source, target = target, source  # a prompt asks for the text, not the other way round
+        yield _task(w.rewrite(source, target), [source], target)
 
 
 PATTERNS: list[Callable[[Roles, Wording, frozenset[str]], Iterator[Task]]] = [
@@ -366,7 +296,5 @@ def _plural(name: str) -> str:
     return base if base.endswith("s") else base + "s"
 
 
-def _listify(value: Any) -> list[Any]:
-    if value is None or value == "":
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"

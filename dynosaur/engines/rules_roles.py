@@ -99,6 +99,13 @@ TEXT2TEXT = [
     ("instruction", "response"),
     ("input", "target"),
     ("informal", "formal"),
+    ("prompt", "code"),
+    ("description", "code"),
+    ("docstring", "code"),
+    ("instruction", "code"),
+    ("question", "sql"),
+    ("question", "query"),
+    ("text", "code"),
     ("question", "answer"),
 ]
 LANGUAGES = {
