@@ -70,9 +70,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reject a candidate whose ROUGE-L with the pool exceeds this (default %(default)s)",
     )
     parser.add_argument(
-        "--temperature", type=float, default=sampling.temperature, help="(default %(default)s)"
+        "--temperature",
+        type=float,
+        default=sampling.temperature,
+        help="sampling temperature of the bootstrap requests (default %(default)s)",
     )
-    parser.add_argument("--top-p", type=float, default=sampling.top_p, help="(default %(default)s)")
+    parser.add_argument(
+        "--top-p",
+        type=float,
+        default=sampling.top_p,
+        help="nucleus sampling of the bootstrap requests (default %(default)s)",
+    )
     parser.add_argument(
         "--max-tokens",
         type=int,

@@ -156,16 +156,19 @@ class _Bootstrap:
         truncated = answer.finish_reason == "length"
         result.truncated_answers += truncated
         candidates = parse_numbered_list(answer.text, truncated=truncated, first_number=next_number)
+        reasons = [first_problem(candidate, self.filters) for candidate in candidates]
+        # One batch through the pool: the same decisions as one by one, in a single comparison pass.
+        # Candidates past the requested count join the pool too, harmlessly: the run ends there.
+        matches = iter(self.pool.add_many([c for c, r in zip(candidates, reasons, strict=True) if r is None]))
         kept = 0
-        for candidate in candidates:
+        for candidate, reason in zip(candidates, reasons, strict=True):
             if len(result.instructions) >= self.config.num_instructions:
                 break
             result.candidates += 1
-            reason = first_problem(candidate, self.filters)
             if reason is not None:
                 self._reject(round_number, candidate, reason)
                 continue
-            match = self.pool.add_many([candidate])[0]
+            match = next(matches)
             if match is not None:
                 self._reject(
                     round_number,
