@@ -8,7 +8,6 @@ run again writes exactly what an uninterrupted crawl writes.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -29,8 +28,6 @@ from crawl.records import FAILED, KEPT, DatasetOutcome, reason_kind
 from crawl.state import STATE_FILE, CrawlState
 from crawl.transport import AsyncPacedTransport, Observer, PacedTransport, RequestStats, Router, TransportCore
 from crawl.viewer import ViewerClient
-
-CACHE_DIR = ".crawl_cache"
 
 
 @dataclass
@@ -124,8 +121,6 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
     result = CrawlResult()
     data_dir = options.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
-    cache_dir = data_dir / CACHE_DIR
-    shutil.rmtree(cache_dir, ignore_errors=True)  # left over by a killed run
 
     router = Router(options.hub_endpoint, options.viewer_endpoint)
     stats = RequestStats()
@@ -137,7 +132,6 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
         options.hub_endpoint,
         token=options.token,
         transport=PacedTransport(core),
-        cache_dir=cache_dir,
         timeout=options.timeout,
     )
     headers = {"authorization": f"Bearer {options.token}"} if options.token else {}
@@ -176,7 +170,6 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
         result.outputs = write_outputs(state, data_dir)
         result.totals = state.counts()
         state.close()
-        shutil.rmtree(cache_dir, ignore_errors=True)
         result.requests = stats.as_dict()
         result.seconds = time.monotonic() - started
     return result

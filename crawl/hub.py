@@ -2,38 +2,33 @@
 
 ``huggingface_hub`` sends every request through one process-wide ``httpx.Client``; while a crawl
 runs, that client uses the crawl's :class:`~crawl.transport.PacedTransport`, so listing pages and
-file downloads are paced, retried and counted like the viewer's requests.
+card downloads are paced, retried and counted like the viewer's requests.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
-from huggingface_hub import HfApi, constants, hf_hub_download
+from huggingface_hub import HfApi, constants, hf_hub_url
 from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
-    LocalEntryNotFoundError,
     RemoteEntryNotFoundError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
 )
-from huggingface_hub.utils import set_client_factory
+from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, set_client_factory
 
 # Not re-exported by huggingface_hub.utils: the default client (to restore) and the hook that
 # tags its requests; both exist throughout huggingface_hub 1.x.
 from huggingface_hub.utils._http import default_client_factory, hf_request_event_hook
-from tqdm.auto import tqdm
 
 from crawl.listing import Listing, ListingQuery, list_datasets
 from crawl.transport import PacedTransport, RequestFailed
 
-# hf_hub_download draws a bar per file; the crawl has its own bar.
-_SILENT_BAR = functools.partial(tqdm, disable=True)
+LIBRARY_NAME = "dynosaur-crawl"
 
 
 class CardUnavailable(Exception):
@@ -55,16 +50,14 @@ class HubClient:
         *,
         token: str | None,
         transport: PacedTransport,
-        cache_dir: str | Path,
         timeout: float = 30.0,
     ) -> None:
         self.endpoint = endpoint.rstrip("/")
         # False, not None: never fall back to a token saved on this machine or in the environment.
         self._token: str | bool = token or False
         self._transport = transport
-        self._cache_dir = Path(cache_dir)
         self._timeout = timeout
-        self.api = HfApi(endpoint=self.endpoint, token=self._token, library_name="dynosaur-crawl")
+        self.api = HfApi(endpoint=self.endpoint, token=self._token, library_name=LIBRARY_NAME)
 
     def _client(self) -> httpx.Client:
         return httpx.Client(
@@ -97,36 +90,24 @@ class HubClient:
     def card(self, repo_id: str, revision: str) -> bytes | None:
         """README.md at ``revision``; None when the repository has no card.
 
-        Raises :class:`RequestFailed` for errors worth retrying on the next run and
+        One GET (no HEAD, no cache folder: a card is read once per sha). Raises
+        :class:`RequestFailed` for errors worth retrying on the next run and
         :class:`CardUnavailable` for lasting ones.
         """
+        url = hf_hub_url(repo_id, "README.md", repo_type="dataset", revision=revision, endpoint=self.endpoint)
+        headers = build_hf_headers(token=self._token, library_name=LIBRARY_NAME)
         try:
-            path = hf_hub_download(
-                repo_id,
-                "README.md",
-                repo_type="dataset",
-                revision=revision,
-                endpoint=self.endpoint,
-                token=self._token,
-                cache_dir=self._cache_dir,
-                etag_timeout=self._timeout,
-                tqdm_class=_SILENT_BAR,
-            )
+            response = get_session().get(url, headers=headers, timeout=self._timeout)
+            hf_raise_for_status(response)
         except RemoteEntryNotFoundError:
             return None
         except RevisionNotFoundError as exc:
             # The dataset changed between the listing and this download: try again next run.
-            raise RequestFailed(repo_id, status=404, code="RevisionNotFound", attempts=1) from exc
+            raise RequestFailed(url, status=404, code="RevisionNotFound", attempts=1) from exc
         except GatedRepoError as exc:
             raise CardUnavailable(f"card_unavailable: gated ({_http_reason(exc)})") from exc
         except RepositoryNotFoundError as exc:
             raise CardUnavailable(f"card_unavailable: repository not found ({_http_reason(exc)})") from exc
-        except LocalEntryNotFoundError as exc:
-            # hf_hub_download hides the HEAD error behind a cache miss; surface the real one.
-            cause = exc.__cause__
-            if isinstance(cause, HfHubHTTPError):
-                raise CardUnavailable(f"card_unavailable: {_http_reason(cause)}") from exc
-            raise RequestFailed(repo_id, status=None, code=type(cause or exc).__name__, attempts=1) from exc
         except HfHubHTTPError as exc:
             raise CardUnavailable(f"card_unavailable: {_http_reason(exc)}") from exc
-        return Path(path).read_bytes()
+        return response.content

@@ -47,6 +47,11 @@ class CrawlOptions:
             raise ValueError("limit must be at least 1")
         if self.timeout <= 0:
             raise ValueError("timeout must be positive")
+        for name in ("hub_endpoint", "viewer_endpoint"):
+            if not getattr(self, name).startswith(("http://", "https://")):
+                raise ValueError(
+                    f"{name.replace('_', ' ')} must be an http(s) URL, got {getattr(self, name)!r}"
+                )
 
     def fingerprint(self) -> str:
         """A digest of the settings that shape a dataset's outcome; a change re-crawls it."""

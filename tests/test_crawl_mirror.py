@@ -54,9 +54,13 @@ def test_kept_dataset_lines_follow_the_contract_with_label_names(tmp_path: Path)
     licenses = json.loads((out / "license_info.json").read_text())
     assert licenses == {"acme/reviews": {"license": "mit", "website": f"{mirror.url}/datasets/acme/reviews"}}
     assert reports(out)["acme/reviews"]["status"] == "kept"
-    # listing + card HEAD/GET + /splits + /rows
-    assert len(requested) == 5 and requested[0].startswith("GET /api/datasets?")
-    assert len([p for p in requested if "acme" in p]) <= 4
+    # listing, then one card GET, /splits and /rows
+    assert len(requested) == 4 and requested[0].startswith("GET /api/datasets?")
+    assert [p.split("?")[0] for p in requested[1:]] == [
+        f"GET /datasets/acme/reviews/resolve/{line['revision']}/README.md",
+        "GET /viewer/splits",
+        "GET /viewer/rows",
+    ]
 
 
 def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
@@ -299,3 +303,28 @@ def test_card_without_yaml_keeps_listing_facts_and_sections(tmp_path: Path) -> N
         crawl(mirror, tmp_path / "out")
     line = read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")[0]
     assert line["license"] == "mit" and line["summary"] == "No metadata here."
+
+
+def test_full_recrawls_every_listed_dataset(tmp_path: Path) -> None:
+    hub = write_hub(tmp_path / "hub", [dataset("a"), dataset("b")])
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+        before = outputs(tmp_path / "out")
+        mirror.reset_log()
+        result = crawl(mirror, tmp_path / "out", full=True)
+        assert mirror.count(bucket="viewer") == 4
+    assert result.crawled == 2 and outputs(tmp_path / "out") == before
+
+
+def test_clashing_task_names_keep_the_first_dataset_and_say_so(tmp_path: Path) -> None:
+    two = {name: text_config()["default"] for name in ("b", "c")}
+    hub = write_hub(tmp_path / "hub", [dataset("org/a", configs=two), dataset("org/a-b")])
+    with MirrorServer(hub) as mirror:
+        result = crawl(mirror, tmp_path / "out")
+    names = [
+        (line["task_name"], line["dataset"])
+        for line in read_jsonl(tmp_path / "out" / "huggingface_data.jsonl")
+    ]
+    assert names == [("org/a-b", "org/a"), ("org/a-c", "org/a")]
+    assert reports(tmp_path / "out")["org/a-b"]["notes"] == ["task_name_collision: org/a-b"]
+    assert result.outputs.collisions == {"org/a-b": ["org/a-b"]}

@@ -82,7 +82,7 @@ def _state_count(path: Path) -> int:
 def test_killed_crawl_resumes_to_byte_identical_outputs(tmp_path: Path) -> None:
     hub = _varied_hub(tmp_path / "hub", n=40)
     killed_dir = tmp_path / "killed"
-    with MirrorServer(hub, latency=0.01) as mirror:
+    with MirrorServer(hub, latency=0.02) as mirror:
         crawl(mirror, tmp_path / "straight")
         command = [
             sys.executable, "-m", "dynosaur.cli", "crawl",
@@ -232,6 +232,9 @@ def test_cli_reads_endpoints_from_the_environment_and_prints_a_summary(
 def test_cli_rejects_bad_options_with_a_message(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["crawl", "--data-dir", str(tmp_path), "--rows", "0"]) == 2
     assert "rows must be at least 1" in capsys.readouterr().err
+    assert main(["crawl", "--data-dir", str(tmp_path), "--hub-endpoint", "huggingface.co"]) == 2
+    assert "hub endpoint must be an http(s) URL" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
 
 
 def test_unreadable_state_is_reported_and_left_alone(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
