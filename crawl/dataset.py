@@ -113,7 +113,7 @@ class DatasetCrawler:
         except CardUnavailable as exc:
             raise self._skip(ds, str(exc)) from None
         except RequestFailed as exc:
-            raise self._fail(ds, f"card: {exc.reason}") from None
+            raise self._fail(ds, f"card_failed: {exc.reason}") from None
         if data is None:
             facts = dataset_facts(ds.card_data, list(ds.tags))
             if not facts.licenses:
@@ -137,7 +137,7 @@ class DatasetCrawler:
         except ViewerPending:
             raise self._fail(ds, "viewer_pending") from None
         except RequestFailed as exc:
-            raise self._fail(ds, f"viewer: {exc.reason}") from None
+            raise self._fail(ds, f"viewer_failed: {exc.reason}") from None
         chosen, total = choose_splits(entries, self.options.max_configs)
         if not chosen:
             raise self._skip(ds, "viewer_no_splits")
@@ -174,7 +174,7 @@ class DatasetCrawler:
         except ViewerError as exc:
             return None, exc.reason
         except RequestFailed as exc:
-            raise self._fail(ds, f"viewer: {exc.reason}") from None
+            raise self._fail(ds, f"viewer_failed: {exc.reason}") from None
         features = feature_map(page.features)
         rows, dropped = clean_rows(page, features, self.options.max_row_chars)
         if dropped:

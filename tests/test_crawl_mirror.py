@@ -7,8 +7,9 @@ from pathlib import Path
 
 from crawl.demo_snapshot import card_text, make_dataset
 from crawl.listing import ListingQuery
-from crawl.mirror import MirrorServer
+from crawl.mirror import MirrorServer, QuotaConfig
 from crawl.policy import PolicyOptions
+from crawl.ratelimit import plan_quotas
 from tests.test_crawl_support import (
     LABEL,
     TEXT,
@@ -273,7 +274,7 @@ def test_viewer_that_never_recovers_fails_the_dataset_and_the_next_run_retries(t
     with MirrorServer(broken) as mirror:
         first = crawl(mirror, tmp_path / "out")
         assert reports(tmp_path / "out")["slow"]["status"] == "failed"
-        assert reports(tmp_path / "out")["slow"]["reason"] == "viewer: http 500 ResponseNotReady"
+        assert reports(tmp_path / "out")["slow"]["reason"] == "viewer_failed: http 500 ResponseNotReady"
         assert first.exit_code == 3 and first.requests["failed"] == 1
         assert mirror.count(bucket="viewer", status=500) == 8  # every attempt, then given up
         mirror.set_snapshot(fixed)
@@ -328,3 +329,15 @@ def test_clashing_task_names_keep_the_first_dataset_and_say_so(tmp_path: Path) -
     assert names == [("org/a-b", "org/a"), ("org/a-c", "org/a")]
     assert reports(tmp_path / "out")["org/a-b"]["notes"] == ["task_name_collision: org/a-b"]
     assert result.outputs.collisions == {"org/a-b": ["org/a-b"]}
+
+
+def test_a_tight_quota_is_paced_without_a_single_429(tmp_path: Path) -> None:
+    hub = write_hub(tmp_path / "hub", [dataset(f"ds{i}") for i in range(8)])
+    quota = QuotaConfig(limits={"api": 5, "resolvers": 5}, window_seconds=1.0)
+    with MirrorServer(hub, quota=quota) as mirror:
+        result = crawl(
+            mirror, tmp_path / "out", quotas=plan_quotas("anonymous", api=5, resolvers=5, window=1.0)
+        )
+        assert mirror.count(status=429) == 0 and mirror.count(bucket="resolvers") == 8
+    assert result.requests["rate_limited"] == 0 and result.statuses["kept"] == 8
+    assert result.seconds >= 7 / 5  # eight card reads at five per second

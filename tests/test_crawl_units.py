@@ -14,7 +14,15 @@ from crawl.policy import PolicyOptions, check_card, check_config, check_repo, mu
 from crawl.ratelimit import Pacer, Quota, plan_quotas
 from crawl.records import DatasetOutcome
 from crawl.state import CrawlState, StateError
-from crawl.transport import PacedTransport, RequestFailed, RequestStats, RetryPolicy, Router, TransportCore
+from crawl.transport import (
+    PacedTransport,
+    RequestFailed,
+    RequestStats,
+    RetryPolicy,
+    Router,
+    TransportCore,
+    server_wait,
+)
 from crawl.viewer import choose_splits
 
 LABEL = {"names": ["neg", "pos"], "_type": "ClassLabel"}
@@ -267,3 +275,19 @@ def test_state_that_is_not_sqlite_is_a_clear_error(tmp_path) -> None:
 def test_listing_query_key_ignores_sort_and_limit() -> None:
     assert ListingQuery(filters=("b", "a"), sort="likes", limit=3).key == ListingQuery(filters=("a", "b")).key
     assert ListingQuery().whole_hub and not ListingQuery(search="x").whole_hub
+
+
+def test_a_429_pauses_its_bucket_for_the_reset_time_the_server_names() -> None:
+    limited = httpx.Response(
+        429, headers={"RateLimit": '"api";r=0;t=7', "RateLimit-Policy": '"fixed window";"api";q=5;w=300'}
+    )
+    core = TransportCore(
+        Router("http://hub", "http://hub/viewer"), Pacer(), RequestStats(), RetryPolicy(attempts=1)
+    )
+    client = httpx.Client(transport=PacedTransport(core, httpx.MockTransport(lambda request: limited)))
+    with client, pytest.raises(RequestFailed, match="http 429"):
+        client.get("http://hub/api/datasets")
+    assert 6.5 < core.pacer.reserve("api") <= 7.0
+    assert core.pacer.reserve("resolvers") == 0.0
+    assert server_wait(httpx.Response(503, headers={"Retry-After": "3"})) == 3.0
+    assert server_wait(httpx.Response(503)) is None
