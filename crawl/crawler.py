@@ -107,8 +107,10 @@ def _plan(
     entries = state.entries()
     fingerprint = options.fingerprint()
     todo, unchanged = [], []
+    # A recording must hold every answer the outputs depend on, so it re-reads unchanged datasets.
+    everything = options.full or options.record_dir is not None
     for ds in listing.datasets:
-        if options.full or state.needs_crawl(entries.get(ds.id), ds.sha, fingerprint):
+        if everything or state.needs_crawl(entries.get(ds.id), ds.sha, fingerprint):
             todo.append(ds)
         else:
             unchanged.append(ds.id)

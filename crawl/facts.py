@@ -30,9 +30,14 @@ def _dedup(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+# Spellings of English seen in cards besides ISO 639-1 "en".
+_ALIASES = {"eng": "en", "english": "en"}
+
+
 def normalize_language(code: str) -> str:
-    """``en-US`` / ``EN_us`` / ``en`` -> ``en``; ``code`` stays ``code``."""
-    return code.strip().lower().replace("_", "-").split("-")[0]
+    """``en-US`` / ``EN_us`` / ``eng`` / ``en`` -> ``en``; ``code`` stays ``code``."""
+    primary = code.strip().lower().replace("_", "-").split("-")[0]
+    return _ALIASES.get(primary, primary)
 
 
 def tag_values(tags: Iterable[Any] | None, key: str) -> list[str]:

@@ -97,7 +97,9 @@ def test_non_utf8_card_is_noted() -> None:
 
 
 def test_facts_normalize_card_shapes_and_fall_back_to_tags() -> None:
-    facts = dataset_facts({"license": "MIT", "languages": {"cfg": ["en-US", "EN"]}}, ["license:apache-2.0"])
+    facts = dataset_facts(
+        {"license": "MIT", "languages": {"cfg": ["en-US", "EN", "eng"]}}, ["license:apache-2.0"]
+    )
     assert facts.licenses == ["mit"] and facts.languages == ["en"]
     from_tags = dataset_facts(None, ["license:cc-by-4.0", "language:en", "modality:text", "task_ids:x"])
     assert from_tags.licenses == ["cc-by-4.0"] and from_tags.languages == ["en"]

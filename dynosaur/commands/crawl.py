@@ -39,7 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     where.add_argument("--token", default=None, help="Hub token (default: $HF_TOKEN; never written anywhere)")
     where.add_argument(
-        "--record", metavar="DIR", default=None, help="also write every answer read into a snapshot"
+        "--record",
+        metavar="DIR",
+        default=None,
+        help="also write every answer read into a snapshot the mirror can replay (re-reads every listed dataset)",
     )
 
     what = parser.add_argument_group("what")
