@@ -19,11 +19,27 @@ def dumps_line(record: Any) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
+ARTIFACT_MODE = 0o644  # mkstemp creates 0600 files; artifacts are meant to be shared
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.fchmod(fd, ARTIFACT_MODE)
+    return fd, tmp
+
+
+def temp_path_beside(path: str | os.PathLike) -> Path:
+    """An empty temp file next to ``path`` (same filesystem), for writers that rename it into place."""
+    fd, tmp = _temp_beside(Path(path))
+    os.close(fd)
+    return Path(tmp)
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temp file in the same folder and an atomic rename."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -48,8 +64,7 @@ def atomic_write_json(path: str | os.PathLike, obj: Any, indent: int | None = 2)
 def atomic_write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
     """Atomically write records as JSON lines; returns the number of lines written."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temp_beside(path)
     count = 0
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -9,6 +9,7 @@ from crawl.artifacts import (
     dumps_line,
     read_jsonl,
     repair_jsonl_tail,
+    temp_path_beside,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "dumps_line",
     "read_jsonl",
     "repair_jsonl_tail",
+    "temp_path_beside",
 ]

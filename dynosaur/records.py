@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -12,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dynosaur.io import dumps_line
+from dynosaur.io import dumps_line, temp_path_beside
 
 RECORD_KEYS = ("instruction", "input", "output", "license", "website", "taskname")
 RECORD_SCHEMA = pa.schema([(key, pa.string()) for key in RECORD_KEYS])
@@ -49,13 +48,6 @@ class Record:
         return cls(**{key: str(obj.get(key) or "") for key in RECORD_KEYS})
 
 
-def _temp_beside(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 class RecordWriter:
     """Stream records into a JSONL file and, optionally, a Parquet file in row groups.
 
@@ -70,9 +62,9 @@ class RecordWriter:
         self.parquet_path = Path(parquet_path) if parquet_path else None
         self.row_group_size = max(1, row_group_size)
         self.count = 0
-        self._jsonl_tmp = _temp_beside(self.jsonl_path)
+        self._jsonl_tmp = temp_path_beside(self.jsonl_path)
         self._jsonl = open(self._jsonl_tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
-        self._parquet_tmp = _temp_beside(self.parquet_path) if self.parquet_path else None
+        self._parquet_tmp = temp_path_beside(self.parquet_path) if self.parquet_path else None
         self._parquet = pq.ParquetWriter(self._parquet_tmp, RECORD_SCHEMA) if self._parquet_tmp else None
         self._columns: dict[str, list[str]] = {key: [] for key in RECORD_KEYS}
 
