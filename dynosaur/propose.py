@@ -22,8 +22,8 @@ from dynosaur.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.metadata import METADATA_FILE, load_metadata
 from dynosaur.prompts import prompts_version
 from dynosaur.propose_prompt import MAX_TOKENS, MODES, build_request, prompt_sentences
+from dynosaur.task_rules import judge, parse_answer, reason_kind
 from dynosaur.tasks import SOURCE_BY_MODE, Task
-from dynosaur.validate import judge, parse_answer, reason_kind
 
 TASKS_FILE = "tasks.jsonl"
 REPORT_FILE = "propose_report.json"

@@ -9,7 +9,7 @@ import pytest
 
 from dynosaur.engines import ChatRequest, UnsupportedRequest, create_engine, require_capability
 from dynosaur.engines.rules import propose_tasks
-from dynosaur.validate import judge_answer_tasks
+from dynosaur.task_rules import judge_answer_tasks
 
 STRING = {"dtype": "string", "_type": "Value"}
 INT = {"dtype": "int32", "_type": "Value"}

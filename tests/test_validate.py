@@ -7,8 +7,8 @@ import json
 import pytest
 
 from dynosaur.cli import main
+from dynosaur.task_rules import DatasetFields, first_reason, judge, parse_answer
 from dynosaur.tasks import Task
-from dynosaur.validate import DatasetFields, first_reason, judge, parse_answer
 
 STRING = {"dtype": "string", "_type": "Value"}
 INT = {"dtype": "int64", "_type": "Value"}
