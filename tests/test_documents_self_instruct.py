@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from dynosaur.cli import main
-from dynosaur.documents import run_documents
+from dynosaur.commands.documents import documents_with_self_instruct
 from dynosaur.documents.widen import seed_tasks
 from dynosaur.engines import create_engine
 from tests.support.openai_server import ScriptedOpenAIServer, user_text
@@ -44,8 +44,9 @@ def test_self_instruct_adds_new_records_beside_the_grounded_ones(tmp_path):
     (docs / "orchard.md").write_text(ORCHARD, encoding="utf-8")
     with ScriptedOpenAIServer(responder) as server:
         engine = create_engine("openai", model="gpt-4o-mini", base_url=server.base_url, api_key="k", max_retries=0)
-        summary = run_documents(docs, tmp_path / "out", engine, self_instruct=True, self_instruct_count=3,
-                                progress=False, min_chunk_chars=50, min_content_words=5, samples_per_chunk=2)
+        summary = documents_with_self_instruct(docs, tmp_path / "out", engine, self_instruct_count=3,
+                                               progress=False, min_chunk_chars=50, min_content_words=5,
+                                               samples_per_chunk=2)
     records = [json.loads(line) for line in
                (tmp_path / "out" / "documents_instructions.jsonl").read_text(encoding="utf-8").splitlines()]
     grounded = [r for r in records if r["source_file"] is not None]

@@ -1,18 +1,35 @@
-"""``dynosaur documents``: instruction records grounded in a folder of the user's own documents."""
+"""``dynosaur documents``: instruction records grounded in a folder of the user's own documents.
+
+With ``--self-instruct`` the documents stage runs first; its grounded records then seed a
+Self-Instruct run (files in ``OUTPUT_DIR/self_instruct/``) whose records join
+``documents_instructions.jsonl``, and one summary covers both.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from dynosaur import config
-from dynosaur.documents import DocumentsOptions, run_documents
+from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.documents import INSTRUCTIONS_FILE, DocumentsOptions, DocumentsSummary, run_documents
+from dynosaur.documents.pipeline import run_documents_async
+from dynosaur.documents.widen import seed_tasks, widened_record
 from dynosaur.engines import Engine, EngineError, create_engine, engine_names
+from dynosaur.io import atomic_write_jsonl, read_jsonl
+from dynosaur.self_instruct import BootstrapConfig, self_instruct
+from dynosaur.self_instruct.run import RECORDS_FILE
 
 NAME = "documents"
 HELP = "Generate instruction/input/output records grounded in your own documents (txt, md, html, json, csv, pdf, docx)."
 DEFAULT_MODEL = "gpt-4o-mini"
+SELF_INSTRUCT_DIR = "self_instruct"
+NOTHING_TO_SEED = "no grounded instructions to seed from"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,13 +79,18 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         temperature=args.temperature,
         seed=args.seed,
-        self_instruct_count=args.self_instruct_count,
     )
     try:
         options.check()
+        _check_count(args.self_instruct_count)
         engine = _engine(args)
-        summary = run_documents(args.input_dir, output_dir, engine, options=options, cache=cache,
-                                self_instruct=args.self_instruct, progress=not args.no_progress)
+        if args.self_instruct:
+            summary = documents_with_self_instruct(args.input_dir, output_dir, engine, options=options,
+                                                   cache=cache, self_instruct_count=args.self_instruct_count,
+                                                   progress=not args.no_progress)
+        else:
+            summary = run_documents(args.input_dir, output_dir, engine, options=options, cache=cache,
+                                    progress=not args.no_progress)
     except (FileNotFoundError, NotADirectoryError, ValueError, EngineError) as exc:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
@@ -85,3 +107,65 @@ def _engine(args: argparse.Namespace) -> Engine:
         return create_engine(args.engine, model=args.model)
     except (ImportError, TypeError) as exc:
         raise ValueError(f"engine {args.engine!r} cannot be started here: {exc}") from exc
+
+
+def _check_count(count: int | None) -> None:
+    if count is not None and count < 1:
+        raise ValueError(f"--self-instruct-count must be at least 1, got {count}")
+
+
+def documents_with_self_instruct(input_dir: str | Path, output_dir: str | Path, engine: Engine, *,
+                                 options: DocumentsOptions | None = None, cache: str | Path | None = None,
+                                 self_instruct_count: int | None = None, progress: bool = True,
+                                 **overrides: Any) -> DocumentsSummary:
+    """``run_documents``, then Self-Instruct seeded with its grounded records to widen the set.
+
+    Self-Instruct bootstraps up to ``self_instruct_count`` new instructions (default: one per
+    grounded record) into ``output_dir/self_instruct/``; its records are appended to
+    ``documents_instructions.jsonl``. Closes the engine and returns the combined summary.
+    """
+    _check_count(self_instruct_count)
+    options = replace(options or DocumentsOptions(), **overrides)
+
+    async def main() -> DocumentsSummary:
+        try:
+            summary = await run_documents_async(input_dir, output_dir, engine, options=options, cache=cache,
+                                                progress=progress)
+            await _widen(summary, Path(output_dir), engine, options, cache, self_instruct_count, progress)
+            return summary
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(main())
+
+
+async def _widen(summary: DocumentsSummary, output_dir: Path, engine: Engine, options: DocumentsOptions,
+                 cache: str | Path | None, count: int | None, progress: bool) -> None:
+    """Seed Self-Instruct with the written records; add its records to the file and the summary."""
+    path = output_dir / INSTRUCTIONS_FILE
+    grounded = list(read_jsonl(path))
+    if not grounded:
+        summary.self_instruct_dropped = Counter({NOTHING_TO_SEED: 1})
+        return
+    folder = output_dir / SELF_INSTRUCT_DIR
+    bootstrap = BootstrapConfig(num_instructions=count or len(grounded), concurrency=options.concurrency,
+                                seed=options.seed)
+    store = ResponseCache(cache) if cache is not None and not isinstance(engine, CachedEngine) else None
+    asked = CachedEngine(engine, store) if store is not None else engine
+    try:
+        report = await self_instruct(asked, seed_tasks(grounded), bootstrap, folder, progress=progress)
+    finally:
+        if store is not None:
+            store.close()
+    widened = [widened_record(record) for record in read_jsonl(folder / RECORDS_FILE)]
+    atomic_write_jsonl(path, [*grounded, *widened])
+    summary.self_instruct_records = len(widened)
+    summary.self_instruct_summary = report.summary()
+    summary.self_instruct_dropped.update(report.data["bootstrap"]["rejected"])
+    summary.self_instruct_dropped.update(report.data["tasks_dropped"])
+    if isinstance(asked, CachedEngine):  # one count for both stages, as the cache saw them
+        if asked is engine:
+            summary.engine_calls, summary.cache_hits = asked.stats.misses, asked.stats.hits
+        else:
+            summary.engine_calls += asked.stats.misses
+            summary.cache_hits += asked.stats.hits

@@ -52,7 +52,6 @@ class DocumentsOptions:
     seed: int = 0
     max_tokens: int = 2048
     dedup_threshold: float = DEFAULT_THRESHOLD  # ROUGE-L above which a pair repeats an earlier one
-    self_instruct_count: int | None = None  # new instructions to bootstrap; default: one per record
 
     def overlap(self) -> int:
         if self.chunk_overlap is not None:
@@ -66,15 +65,13 @@ class DocumentsOptions:
             raise ValueError(f"--chunk-overlap must be 0 or more, got {self.chunk_overlap}")
         if self.samples_per_chunk < 1:
             raise ValueError(f"--samples-per-chunk must be at least 1, got {self.samples_per_chunk}")
-        if self.self_instruct_count is not None and self.self_instruct_count < 1:
-            raise ValueError(f"--self-instruct-count must be at least 1, got {self.self_instruct_count}")
         if self.concurrency < 1:
             raise ValueError(f"--concurrency must be at least 1, got {self.concurrency}")
 
 
 def run_documents(input_dir: str | Path, output_dir: str | Path, engine: Engine, *,
                   options: DocumentsOptions | None = None, cache: str | Path | None = None,
-                  self_instruct: bool = False, progress: bool = True, **overrides: Any) -> DocumentsSummary:
+                  progress: bool = True, **overrides: Any) -> DocumentsSummary:
     """Generate grounded instruction records from every document under ``input_dir``.
 
     ``engine`` must offer ``"chat"``; with ``cache`` (a SQLite path) it is wrapped in the
@@ -85,7 +82,7 @@ def run_documents(input_dir: str | Path, output_dir: str | Path, engine: Engine,
     async def main() -> DocumentsSummary:
         try:
             return await run_documents_async(input_dir, output_dir, engine, options=options, cache=cache,
-                                             self_instruct=self_instruct, progress=progress, **overrides)
+                                             progress=progress, **overrides)
         finally:
             await engine.aclose()
 
@@ -94,8 +91,7 @@ def run_documents(input_dir: str | Path, output_dir: str | Path, engine: Engine,
 
 async def run_documents_async(input_dir: str | Path, output_dir: str | Path, engine: Engine, *,
                               options: DocumentsOptions | None = None, cache: str | Path | None = None,
-                              self_instruct: bool = False, progress: bool = True,
-                              **overrides: Any) -> DocumentsSummary:
+                              progress: bool = True, **overrides: Any) -> DocumentsSummary:
     """``run_documents`` inside a running event loop (the engine is left open)."""
     options = DocumentsOptions(**{**(options.__dict__ if options else {}), **overrides})
     options.check()
@@ -104,17 +100,16 @@ async def run_documents_async(input_dir: str | Path, output_dir: str | Path, eng
     if not input_dir.is_dir():
         raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
     if cache is None or isinstance(engine, CachedEngine):
-        return await _run(input_dir, output_dir, engine, options, self_instruct, progress, ())
+        return await _run(input_dir, output_dir, engine, options, progress, ())
     store = ResponseCache(cache)
     try:
-        return await _run(input_dir, output_dir, CachedEngine(engine, store), options, self_instruct, progress,
-                          (Path(cache),))
+        return await _run(input_dir, output_dir, CachedEngine(engine, store), options, progress, (Path(cache),))
     finally:
         store.close()
 
 
 async def _run(input_dir: Path, output_dir: Path, engine: Engine, options: DocumentsOptions,
-               self_instruct: bool, progress: bool, exclude: tuple[Path, ...]) -> DocumentsSummary:
+               progress: bool, exclude: tuple[Path, ...]) -> DocumentsSummary:
     files, chunks = _read_and_chunk(input_dir, (output_dir, *exclude), options)
     params = generation_params(options.temperature, options.seed, options.max_tokens)
     requests: list[tuple[Chunk, ChatRequest]] = [(c, build_request(c, options.samples_per_chunk, params))
@@ -124,17 +119,6 @@ async def _run(input_dir: Path, output_dir: Path, engine: Engine, options: Docum
 
     records = _records(files, answers, options.samples_per_chunk, options.dedup_threshold)
     summary = DocumentsSummary(files=files, records=len(records))
-    if self_instruct:
-        # imported here: plain runs do not depend on the Self-Instruct stage
-        from dynosaur.documents.widen import widen_with_self_instruct
-
-        widening = await widen_with_self_instruct(
-            engine, records, output_dir, count=options.self_instruct_count or len(records),
-            concurrency=options.concurrency, seed=options.seed, progress=progress)
-        records.extend(widening.records)
-        summary.self_instruct_records = len(widening.records)
-        summary.self_instruct_dropped, summary.self_instruct_summary = widening.dropped, widening.summary
-
     instructions_path, report_path = output_dir / INSTRUCTIONS_FILE, output_dir / REPORT_FILE
     atomic_write_jsonl(instructions_path, records)
     atomic_write_jsonl(report_path, (line for item in files for line in item.report_lines()))

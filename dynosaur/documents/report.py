@@ -82,6 +82,7 @@ class DocumentsSummary:
 
     files: list[FileResult] = field(default_factory=list)
     records: int = 0
+    # filled in when the records seed a Self-Instruct run (``dynosaur documents --self-instruct``)
     self_instruct_records: int = 0
     self_instruct_dropped: Counter[str] = field(default_factory=Counter)
     self_instruct_summary: str = ""
