@@ -130,10 +130,13 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
     if options.record_dir is not None:
         observers.append(SnapshotRecorder(options.record_dir, router))
     core = TransportCore(router, Pacer(options.quotas), stats, options.retry, observers)
+    # One connection per dataset in flight: a larger idle pool only costs liveness checks.
+    limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
+    tls = httpx.create_ssl_context()  # loading the CA bundle is slow: once for both clients
     hub = HubClient(
         options.hub_endpoint,
         token=options.token,
-        transport=PacedTransport(core),
+        transport=PacedTransport(core, httpx.HTTPTransport(verify=tls, limits=limits)),
         timeout=options.timeout,
     )
     headers = {"authorization": f"Bearer {options.token}"} if options.token else {}
@@ -143,7 +146,7 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
     try:
         async with httpx.AsyncClient(
             base_url=options.viewer_endpoint.rstrip("/"),
-            transport=AsyncPacedTransport(core),
+            transport=AsyncPacedTransport(core, httpx.AsyncHTTPTransport(verify=tls, limits=limits)),
             headers=headers,
             timeout=options.timeout,
             follow_redirects=True,

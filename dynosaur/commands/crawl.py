@@ -124,7 +124,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="quota window in seconds (default 300)",
     )
     pace.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)")
-    pace.add_argument("--retries", type=int, default=6, help="attempts per request (default %(default)s)")
+    pace.add_argument(
+        "--retries",
+        type=int,
+        default=6,
+        help="attempts per request, the first included (default %(default)s)",
+    )
     pace.add_argument(
         "--retry-wait",
         type=float,
