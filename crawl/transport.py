@@ -63,6 +63,28 @@ class RetryPolicy:
     base_wait: float = 1.0
     max_wait: float = 60.0
     seed: int = 0
+    # The viewer answers 500 ResponseNotReady while it is still computing a dataset, which takes
+    # minutes to hours: one retry is enough, the dataset is failed and the next run asks again.
+    not_ready_attempts: int = 2
+
+
+NOT_READY_CODE = "ResponseNotReady"
+
+
+def _stop(policy: RetryPolicy) -> Callable[[RetryCallState], bool]:
+    """tenacity stop: after ``attempts``, or after ``not_ready_attempts`` of ResponseNotReady."""
+    after_all = stop_after_attempt(max(1, policy.attempts))
+
+    def stop(state: RetryCallState) -> bool:
+        if after_all(state):
+            return True
+        outcome = state.outcome
+        if outcome is None or outcome.failed:
+            return False
+        not_ready = outcome.result().headers.get("x-error-code") == NOT_READY_CODE
+        return not_ready and state.attempt_number >= max(1, policy.not_ready_attempts)
+
+    return stop
 
 
 class Router:
@@ -203,7 +225,7 @@ class TransportCore:
 
     def retry_kwargs(self) -> dict[str, Any]:
         return {
-            "stop": stop_after_attempt(max(1, self.policy.attempts)),
+            "stop": _stop(self.policy),
             "wait": _Backoff(self.policy, self._rng, self._rng_lock),
             "retry": retry_if_exception_type(RETRY_EXCEPTIONS)
             | retry_if_result(lambda r: is_retryable_status(r.status_code)),

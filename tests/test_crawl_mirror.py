@@ -276,13 +276,24 @@ def test_viewer_that_never_recovers_fails_the_dataset_and_the_next_run_retries(t
         assert reports(tmp_path / "out")["slow"]["status"] == "failed"
         assert reports(tmp_path / "out")["slow"]["reason"] == "viewer_failed: http 500 ResponseNotReady"
         assert first.exit_code == 3 and first.requests["failed"] == 1
-        assert mirror.count(bucket="viewer", status=500) == 8  # every attempt, then given up
+        # ResponseNotReady takes the viewer minutes or hours: one retry, then the next run asks again
+        assert mirror.count(bucket="viewer", status=500) == 2
         mirror.set_snapshot(fixed)
         mirror.reset_log()
         second = crawl(mirror, tmp_path / "out")
         assert {r.params["dataset"][0] for r in mirror.requests if r.bucket == "viewer"} == {"slow"}
     assert second.exit_code == 0 and second.crawled == 1
     assert reports(tmp_path / "out")["slow"]["status"] == "kept"
+
+
+def test_other_viewer_errors_are_retried_every_attempt(tmp_path: Path) -> None:
+    error = {"status": 500, "code": "UnexpectedError", "message": "boom"}
+    hub = write_hub(tmp_path / "hub", [dataset("flaky", viewer_error=error)])
+    with MirrorServer(hub) as mirror:
+        result = crawl(mirror, tmp_path / "out")
+        assert mirror.count(bucket="viewer", status=500) == 8
+    assert reports(tmp_path / "out")["flaky"]["reason"] == "viewer_failed: http 500 UnexpectedError"
+    assert result.exit_code == 3
 
 
 def test_policy_change_recrawls_with_the_new_rules(tmp_path: Path) -> None:
