@@ -263,8 +263,8 @@ class _TaskRun:
             reason = imbalanced(outputs, labels, self.config)
             if reason:
                 return [], reason
-            suffix = label_suffix(labels, self.config)
-            if suffix and suffix not in instruction:
+            suffix = label_suffix(labels, self.config, instruction)
+            if suffix:
                 instruction = f"{instruction} {suffix}"
         return [
             Record(instruction, input_, output, self.license, self.website, self.task.task_name)

@@ -5,6 +5,7 @@ A reason reads ``<kind>: <detail>``; reports count reasons by their kind.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -181,8 +182,20 @@ def imbalanced(outputs: list[str], labels: list[str], config: OrganizeConfig) ->
     return None
 
 
-def label_suffix(labels: list[str], config: OrganizeConfig) -> str | None:
-    """``Answers must be one of A, B, C.``, or ``None`` when a label is too long to list."""
+def names_every_label(instruction: str, labels: list[str]) -> bool:
+    """Whether the instruction already spells out each label as a word of its own."""
+    return all(
+        re.search(rf"(?<![\w-]){re.escape(label)}(?![\w-])", instruction, flags=re.IGNORECASE)
+        for label in labels
+    )
+
+
+def label_suffix(labels: list[str], config: OrganizeConfig, instruction: str = "") -> str | None:
+    """``Answers must be one of A, B, C.``, or ``None`` when a label is too long to list or the
+    instruction already names every label (saying it twice teaches nothing)."""
     if any(len(label) > config.max_label_chars for label in labels):
         return None
-    return f"Answers must be one of {', '.join(labels)}."
+    suffix = f"Answers must be one of {', '.join(labels)}."
+    if suffix in instruction or names_every_label(instruction, labels):
+        return None
+    return suffix

@@ -99,6 +99,21 @@ def test_classification_instruction_lists_labels_in_classlabel_order(tmp_path):
     assert {r["instruction"] for r in out} == {"Classify. Answers must be one of pos, neg, neu."}
 
 
+def test_label_space_is_not_repeated_when_the_instruction_names_every_label(tmp_path):
+    features = {"text": TEXT, "label": {"names": ["pos", "neg", "neu"], "_type": "ClassLabel"}}
+    rows = labelled(["neg", "pos", "neu", "pos", "neg", "neu"])
+    named = "Is the review pos, neg or neu?"
+    partly = "Is the review positive, negative or neutral: pos or neg?"  # "neutral" is not "neu"
+    data = arrange(
+        tmp_path,
+        [config_line("senti", rows, features)],
+        [task("senti", ["text"], "label", named), task("senti", ["text"], "label", partly)],
+    )
+    organize(data, progress=False)
+    instructions = {r["instruction"] for r in records(data)}
+    assert instructions == {named, f"{partly} Answers must be one of pos, neg, neu."}
+
+
 def test_numeric_labels_sort_by_value_and_render_as_text(tmp_path):
     rows = labelled([10, 2, 1, 2, 10, 1])
     features = {"text": TEXT, "label": {"dtype": "int64", "_type": "Value"}}
