@@ -18,11 +18,12 @@ from crawl.state import StateError
 from crawl.summary import format_summary
 from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.commands._engine import build_engine
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
 from dynosaur.commands.crawl import options_from_args as crawl_options
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.publish import describe
-from dynosaur.engines import Engine, EngineError, create_engine, engine_names
+from dynosaur.engines import Engine, EngineError, engine_names
 from dynosaur.grow import Outcome, Step, nothing_new
 from dynosaur.manifest import Manifest
 from dynosaur.organize import organize
@@ -74,20 +75,15 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
 
 def engine_from_args(args: argparse.Namespace) -> Engine:
     """The task engine the options name."""
-    if args.engine == "openai":
-        return create_engine(
-            "openai",
-            model=args.model or config.openai_model(),
-            base_url=args.base_url,
-            api_key=config.openai_api_key(),
-            concurrency=args.llm_concurrency,
-            timeout=args.llm_timeout,
-            max_retries=args.max_retries,
-            budget_usd=args.budget_usd,
-        )
-    if args.engine == "rules":
-        return create_engine("rules")
-    return create_engine(args.engine, model=args.model or config.openai_model())
+    return build_engine(
+        args.engine,
+        model=args.model,
+        base_url=args.base_url,
+        concurrency=args.llm_concurrency,
+        timeout=args.llm_timeout,
+        max_retries=args.max_retries,
+        budget_usd=args.budget_usd,
+    )
 
 
 class Chain:

@@ -17,10 +17,11 @@ from typing import Any
 
 from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.commands._engine import build_engine
 from dynosaur.documents import INSTRUCTIONS_FILE, DocumentsOptions, DocumentsSummary, run_documents
 from dynosaur.documents.pipeline import run_documents_async
 from dynosaur.documents.widen import seed_tasks, widened_record
-from dynosaur.engines import Engine, EngineError, create_engine, engine_names
+from dynosaur.engines import Engine, EngineError, engine_names
 from dynosaur.io import atomic_write_jsonl, read_jsonl
 from dynosaur.self_instruct import BootstrapConfig, self_instruct
 from dynosaur.self_instruct.run import RECORDS_FILE
@@ -99,14 +100,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    if args.engine == "openai":
-        return create_engine("openai", model=args.model, base_url=args.base_url,
-                             api_key=config.openai_api_key(), concurrency=args.concurrency,
-                             budget_usd=args.budget_usd)
-    try:
-        return create_engine(args.engine, model=args.model)
-    except (ImportError, TypeError) as exc:
-        raise ValueError(f"engine {args.engine!r} cannot be started here: {exc}") from exc
+    return build_engine(
+        args.engine,
+        model=args.model,
+        base_url=args.base_url,
+        concurrency=args.concurrency,
+        budget_usd=args.budget_usd,
+    )
 
 
 def _check_count(count: int | None) -> None:

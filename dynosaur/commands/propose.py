@@ -8,7 +8,8 @@ from pathlib import Path
 
 from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.engines import Engine, EngineError, create_engine, engine_names
+from dynosaur.commands._engine import build_engine
+from dynosaur.engines import Engine, EngineError, engine_names
 from dynosaur.prompts import PromptError
 from dynosaur.propose import ProposeOptions, propose
 from dynosaur.propose_prompt import MAX_TOKENS, MODES
@@ -86,24 +87,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    if args.engine == "openai":
-        return create_engine(
-            "openai",
-            model=args.model or config.openai_model(),
-            base_url=args.base_url,
-            api_key=config.openai_api_key(),
-            concurrency=args.concurrency,
-            timeout=args.timeout,
-            max_retries=args.max_retries,
-            budget_usd=args.budget_usd,
-            prices=args.prices,
-        )
-    if args.engine == "rules":
-        return create_engine("rules")
-    try:
-        return create_engine(args.engine, model=args.model or config.openai_model())
-    except (ImportError, TypeError) as exc:
-        raise ValueError(f"engine {args.engine!r} cannot be started here: {exc}") from exc
+    return build_engine(
+        args.engine,
+        model=args.model,
+        base_url=args.base_url,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        budget_usd=args.budget_usd,
+        prices=args.prices,
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.commands._engine import build_engine
 from dynosaur.engines import (
     BudgetExceeded,
     Engine,
     EngineError,
-    create_engine,
     engine_names,
     require_capability,
 )
@@ -121,21 +121,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    if args.engine == "openai":
-        return create_engine(
-            "openai",
-            model=args.model or DEFAULT_MODEL,
-            base_url=args.base_url,
-            api_key=config.openai_api_key(),
-            concurrency=args.concurrency,
-            timeout=args.timeout,
-            max_retries=args.max_retries,
-            budget_usd=args.budget_usd,
-        )
-    if args.engine == "transformers" and not args.model:
-        raise ValueError("--engine transformers needs --model (a local path or a model id in the HF cache)")
-    options = {"model": args.model} if args.model else {}
-    return create_engine(args.engine, **options)
+    return build_engine(
+        args.engine,
+        model=args.model,
+        base_url=args.base_url,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+        budget_usd=args.budget_usd,
+    )
 
 
 async def _run(args: argparse.Namespace, settings: BootstrapConfig) -> int:
