@@ -28,7 +28,6 @@ from dynosaur.self_instruct.run import RECORDS_FILE
 
 NAME = "documents"
 HELP = "Generate instruction/input/output records grounded in your own documents (txt, md, html, json, csv, pdf, docx)."
-DEFAULT_MODEL = "gpt-4o-mini"
 SELF_INSTRUCT_DIR = "self_instruct"
 NOTHING_TO_SEED = "no grounded instructions to seed from"
 
@@ -58,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--seed", type=int, default=defaults.seed, help="sampling seed (default %(default)s)")
     group = parser.add_argument_group("engine")
     group.add_argument("--engine", default="openai", choices=engine_names(), help="engine (default %(default)s)")
-    group.add_argument("--model", default=DEFAULT_MODEL, help="model name (default %(default)s)")
+    group.add_argument("--model", default=None, help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
     group.add_argument("--base-url", default=config.openai_base_url(),
                        help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)")
     group.add_argument("--concurrency", type=int, default=defaults.concurrency,

@@ -23,7 +23,6 @@ from dynosaur.self_instruct.instances import DEFAULT_MAX_TOKENS
 
 NAME = "self-instruct"
 HELP = "Bootstrap new instructions, instances and fine-tuning records from seed tasks (Self-Instruct)."
-DEFAULT_MODEL = "gpt-4o-mini"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--engine", choices=engine_names(), default="openai", help="a chat engine (default %(default)s)"
     )
-    group.add_argument("--model", help=f"model name (default {DEFAULT_MODEL} for openai)")
+    group.add_argument("--model", help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
     group.add_argument(
         "--base-url",
         default=config.openai_base_url(),
