@@ -1,0 +1,94 @@
+"""`dynosaur demo`: the whole chain offline on the bundled demo Hub, as a newcomer runs it."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from dynosaur.cli import main
+from tests.support.openai_server import ScriptedOpenAIServer, user_text
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo") / "data"
+    stdout = io.StringIO()
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(stdout):
+        env.delenv("OPENAI_BASE_URL", raising=False)
+        code = main(["demo", "--demo-dir", str(out), "--quiet"])
+    assert code == 0
+    return out, stdout.getvalue()
+
+
+def test_every_kept_text_config_gets_a_valid_task_and_records(demo: tuple[Path, str]) -> None:
+    out, _ = demo
+    configs = {line["task_name"] for line in _lines(out / "huggingface_metadata.jsonl")}
+    tasks = json.loads((out / "instructions-full.json").read_text(encoding="utf-8"))
+    records = _lines(out / "dynosaur-full.jsonl")
+    assert len(configs) >= 15
+    assert configs <= {task["task_name"] for task in tasks}
+    assert configs <= {record["taskname"] for record in records}
+
+
+def test_every_record_carries_the_license_and_page_of_its_source(demo: tuple[Path, str]) -> None:
+    out, _ = demo
+    licenses = json.loads((out / "license_info.json").read_text(encoding="utf-8"))
+    for record in _lines(out / "dynosaur-full.jsonl"):
+        assert list(record) == ["instruction", "input", "output", "license", "website", "taskname"]
+        assert record["license"] and record["license"] == licenses[record["taskname"]]["license"]
+        assert record["website"] == licenses[record["taskname"]]["website"]
+        assert record["instruction"] and record["input"] and record["output"]
+
+
+def test_the_demo_hub_exercises_the_skip_reasons_and_a_failure(demo: tuple[Path, str]) -> None:
+    out, _ = demo
+    report = _lines(out / "crawl_report.jsonl")
+    reasons = Counter((line["reason"] or "").split(":")[0] for line in report if line["status"] == "skipped")
+    for reason in ("gated", "disabled", "license_missing", "license_denied", "no_card", "modality"):
+        assert reasons[reason] >= 1, reason
+    failed = [line for line in report if line["status"] == "failed"]
+    assert [line["reason"] for line in failed] == ["viewer_failed: http 500 ResponseNotReady"]
+
+
+def test_summary_counts_match_the_artifacts(demo: tuple[Path, str]) -> None:
+    out, printed = demo
+    records = _lines(out / "dynosaur-full.jsonl")
+    by_license = Counter(record["license"] for record in records)
+    assert re.search(rf"records written\s+{len(records)}\b", printed)
+    for license_, count in by_license.items():
+        assert re.search(rf"\b{count}\s+{re.escape(license_)}\b", printed), license_
+    assert "documents: skipped — set OPENAI_BASE_URL" in printed
+    steps = json.loads((out / "demo_report.json").read_text(encoding="utf-8"))["steps"]
+    assert [step["name"] for step in steps] == ["crawl", "propose", "filter", "organize"]
+    assert all(step["ok"] for step in steps)
+
+
+def _grounded_answer(body: dict) -> str:
+    passage = re.search(r'"""\n(.*?)\n"""', user_text(body), re.DOTALL)
+    sentence = re.split(r"(?<=[.!?])\s", passage.group(1).strip())[0] if passage else "nothing"
+    return json.dumps({"pairs": [{"instruction": "What does the passage state first?", "input": "",
+                                  "output": sentence}]})
+
+
+def test_with_an_llm_server_the_demo_also_turns_the_example_documents_into_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with ScriptedOpenAIServer(_grounded_answer) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-demo-secret")
+        assert main(["demo", "--demo-dir", str(tmp_path / "data"), "--quiet"]) == 0
+        assert server.calls > 0
+    records = _lines(tmp_path / "data" / "documents" / "documents_instructions.jsonl")
+    assert records and all(record["source_file"] and record["output"] for record in records)
+    assert "sk-demo-secret" not in "".join(p.read_text(errors="ignore") for p in (tmp_path / "data").rglob("*.json*"))
+    assert "documents:" in capsys.readouterr().out
