@@ -15,8 +15,16 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from crawl.card import SECTIONS, parse_card
-from crawl.facts import DatasetFacts, dataset_facts
-from crawl.features import feature_map, resolve_row
+from crawl.facts import DatasetFacts, dataset_facts, normalize_language
+from crawl.features import (
+    feature_map,
+    flat_name,
+    flatten_clashes,
+    flatten_feature_list,
+    flatten_row,
+    resolve_row,
+    translation_languages,
+)
 from crawl.hub import CardUnavailable, HubClient
 from crawl.language import detect_language
 from crawl.listing import ListedDataset
@@ -53,6 +61,32 @@ def clean_rows(page: RowsPage, features: dict[str, Any], max_chars: int) -> tupl
             continue
         rows.append(resolve_row(row, features))
     return rows, dropped
+
+
+def _flatten(
+    features: dict[str, Any],
+    feature_list: list[dict[str, Any]],
+    rows: list[dict[str, Any]],
+    config: str,
+    notes: list[str],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
+    """Each Translation feature as one text field per language, in the features and the rows.
+
+    Returns the line's features, the rows and the translation languages (normalized, for a card
+    that names none). The caller has ruled out name clashes.
+    """
+    translations = translation_languages(features)
+    if not translations:
+        return feature_list, rows, []
+    for name, languages in translations.items():
+        flat = ", ".join(flat_name(name, code) for code in languages)
+        notes.append(f"translation_flattened: {config}: {name} -> {flat}")
+    codes = [normalize_language(code) for languages in translations.values() for code in languages]
+    return (
+        flatten_feature_list(feature_list),
+        [flatten_row(row, translations) for row in rows],
+        list(dict.fromkeys(code for code in codes if code)),
+    )
 
 
 class DatasetCrawler:
@@ -183,7 +217,10 @@ class DatasetCrawler:
             )
         if reason := check_config(features, rows, self.options.policy):
             return None, reason
-        languages = facts.languages
+        if clashes := flatten_clashes(features):  # even with the translation rule switched off
+            return None, f"translation_field_clash: {','.join(clashes)}"
+        line_features, rows, translation_codes = _flatten(features, page.features, rows, config, notes)
+        languages = facts.languages or translation_codes
         if not languages:
             detected = detect_language(rows)
             if reason := check_detected_language(detected, self.options.policy):
@@ -206,7 +243,7 @@ class DatasetCrawler:
             data_fields=sections.get("data_fields", ""),
             task_category=facts.task_categories,
             task_ids=facts.task_ids,
-            features=page.features,
+            features=line_features,
             selected_data=rows,
         )
         return line, None

@@ -79,3 +79,77 @@ def resolve_row(row: dict[str, Any], features: dict[str, Any]) -> dict[str, Any]
     resolved = {name: resolve_value(row[name], ftype) for name, ftype in features.items() if name in row}
     resolved.update({name: value for name, value in row.items() if name not in features})
     return resolved
+
+
+# -- Translation features, flattened into one text field per language ---------------------------
+
+STRING_FEATURE: dict[str, Any] = {"dtype": "string", "_type": "Value"}
+
+
+def translation_languages(features: dict[str, Any]) -> dict[str, list[str]]:
+    """The top-level ``Translation`` features, each with its languages in order."""
+    found: dict[str, list[str]] = {}
+    for name, ftype in features.items():
+        if isinstance(ftype, dict) and ftype.get("_type") == "Translation":
+            languages = ftype.get("languages")
+            found[name] = [str(x) for x in languages] if isinstance(languages, list) else []
+    return found
+
+
+def flat_name(field: str, language: str) -> str:
+    """``translation`` + ``en`` -> ``translation_en``: the text field of one language."""
+    return f"{field}_{language}"
+
+
+def flatten_names(features: dict[str, Any]) -> list[str]:
+    """Field names once every Translation feature is one field per language, in feature order."""
+    translations = translation_languages(features)
+    names: list[str] = []
+    for name in features:
+        if name in translations:
+            names.extend(flat_name(name, language) for language in translations[name])
+        else:
+            names.append(name)
+    return names
+
+
+def flatten_clashes(features: dict[str, Any]) -> list[str]:
+    """Names flattening would give twice (``translation_en`` already a field): sorted."""
+    names = flatten_names(features)
+    return sorted({name for name in names if names.count(name) > 1})
+
+
+def flatten_feature_list(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The viewer's feature list with each Translation feature replaced by string features.
+
+    ``{"name": "translation", "type": {"_type": "Translation", "languages": ["en", "fr"]}}``
+    becomes ``translation_en`` and ``translation_fr`` (``Value`` strings) at its place;
+    ``feature_idx`` is renumbered so it stays the position of each field.
+    """
+    by_name = feature_map(features)
+    translations = translation_languages(by_name)
+    flat: list[dict[str, Any]] = []
+    for name, ftype in by_name.items():
+        if name in translations:
+            flat.extend(
+                {"name": flat_name(name, lang), "type": dict(STRING_FEATURE)} for lang in translations[name]
+            )
+        else:
+            flat.append({"name": name, "type": ftype})
+    return [{"feature_idx": i, **item} for i, item in enumerate(flat)]
+
+
+def flatten_row(row: dict[str, Any], translations: dict[str, list[str]]) -> dict[str, Any]:
+    """A row with each Translation cell (``{"en": ..., "fr": ...}``) split into its language fields.
+
+    A language missing from a cell, or a cell that is not a mapping, gives None.
+    """
+    flat: dict[str, Any] = {}
+    for name, value in row.items():
+        if name not in translations:
+            flat[name] = value
+            continue
+        cell = value if isinstance(value, dict) else {}
+        for language in translations[name]:
+            flat[flat_name(name, language)] = cell.get(language)
+    return flat

@@ -15,7 +15,7 @@ from crawl.transport import RetryPolicy
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
 # Bump when a change to the crawl changes what it writes for the same Hub state.
-OUTPUT_VERSION = 1
+OUTPUT_VERSION = 2  # 2: translation datasets kept, Translation features flattened
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from crawl.facts import DatasetFacts
-from crawl.features import MEDIA_TYPES, TRANSLATION_TYPES, feature_types
+from crawl.facts import DatasetFacts, normalize_language
+from crawl.features import (
+    MEDIA_TYPES,
+    TRANSLATION_TYPES,
+    feature_types,
+    flatten_clashes,
+    flatten_names,
+    translation_languages,
+)
 from crawl.listing import ListedDataset
 
 DEFAULT_DENY_LICENSES = ("other", "unknown", "cc-by-nc-nd-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "ofl")
@@ -56,7 +63,7 @@ class PolicyOptions:
     languages: tuple[str, ...] = ("en",)
     allow_code: bool = False
     keep_multilingual: bool = False
-    keep_translation: bool = False
+    drop_translation: bool = False
     deny_licenses: tuple[str, ...] = DEFAULT_DENY_LICENSES
     deny_modalities: tuple[str, ...] = DEFAULT_DENY_MODALITIES
     deny_task_categories: tuple[str, ...] = DEFAULT_DENY_TASK_CATEGORIES
@@ -101,7 +108,11 @@ def license_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
 
 
 def language_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
-    """English (or the configured languages), optionally with code; no language: decided from rows."""
+    """English (or the configured languages), optionally with code; no language: decided from rows.
+
+    A translation dataset (multilinguality ``translation``) with an allowed language is kept,
+    whatever its other languages, unless ``drop_translation``.
+    """
     if not facts.languages:
         return None
     natural = [code for code in facts.languages if code != "code"]
@@ -112,7 +123,7 @@ def language_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
     if not any(code in opts.languages for code in natural):
         return f"language_not_allowed: {_short(natural)}"
     if "translation" in facts.multilinguality:
-        return None if opts.keep_translation else "translation"
+        return "translation" if opts.drop_translation else None
     others = [code for code in natural if code not in opts.languages]
     if others:
         return None if opts.keep_multilingual else f"multilingual: {_short(others)}"
@@ -142,13 +153,33 @@ def media_feature_rule(
 def translation_feature_rule(
     features: dict[str, Any], rows: list[dict[str, Any]], opts: PolicyOptions
 ) -> str | None:
-    if opts.keep_translation:
+    """Translation features: kept (then flattened) when one of their languages is allowed.
+
+    ``TranslationVariableLanguages`` has no fixed language set to flatten into fields, and a
+    flattened name that is already a field would overwrite it: both skip the config.
+    """
+    types = feature_types(list(features.values()))
+    if not types & TRANSLATION_TYPES:
         return None
-    return "translation" if feature_types(list(features.values())) & TRANSLATION_TYPES else None
+    if opts.drop_translation:
+        return "translation"
+    if "TranslationVariableLanguages" in types:
+        return "translation_variable_languages"
+    translations = translation_languages(features)
+    for name, languages in translations.items():
+        natural = [normalize_language(code) for code in languages]
+        if not natural:
+            return f"translation_without_languages: {name}"
+        if not any(code in opts.languages for code in natural):
+            return f"language_not_allowed: {_short(languages)}"
+    clashes = flatten_clashes(features)
+    return f"translation_field_clash: {_short(clashes)}" if clashes else None
 
 
 def fields_rule(features: dict[str, Any], rows: list[dict[str, Any]], opts: PolicyOptions) -> str | None:
-    return f"too_few_fields: {len(features)}" if len(features) < opts.min_fields else None
+    """Counted as the crawl writes them: a Translation feature is one field per language."""
+    count = len(flatten_names(features))
+    return f"too_few_fields: {count}" if count < opts.min_fields else None
 
 
 def rows_rule(features: dict[str, Any], sample: list[dict[str, Any]], opts: PolicyOptions) -> str | None:

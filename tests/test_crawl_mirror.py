@@ -80,6 +80,9 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
             dataset("french", {"license": "mit", "language": ["fr"]}),
             dataset("bilingual", {"license": "mit", "language": ["en", "de"]}),
             dataset("pairs", {"license": "mit", "language": ["en", "de"], "multilinguality": "translation"}),
+            dataset(
+                "pairs-de-fr", {"license": "mit", "language": ["de", "fr"], "multilinguality": "translation"}
+            ),
             dataset("withcode", {"license": "mit", "language": ["en", "code"]}),
             dataset("captions", {"license": "mit", "language": "en", "task_categories": ["image-to-text"]}),
             dataset("pictures", configs=text_config(features={"image": {"_type": "Image"}, "text": TEXT})),
@@ -95,10 +98,14 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
     with MirrorServer(hub) as mirror:
         crawl(mirror, tmp_path / "out", token="hf_test_token_for_private_listing")
         requested = paths_requested(mirror)
+        mirror.reset_log()
+        crawl(mirror, tmp_path / "dropped", policy=PolicyOptions(drop_translation=True))
+        requested_dropping = paths_requested(mirror)
     found = {name: (line["status"], line["reason"]) for name, line in reports(tmp_path / "out").items()}
     assert found == {
         "ok": ("kept", None),
         "guessen": ("kept", None),
+        "pairs": ("kept", None),
         "gated": ("skipped", "gated: manual"),
         "secret": ("skipped", "private"),
         "off": ("skipped", "disabled"),
@@ -106,7 +113,7 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
         "noderivs": ("skipped", "license_denied: cc-by-nc-nd-4.0"),
         "french": ("skipped", "language_not_allowed: fr"),
         "bilingual": ("skipped", "multilingual: de"),
-        "pairs": ("skipped", "translation"),
+        "pairs-de-fr": ("skipped", "language_not_allowed: de,fr"),
         "withcode": ("skipped", "language_not_allowed: code"),
         "captions": ("skipped", "task_category: image-to-text"),
         "pictures": ("skipped", "modality: image"),
@@ -126,6 +133,7 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
         "noderivs",
         "french",
         "bilingual",
+        "pairs-de-fr",
         "pictures",
         "captions",
     ):
@@ -133,9 +141,114 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
             p for p in requested if f"/{name}/" in p or f"dataset={name}&" in p or p.endswith(f"={name}")
         ]
     kept = read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")
-    assert [line["task_name"] for line in kept] == ["guessen", "ok"]
+    assert [line["task_name"] for line in kept] == ["guessen", "ok", "pairs"]
     assert kept[0]["languages"] == ["en"]
+    assert [line["multilinguality"] for line in kept] == ["english", "english", "translation"]
+    # --drop-translation: the translation skip, decided from the listing alone
+    dropped = reports(tmp_path / "dropped")["pairs"]
+    assert (dropped["status"], dropped["reason"]) == ("skipped", "translation")
+    assert not [p for p in requested_dropping if "/pairs/" in p or "dataset=pairs&" in p]
     assert "language_detected: default: en" in reports(tmp_path / "out")["guessen"]["notes"]
+
+
+def test_translation_feature_is_kept_marked_and_flattened_into_one_text_field_per_language(
+    tmp_path: Path,
+) -> None:
+    translation = {"languages": ["en", "fr"], "_type": "Translation"}
+    rows = [
+        {"id": 0, "translation": {"en": "The cat sleeps.", "fr": "Le chat dort."}, "domain": 1},
+        {"id": 1, "translation": {"en": "We read a book.", "fr": "Nous lisons un livre."}, "domain": 0},
+        {"id": 2, "translation": {"en": "Only English here."}, "domain": 1},
+    ]
+    domain = {"names": ["news", "talk"], "_type": "ClassLabel"}
+    features = {"id": {"dtype": "int64", "_type": "Value"}, "translation": translation, "domain": domain}
+    only_feature = {"translation": translation}
+    meta = {"license": "mit", "language": ["en", "fr"], "multilinguality": "translation"}
+    hub = write_hub(
+        tmp_path / "hub",
+        [
+            dataset("wmt/en-fr", meta, configs=text_config(rows, features)),
+            # the card names English only: the Translation feature alone marks it
+            dataset(
+                "solo", configs=text_config([{"translation": r["translation"]} for r in rows], only_feature)
+            ),
+        ],
+    )
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+    lines = {line["task_name"]: line for line in read_jsonl(tmp_path / "out" / "huggingface_data.jsonl")}
+    line = lines["wmt/en-fr"]
+    assert line["multilinguality"] == "translation" and line["languages"] == ["en", "fr"]
+    assert line["features"] == [
+        {"feature_idx": 0, "name": "id", "type": {"dtype": "int64", "_type": "Value"}},
+        {"feature_idx": 1, "name": "translation_en", "type": {"dtype": "string", "_type": "Value"}},
+        {"feature_idx": 2, "name": "translation_fr", "type": {"dtype": "string", "_type": "Value"}},
+        {"feature_idx": 3, "name": "domain", "type": domain},
+    ]
+    assert line["selected_data"] == [
+        {"id": 0, "translation_en": "The cat sleeps.", "translation_fr": "Le chat dort.", "domain": "talk"},
+        {
+            "id": 1,
+            "translation_en": "We read a book.",
+            "translation_fr": "Nous lisons un livre.",
+            "domain": "news",
+        },
+        {"id": 2, "translation_en": "Only English here.", "translation_fr": None, "domain": "talk"},
+    ]
+    report = reports(tmp_path / "out")["wmt/en-fr"]
+    assert report["status"] == "kept"
+    assert "translation_flattened: default: translation -> translation_en, translation_fr" in report["notes"]
+    solo = lines["solo"]
+    assert solo["multilinguality"] == "translation" and [f["name"] for f in solo["features"]] == [
+        "translation_en",
+        "translation_fr",
+    ]
+    assert solo["selected_data"][0] == {
+        "translation_en": "The cat sleeps.",
+        "translation_fr": "Le chat dort.",
+    }
+
+
+def test_translation_features_without_english_or_fixed_languages_are_skipped_with_a_reason(
+    tmp_path: Path,
+) -> None:
+    de_fr = {"translation": {"languages": ["de", "fr"], "_type": "Translation"}}
+    variable = {"translation": {"languages": ["en", "fr"], "_type": "TranslationVariableLanguages"}}
+    clash = {
+        "translation": {"languages": ["en", "fr"], "_type": "Translation"},
+        "translation_en": TEXT,
+    }
+    pair = {"de": "Die Katze schläft.", "fr": "Le chat dort.", "en": "The cat sleeps."}
+    hub = write_hub(
+        tmp_path / "hub",
+        [
+            # no card language: the Translation feature's languages decide
+            dataset("de-fr", {"license": "mit"}, configs=text_config([{"translation": pair}], de_fr)),
+            dataset(
+                "variable",
+                configs=text_config(
+                    [{"translation": {"language": ["en", "fr"], "translation": ["a", "b"]}}], variable
+                ),
+            ),
+            dataset("clash", configs=text_config([{"translation": pair, "translation_en": "x"}], clash)),
+            dataset(
+                "en-fr", configs=text_config([{"translation": pair}], {"translation": clash["translation"]})
+            ),
+        ],
+    )
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+        crawl(mirror, tmp_path / "dropped", policy=PolicyOptions(drop_translation=True))
+    found = {name: (line["status"], line["reason"]) for name, line in reports(tmp_path / "out").items()}
+    assert found == {
+        "de-fr": ("skipped", "language_not_allowed: de,fr"),
+        "variable": ("skipped", "translation_variable_languages"),
+        "clash": ("skipped", "translation_field_clash: translation_en"),
+        "en-fr": ("kept", None),
+    }
+    dropped = {name: (line["status"], line["reason"]) for name, line in reports(tmp_path / "dropped").items()}
+    assert dropped == {name: ("skipped", "translation") for name in ("de-fr", "variable", "clash", "en-fr")}
+    assert read_jsonl(tmp_path / "dropped" / "huggingface_data.jsonl") == []
 
 
 def test_several_configs_make_one_task_each_up_to_max_configs(tmp_path: Path) -> None:

@@ -7,7 +7,15 @@ import pytest
 
 from crawl.card import parse_card
 from crawl.facts import dataset_facts
-from crawl.features import feature_map, resolve_row, resolve_value
+from crawl.features import (
+    feature_map,
+    flatten_feature_list,
+    flatten_names,
+    flatten_row,
+    resolve_row,
+    resolve_value,
+    translation_languages,
+)
 from crawl.language import detect_language
 from crawl.listing import ListedDataset, ListingQuery
 from crawl.policy import PolicyOptions, check_card, check_config, check_repo, multilinguality
@@ -142,9 +150,15 @@ def test_policy_rules_give_reasons() -> None:
     assert card({"license": "mit", "language": ["fr"]}) == "language_not_allowed: fr"
     assert card({"license": "mit", "language": ["en", "code"]}) == "language_not_allowed: code"
     assert card({"license": "mit", "language": ["en", "fr"]}) == "multilingual: fr"
+    # translation datasets with English are kept (and marked); without it the language rule skips
+    assert card({"license": "mit", "language": ["en", "fr"], "multilinguality": "translation"}) is None
     assert (
-        card({"license": "mit", "language": ["en", "fr"], "multilinguality": "translation"}) == "translation"
+        card({"license": "mit", "language": ["de", "fr"], "multilinguality": "translation"})
+        == "language_not_allowed: de,fr"
     )
+    dropping = PolicyOptions(drop_translation=True)
+    translation_card = {"license": "mit", "language": ["en", "fr"], "multilinguality": "translation"}
+    assert check_card(dataset_facts(translation_card, []), dropping) == "translation"
     assert card({"license": "mit", "language": "en"}, ["modality:image"]) == "modality: image"
     assert (
         card({"license": "mit", "language": "en", "task_categories": ["image-to-text"]})
@@ -177,6 +191,50 @@ def test_config_rules_drop_media_single_field_and_empty_configs() -> None:
     assert check_config({"t": TEXT}, [{"t": "x"}], opts) == "too_few_fields: 1"
     assert check_config({"t": TEXT, "l": LABEL}, [], opts) == "no_rows"
     assert check_config({"t": TEXT, "l": LABEL}, [{"t": "x"}], opts) is None
+
+
+def test_config_rules_keep_translation_features_with_an_allowed_language() -> None:
+    opts = PolicyOptions()
+    en_fr = {"translation": {"languages": ["en", "fr"], "_type": "Translation"}}
+    assert check_config(en_fr, [{}], opts) is None  # one feature, two fields once flattened
+    assert check_config(en_fr, [{}], PolicyOptions(drop_translation=True)) == "translation"
+    de_fr = {"translation": {"languages": ["de", "fr"], "_type": "Translation"}}
+    assert check_config(de_fr, [{}], opts) == "language_not_allowed: de,fr"
+    regional = {"translation": {"languages": ["en-GB", "fr-FR"], "_type": "Translation"}}
+    assert check_config(regional, [{}], opts) is None
+    variable = {"t": {"languages": ["en", "fr"], "_type": "TranslationVariableLanguages"}, "x": TEXT}
+    assert check_config(variable, [{}], opts) == "translation_variable_languages"
+    assert (
+        check_config({**en_fr, "translation_fr": TEXT}, [{}], opts)
+        == "translation_field_clash: translation_fr"
+    )
+    assert check_config(en_fr, [{}], PolicyOptions(min_fields=3)) == "too_few_fields: 2"
+
+
+def test_translation_features_and_rows_flatten_to_one_text_field_per_language() -> None:
+    listed = [
+        {
+            "feature_idx": 1,
+            "name": "translation",
+            "type": {"languages": ["en", "fr"], "_type": "Translation"},
+        },
+        {"feature_idx": 0, "name": "label", "type": LABEL},
+    ]
+    assert flatten_feature_list(listed) == [
+        {"feature_idx": 0, "name": "label", "type": LABEL},
+        {"feature_idx": 1, "name": "translation_en", "type": TEXT},
+        {"feature_idx": 2, "name": "translation_fr", "type": TEXT},
+    ]
+    languages = translation_languages(feature_map(listed))
+    assert languages == {"translation": ["en", "fr"]}
+    row = {"label": "pos", "translation": {"en": "Hello.", "fr": "Bonjour."}}
+    assert flatten_row(row, languages) == {
+        "label": "pos",
+        "translation_en": "Hello.",
+        "translation_fr": "Bonjour.",
+    }
+    assert flatten_row({"translation": None}, languages) == {"translation_en": None, "translation_fr": None}
+    assert flatten_names({"t": TEXT}) == ["t"]
 
 
 def test_row_language_detection_is_deterministic() -> None:

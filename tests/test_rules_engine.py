@@ -155,6 +155,19 @@ TOPIC_TEXT_LABEL = _line(
         {"ticket": "The app crashes when I open settings.", "category": "bug"},
     ],
 )
+# As the crawler writes a Translation feature: one text field per language (viewer list form).
+FLAT_TRANSLATION = _line(
+    "wmt-mini/en-fr",
+    [
+        {"feature_idx": 0, "name": "translation_fr", "type": STRING},
+        {"feature_idx": 1, "name": "translation_en", "type": STRING},
+    ],
+    [
+        {"translation_fr": "Le chat dort.", "translation_en": "The cat sleeps."},
+        {"translation_fr": "Nous lisons un livre.", "translation_en": "We read a book."},
+    ],
+    multilinguality="translation",
+)
 PLAIN_PAIR = _line(
     "org/formality",
     {"informal": STRING, "formal": STRING},
@@ -167,6 +180,7 @@ VARIED = [
     SUMMARIZATION,
     MULTIPLE_CHOICE,
     TRANSLATION,
+    FLAT_TRANSLATION,
     GLUE_SST2,
     GLUE_STSB,
     TOPIC_TEXT_LABEL,
@@ -226,10 +240,55 @@ def test_qa_with_nested_answers_gives_qa_and_question_generation():
 def test_translation_goes_both_ways_with_language_names():
     tasks = propose_tasks(TRANSLATION)
     assert {t["instruction"] for t in tasks} == {
-        "Translate the English text into German.",
-        "Translate the German text into English.",
+        "Translate the English sentence into German.",
+        "Translate the German sentence into English.",
     }
     assert {tuple(t["input_fields"]) for t in tasks} == {("translation.en",), ("translation.de",)}
+    assert {(t["input_fields"][0], t["output_field"][0]) for t in tasks} == {
+        ("translation.en", "translation.de"),
+        ("translation.de", "translation.en"),
+    }
+
+
+def test_flattened_translation_fields_are_translated_both_ways_from_english_first():
+    tasks = propose_tasks(FLAT_TRANSLATION)
+    assert tasks == [
+        {
+            "instruction": "Translate the English sentence into French.",
+            "input_fields": ["translation_en"],
+            "output_field": ["translation_fr"],
+        },
+        {
+            "instruction": "Translate the French sentence into English.",
+            "input_fields": ["translation_fr"],
+            "output_field": ["translation_en"],
+        },
+    ]
+    judged = judge_answer_tasks(_ask(FLAT_TRANSLATION).text, FLAT_TRANSLATION)
+    assert [t["reason"] for t in judged] == [None, None]
+
+
+def test_translation_of_paragraphs_says_text_and_pairs_stay_within_their_field_group():
+    metadata = _line(
+        "org/parallel-docs",
+        {"title_en": STRING, "body_en": STRING, "body_de": STRING, "title_fr": STRING},
+        [
+            {
+                "title_en": "Rain",
+                "body_en": "It rained all day. We stayed inside.",
+                "body_de": "Es regnete den ganzen Tag. Wir blieben drinnen.",
+                "title_fr": "Pluie",
+            }
+        ],
+        multilinguality="translation",
+    )
+    tasks = propose_tasks(metadata, max_tasks=6)
+    assert [(t["input_fields"][0], t["output_field"][0], t["instruction"]) for t in tasks] == [
+        ("title_en", "title_fr", "Translate the English sentence into French."),
+        ("title_fr", "title_en", "Translate the French sentence into English."),
+        ("body_en", "body_de", "Translate the English text into German."),
+        ("body_de", "body_en", "Translate the German text into English."),
+    ]
 
 
 def test_summarization_from_viewer_feature_list():

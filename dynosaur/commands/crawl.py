@@ -78,7 +78,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     policy.add_argument(
         "--keep-multilingual", action="store_true", help="keep datasets with other languages too"
     )
-    policy.add_argument("--keep-translation", action="store_true", help="keep translation datasets")
+    policy.add_argument(
+        "--drop-translation",
+        action="store_true",
+        help="skip translation datasets (kept by default when one of their languages is allowed)",
+    )
     policy.add_argument(
         "--deny-licenses",
         type=_csv,
@@ -161,7 +165,7 @@ def options_from_args(args: argparse.Namespace) -> CrawlOptions:
             languages=args.languages,
             allow_code=args.allow_code,
             keep_multilingual=args.keep_multilingual,
-            keep_translation=args.keep_translation,
+            drop_translation=args.drop_translation,
             deny_licenses=args.deny_licenses,
             deny_modalities=args.deny_modalities,
             min_fields=args.min_fields,

@@ -4,7 +4,7 @@ It reads ``ChatRequest.context`` (``{"kind": "propose", "mode", "metadata", "max
 of the prose, and answers with the JSON an LLM would give (``{"tasks": [...]}``), so parsing,
 validation, the cache and provenance work exactly as with a model. Patterns, in order:
 multiple choice, question answering and question generation, sentence-pair classification (NLI,
-paraphrase, similarity) and its inverse, summarization / title writing, translation both ways,
+paraphrase, similarity) and its inverse, translation both ways, summarization / title writing,
 text-to-text pairs, classification by a label and its inverse generation, then a generic
 "given X, write Y". The description-aware mode also reads the card (pretty name, task ids,
 summary) to name the kind of text and what a label means.
@@ -212,20 +212,14 @@ def summaries(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Tas
 
 
 def translations(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
-    pairs: list[tuple[str, str, str, str]] = []
-    for name, field in roles.fields.items():
-        if field.kind == "translation" and len(field.languages) >= 2:
-            paths = [(f"{name}.{code}", code) for code in field.languages if f"{name}.{code}" in roles.fields]
-            pairs.extend((pa, pb, ca, cb) for (pa, ca) in paths for (pb, cb) in paths if pa != pb)
-    if not pairs:
-        codes = [(n, n.rsplit(".", 1)[-1]) for n, f in roles.fields.items() if f.kind == "text"]
-        codes = [(n, c) for n, c in codes if language_name(c) != c]
-        pairs.extend((pa, pb, ca, cb) for (pa, ca) in codes for (pb, cb) in codes if pa != pb)
-    english_first = sorted(pairs, key=lambda p: (p[2] != "en", p[0], p[1]))
-    for source, target, code_a, code_b in english_first[:2]:
-        yield _task(
-            f"Translate the {language_name(code_a)} text into {language_name(code_b)}.", [source], target
-        )
+    """Both directions of each language pair, pairs with English first."""
+    for (a, code_a), (b, code_b) in roles.translation_pairs():
+        for source, target, src, tgt in ((a, b, code_a, code_b), (b, a, code_b, code_a)):
+            yield _task(
+                f"Translate the {language_name(src)} {w.unit(source)} into {language_name(tgt)}.",
+                [source],
+                target,
+            )
 
 
 def text_to_text(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
@@ -281,8 +275,8 @@ PATTERNS: list[Callable[[Roles, Wording, frozenset[str]], Iterator[Task]]] = [
     multiple_choice,
     question_answering,
     sentence_pairs,
-    summaries,
     translations,
+    summaries,
     text_to_text,
     classification,
     fallback,

@@ -156,7 +156,22 @@ def humanize(name: str) -> str:
 
 
 def language_name(code: str) -> str:
-    return LANGUAGES.get(code.lower().split("-")[0], code)
+    """``en`` / ``en-GB`` -> ``English``; an unknown code is returned as is."""
+    return LANGUAGES.get(code.lower().replace("_", "-").split("-")[0], code)
+
+
+def language_of(name: str) -> tuple[str, str] | None:
+    """``(group, code)`` when a field name ends in a known language code, else None.
+
+    ``translation.en`` (a Translation feature's text), ``translation_en`` (the crawler's
+    flattened form), ``text_fr`` and a bare ``de`` all name one language's text; the group
+    (``translation``, ``text``, ``""``) says which fields are translations of each other.
+    """
+    for separator in (".", "_"):
+        group, found, code = name.rpartition(separator)
+        if found and group and language_name(code) != code:
+            return group, code
+    return ("", name) if language_name(name) != name else None
 
 
 @dataclass
@@ -225,6 +240,29 @@ class Roles:
                 isinstance(v, str) and len(v) <= SHORT_LABEL_CHARS and len(v.split()) <= 3 for v in values
             )
         )
+
+    def translation_pairs(self) -> list[tuple[tuple[str, str], tuple[str, str]]]:
+        """Pairs of text fields holding the same text in two languages: ``((field, code), ...)``.
+
+        Fields pair up within a group (``translation_en`` with ``translation_fr``, never with
+        ``title_de``); pairs with English come first, then in field order.
+        """
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for name, f in self.fields.items():
+            found = language_of(name) if f.kind == "text" else None
+            if found is not None:
+                groups.setdefault(found[0], []).append((name, found[1]))
+        pairs = [
+            (first, second)
+            for members in groups.values()
+            for i, first in enumerate(members)
+            for second in members[i + 1 :]
+            if first[1] != second[1]
+        ]
+        # English leads each pair, so its "from English" task comes first
+        pairs = [(b, a) if language_name(b[1]) == "English" else (a, b) for a, b in pairs]
+        english = [p for p in pairs if language_name(p[0][1]) == "English"]
+        return english + [p for p in pairs if p not in english]
 
     def label_fields(self) -> list[str]:
         return [n for n in self.fields if self.is_label(n)]

@@ -9,6 +9,9 @@ from typing import Any
 from dynosaur.engines.rules_roles import Roles, humanize, words
 
 MAX_LISTED_LABELS = 6
+MAX_SENTENCE_CHARS = 300
+# a sentence end followed by more text: the value holds more than one sentence
+_SENTENCE_BREAK = re.compile(r"(?:[.!?]\s+|[。！？])\S")
 # Kinds of text a card's summary may name, most specific first; used for a generic text field.
 DOMAIN_NOUNS = (
     "movie review",
@@ -156,6 +159,12 @@ class Wording:
         """`` as positive or negative`` when the label set is short, else ``""``."""
         names = self.label_names(label)
         return " as " + ", ".join(names[:-1]) + " or " + names[-1] if names else ""
+
+    def unit(self, name: str) -> str:
+        """``sentence`` when every sample of a text field is one short sentence, else ``text``."""
+        values = [v for v in self.roles.samples(name) if isinstance(v, str) and v.strip()]
+        single = all(len(v) <= MAX_SENTENCE_CHARS and not _SENTENCE_BREAK.search(v.strip()) for v in values)
+        return "sentence" if values and single else "text"
 
     def rewrite(self, source: str, target: str) -> str:
         """The instruction of a source -> target text pair."""
