@@ -109,7 +109,11 @@ class Snapshot:
                 continue
             files_dir = self.dataset_dir(repo_id) / "files"
             files = (
-                {str(p.relative_to(files_dir)): p.read_bytes() for p in sorted(files_dir.rglob("*")) if p.is_file()}
+                {
+                    str(p.relative_to(files_dir)): p.read_bytes()
+                    for p in sorted(files_dir.rglob("*"))
+                    if p.is_file()
+                }
                 if files_dir.is_dir()
                 else {}
             )

@@ -15,7 +15,9 @@ from dynosaur import __version__
 def command_modules() -> list[ModuleType]:
     """Every command module of ``dynosaur.commands``, in name order (``_private`` ones are helpers)."""
     names = sorted(
-        info.name for info in pkgutil.iter_modules(dynosaur.commands.__path__) if not info.name.startswith("_")
+        info.name
+        for info in pkgutil.iter_modules(dynosaur.commands.__path__)
+        if not info.name.startswith("_")
     )
     return [importlib.import_module(f"dynosaur.commands.{name}") for name in names]
 

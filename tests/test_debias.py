@@ -57,12 +57,16 @@ def test_huge_decay_never_underflows_to_an_empty_distribution():
 
 
 def test_processor_debiases_main_rows_and_copies_them_to_their_counter_rows():
-    logits = torch.log(torch.tensor([
-        [0.5, 0.3, 0.2],  # group 0: main
-        [0.2, 0.5, 0.3],  # group 0: counter
-        [0.1, 0.1, 0.8],  # group 1: main
-        [0.1, 0.8, 0.1],  # group 1: counter
-    ]))
+    logits = torch.log(
+        torch.tensor(
+            [
+                [0.5, 0.3, 0.2],  # group 0: main
+                [0.2, 0.5, 0.3],  # group 0: counter
+                [0.1, 0.1, 0.8],  # group 1: main
+                [0.1, 0.8, 0.1],  # group 1: counter
+            ]
+        )
+    )
     processor = SelfDebiasingLogitsProcessor(group_size=2, decay_constant=10.0)
     out = processor(torch.zeros((4, 1), dtype=torch.long), logits.clone()).softmax(-1)
     assert out[0].tolist() == pytest.approx(_expected([0.5, 0.3, 0.2], [[0.2, 0.5, 0.3]], 10.0), abs=1e-6)

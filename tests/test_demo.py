@@ -76,8 +76,9 @@ def test_summary_counts_match_the_artifacts(demo: tuple[Path, str]) -> None:
 def _grounded_answer(body: dict) -> str:
     passage = re.search(r'"""\n(.*?)\n"""', user_text(body), re.DOTALL)
     sentence = re.split(r"(?<=[.!?])\s", passage.group(1).strip())[0] if passage else "nothing"
-    return json.dumps({"pairs": [{"instruction": "What does the passage state first?", "input": "",
-                                  "output": sentence}]})
+    return json.dumps(
+        {"pairs": [{"instruction": "What does the passage state first?", "input": "", "output": sentence}]}
+    )
 
 
 def test_with_an_llm_server_the_demo_also_turns_the_example_documents_into_records(
@@ -90,5 +91,7 @@ def test_with_an_llm_server_the_demo_also_turns_the_example_documents_into_recor
         assert server.calls > 0
     records = _lines(tmp_path / "data" / "documents" / "documents_instructions.jsonl")
     assert records and all(record["source_file"] and record["output"] for record in records)
-    assert "sk-demo-secret" not in "".join(p.read_text(errors="ignore") for p in (tmp_path / "data").rglob("*.json*"))
+    assert "sk-demo-secret" not in "".join(
+        p.read_text(errors="ignore") for p in (tmp_path / "data").rglob("*.json*")
+    )
     assert "documents:" in capsys.readouterr().out

@@ -30,9 +30,26 @@ def _answer(body):
 def _dino(server, tmp_path, out, *args):
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps(SPEC), encoding="utf-8")
-    return dino_main(["--engine", "openai", "--model", "scripted-model", "--base-url", server.base_url,
-                 "--max-retries", "0", "--task-file", str(spec), "--num-entries-per-label", "6",
-                 "--no-progress", "--output-dir", str(out), *args])
+    return dino_main(
+        [
+            "--engine",
+            "openai",
+            "--model",
+            "scripted-model",
+            "--base-url",
+            server.base_url,
+            "--max-retries",
+            "0",
+            "--task-file",
+            str(spec),
+            "--num-entries-per-label",
+            "6",
+            "--no-progress",
+            "--output-dir",
+            str(out),
+            *args,
+        ]
+    )
 
 
 def test_counter_labels_on_an_api_engine_are_refused_before_any_call(tmp_path, capsys):
@@ -57,8 +74,11 @@ def test_ignored_counter_labels_generate_and_are_recorded_in_the_summary(tmp_pat
     assert summary["engine"] == "openai" and summary["model"] == "scripted-model"
     assert summary["counter_labels"] == {"in_spec": True, "honoured": False, "ignored": True, "method": None}
     dataset = [json.loads(line) for line in (out / "imdb-dataset.jsonl").read_text().splitlines()]
-    odd = sum(1 for seed, body in zip(seeds, server.requests, strict=True)
-              if seed % 2 and "bad movie" in user_text(body))
+    odd = sum(
+        1
+        for seed, body in zip(seeds, server.requests, strict=True)
+        if seed % 2 and "bad movie" in user_text(body)
+    )
     assert summary["labels"]["0"]["removed"]["no_closing_quote"] == odd
     assert summary["labels"]["0"]["kept"] == 6 - odd
     assert summary["labels"]["1"]["kept"] == 6
@@ -72,11 +92,29 @@ def test_ignored_counter_labels_generate_and_are_recorded_in_the_summary(tmp_pat
 
 def test_a_rerun_is_served_by_the_response_cache(tmp_path):
     with ScriptedOpenAIServer(_answer) as server:
-        assert _dino(server, tmp_path, tmp_path / "first", "--ignore-counter-labels",
-                     "--cache", str(tmp_path / "cache.sqlite")) == 0
+        assert (
+            _dino(
+                server,
+                tmp_path,
+                tmp_path / "first",
+                "--ignore-counter-labels",
+                "--cache",
+                str(tmp_path / "cache.sqlite"),
+            )
+            == 0
+        )
         calls = server.calls
-        assert _dino(server, tmp_path, tmp_path / "second", "--ignore-counter-labels",
-                     "--cache", str(tmp_path / "cache.sqlite")) == 0
+        assert (
+            _dino(
+                server,
+                tmp_path,
+                tmp_path / "second",
+                "--ignore-counter-labels",
+                "--cache",
+                str(tmp_path / "cache.sqlite"),
+            )
+            == 0
+        )
         assert server.calls == calls
     first = (tmp_path / "first" / "imdb-dataset.jsonl").read_bytes()
     assert first == (tmp_path / "second" / "imdb-dataset.jsonl").read_bytes()

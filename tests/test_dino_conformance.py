@@ -27,8 +27,12 @@ def model(tmp_path_factory):
 
 
 def test_the_four_published_specs_are_there():
-    assert [path.name for path in SPECS] == ["dino_imdb-movies.json", "dino_imdb-reviews.json",
-                                             "dino_sts-x1.json", "dino_sts-x2.json"]
+    assert [path.name for path in SPECS] == [
+        "dino_imdb-movies.json",
+        "dino_imdb-reviews.json",
+        "dino_sts-x1.json",
+        "dino_sts-x2.json",
+    ]
 
 
 @pytest.mark.parametrize("spec_path", SPECS, ids=[path.stem for path in SPECS])
@@ -36,10 +40,26 @@ def test_published_spec_generates_entries_for_every_label(spec_path, model, tmp_
     force_offline(monkeypatch)
     spec = load_spec(spec_path)
     out = tmp_path / "out"
-    args = ["--engine", "transformers", "--model", model, "--device", "cpu", "--no-progress",
-            "--task-file", str(spec_path), "--output-dir", str(out), "--max-output-length", "5",
-            "--keep-outputs-without-eos", "--min-num-words", "0", "--no-remove-duplicates",
-            "--no-remove-identical-pairs"]
+    args = [
+        "--engine",
+        "transformers",
+        "--model",
+        model,
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--task-file",
+        str(spec_path),
+        "--output-dir",
+        str(out),
+        "--max-output-length",
+        "5",
+        "--keep-outputs-without-eos",
+        "--min-num-words",
+        "0",
+        "--no-remove-duplicates",
+        "--no-remove-identical-pairs",
+    ]
     if spec.is_pair:
         inputs = tmp_path / "inputs.txt"
         inputs.write_text("\n".join(INPUTS) + "\n", encoding="utf-8")
@@ -50,7 +70,9 @@ def test_published_spec_generates_entries_for_every_label(spec_path, model, tmp_
         per_label = 2
     assert dino_main(args) == 0
     summary = json.loads((out / f"{spec.file_stem}-summary.json").read_text())
-    dataset = [json.loads(line) for line in (out / f"{spec.file_stem}-dataset.jsonl").read_text().splitlines()]
+    dataset = [
+        json.loads(line) for line in (out / f"{spec.file_stem}-dataset.jsonl").read_text().splitlines()
+    ]
     assert list(summary["labels"]) == list(spec.labels)
     assert summary["counter_labels"]["honoured"] == spec.has_counter_labels
     assert all(row["generated"] == row["kept"] == per_label for row in summary["labels"].values())

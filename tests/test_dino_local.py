@@ -19,10 +19,16 @@ SINGLE = {
 PAIR = {
     "task_name": "sts",
     "labels": {
-        "1": {"instruction": 'Task: Write two sentences that mean the same thing.\nSentence 1: "<X1>"\n'
-                             'Sentence 2: "', "counter_labels": []},
-        "0": {"instruction": 'Task: Write two sentences that are on completely different topics.\n'
-                             'Sentence 1: "<X1>"\nSentence 2: "', "counter_labels": ["1"]},
+        "1": {
+            "instruction": 'Task: Write two sentences that mean the same thing.\nSentence 1: "<X1>"\n'
+            'Sentence 2: "',
+            "counter_labels": [],
+        },
+        "0": {
+            "instruction": "Task: Write two sentences that are on completely different topics.\n"
+            'Sentence 1: "<X1>"\nSentence 2: "',
+            "counter_labels": ["1"],
+        },
     },
 }
 
@@ -49,8 +55,22 @@ def _spec(tmp_path, data, name="spec.json"):
 
 
 def _dino(model, *args):
-    return dino_main(["--engine", "transformers", "--model", model, "--device", "cpu", "--no-progress",
-                 "--max-output-length", "6", "--batch-size", "4", *args])
+    return dino_main(
+        [
+            "--engine",
+            "transformers",
+            "--model",
+            model,
+            "--device",
+            "cpu",
+            "--no-progress",
+            "--max-output-length",
+            "6",
+            "--batch-size",
+            "4",
+            *args,
+        ]
+    )
 
 
 def _read(out, stem):
@@ -61,14 +81,29 @@ def _read(out, stem):
 
 def test_single_text_spec_gives_a_labelled_dataset_and_summary(tmp_path, models, capsys):
     out = tmp_path / "out"
-    code = _dino(models[3], "--task-file", _spec(tmp_path, SINGLE), "--num-entries-per-label", "6",
-                 "--top-k", "0", "--top-p", "1.0", "--output-dir", str(out))
+    code = _dino(
+        models[3],
+        "--task-file",
+        _spec(tmp_path, SINGLE),
+        "--num-entries-per-label",
+        "6",
+        "--top-k",
+        "0",
+        "--top-p",
+        "1.0",
+        "--output-dir",
+        str(out),
+    )
     assert code == 0
     dataset, summary = _read(out, "movies")
     assert summary["mode"] == "single" and summary["engine"] == "transformers" and summary["seed"] == 42
     assert summary["model"] == models[3]
-    assert summary["counter_labels"] == {"in_spec": True, "honoured": True, "ignored": False,
-                                         "method": "self-debiasing"}
+    assert summary["counter_labels"] == {
+        "in_spec": True,
+        "honoured": True,
+        "ignored": False,
+        "method": "self-debiasing",
+    }
     for label in ("0", "1"):
         row = summary["labels"][label]
         assert row["generated"] == 6
@@ -89,18 +124,40 @@ def test_single_text_spec_gives_a_labelled_dataset_and_summary(tmp_path, models,
 
 def test_pair_spec_pairs_every_input_with_generated_texts(tmp_path, models):
     inputs = tmp_path / "inputs.jsonl"
-    inputs.write_text('{"text_a": "the dog runs in the park"}\n{"text_a": "a cat sits on the house"}\n'
-                      'not json\n', encoding="utf-8")
+    inputs.write_text(
+        '{"text_a": "the dog runs in the park"}\n{"text_a": "a cat sits on the house"}\nnot json\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
-    code = _dino(models[3], "--task-file", _spec(tmp_path, PAIR), "--input-file", str(inputs),
-                 "--input-file-type", "jsonl", "--num-entries-per-input-and-label", "4",
-                 "--top-k", "0", "--keep-outputs-without-eos", "--min-num-words", "0",
-                 "--no-remove-duplicates", "--output-dir", str(out))
+    code = _dino(
+        models[3],
+        "--task-file",
+        _spec(tmp_path, PAIR),
+        "--input-file",
+        str(inputs),
+        "--input-file-type",
+        "jsonl",
+        "--num-entries-per-input-and-label",
+        "4",
+        "--top-k",
+        "0",
+        "--keep-outputs-without-eos",
+        "--min-num-words",
+        "0",
+        "--no-remove-duplicates",
+        "--output-dir",
+        str(out),
+    )
     assert code == 0
     dataset, summary = _read(out, "sts")
     assert summary["mode"] == "pair"
-    assert summary["inputs"] == {"file": "inputs.jsonl", "type": "jsonl", "text_field": "text_a", "texts": 2,
-                                 "skipped": {"not a JSON line": 1}}
+    assert summary["inputs"] == {
+        "file": "inputs.jsonl",
+        "type": "jsonl",
+        "text_field": "text_a",
+        "texts": 2,
+        "skipped": {"not a JSON line": 1},
+    }
     assert len(dataset) == 2 * 2 * 4  # nothing removed: every output kept
     assert {entry["text_a"] for entry in dataset} == {"the dog runs in the park", "a cat sits on the house"}
     assert all(set(entry) == {"text_a", "text_b", "label"} for entry in dataset)
@@ -109,15 +166,26 @@ def test_pair_spec_pairs_every_input_with_generated_texts(tmp_path, models):
 
 def test_texts_are_cut_at_the_closing_quote_and_unclosed_ones_dropped_with_a_count(tmp_path, models):
     spec = _spec(tmp_path, {"task_name": "q", "labels": {"x": {"instruction": 'Movie: "'}}})
-    common = ["--task-file", spec, "--num-entries-per-label", "12", "--top-k", "0", "--top-p", "1.0",
-              "--no-remove-duplicates"]
+    common = [
+        "--task-file",
+        spec,
+        "--num-entries-per-label",
+        "12",
+        "--top-k",
+        "0",
+        "--top-p",
+        "1.0",
+        "--no-remove-duplicates",
+    ]
     assert _dino(models[3], *common, "--output-dir", str(tmp_path / "some")) == 0
     dataset, summary = _read(tmp_path / "some", "q")
     removed = summary["labels"]["x"]["removed"]
     assert 0 < removed["no_closing_quote"] < 12  # some closed, some ran to the token limit
     assert all('"' not in entry["text_a"] and len(entry["text_a"].split()) < 6 for entry in dataset)
 
-    assert _dino(models[3], *common, "--keep-outputs-without-eos", "--output-dir", str(tmp_path / "keep")) == 0
+    assert (
+        _dino(models[3], *common, "--keep-outputs-without-eos", "--output-dir", str(tmp_path / "keep")) == 0
+    )
     kept, summary_keep = _read(tmp_path / "keep", "q")
     assert summary_keep["labels"]["x"]["removed"]["no_closing_quote"] == 0
     assert len([e for e in kept if len(e["text_a"].split()) == 6]) == removed["no_closing_quote"]
@@ -146,7 +214,10 @@ def test_counter_labels_change_what_is_generated_and_can_be_ignored(tmp_path, mo
     spec = _spec(tmp_path, SINGLE)
     args = ["--task-file", spec, "--num-entries-per-label", "8", "--keep-outputs-without-eos", "--top-k", "0"]
     assert _dino(models["context"], *args, "--output-dir", str(tmp_path / "debiased")) == 0
-    assert _dino(models["context"], *args, "--ignore-counter-labels", "--output-dir", str(tmp_path / "plain")) == 0
+    assert (
+        _dino(models["context"], *args, "--ignore-counter-labels", "--output-dir", str(tmp_path / "plain"))
+        == 0
+    )
     debiased, _ = _read(tmp_path / "debiased", "movies")
     plain, summary = _read(tmp_path / "plain", "movies")
     assert summary["counter_labels"] == {"in_spec": True, "honoured": False, "ignored": True, "method": None}
@@ -180,11 +251,17 @@ def test_spec_and_option_mistakes_exit_with_a_message(tmp_path, models, capsys):
     out = str(tmp_path / "out")
     cases = [
         (["--task-file", pair, "--num-entries-per-input-and-label", "1"], "text-pair spec"),
-        (["--task-file", single, "--input-file", str(inputs), "--num-entries-per-label", "1"], "single-text spec"),
+        (
+            ["--task-file", single, "--input-file", str(inputs), "--num-entries-per-label", "1"],
+            "single-text spec",
+        ),
         (["--task-file", single, "--num-entries-per-input-and-label", "1"], "use --num-entries-per-label"),
         (["--task-file", single], "give --num-entries-per-label"),
         (["--task-file", single, "--num-entries-per-label", "1", "--top-p", "0"], "--top-p"),
-        (["--task-file", str(tmp_path / "absent.json"), "--num-entries-per-label", "1"], "cannot read task spec"),
+        (
+            ["--task-file", str(tmp_path / "absent.json"), "--num-entries-per-label", "1"],
+            "cannot read task spec",
+        ),
     ]
     for args, message in cases:
         assert _dino(models[3], *args, "--output-dir", out) == 2

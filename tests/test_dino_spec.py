@@ -51,13 +51,29 @@ def test_single_spec_without_counter_labels_gets_a_file_safe_name(tmp_path):
         ({"task_name": "t"}, "'labels' must be a non-empty object"),
         ({"task_name": "t", "labels": {}}, "'labels' must be a non-empty object"),
         ({"task_name": "t", "labels": {"a": {"counter_labels": []}}}, "needs an 'instruction'"),
-        ({"task_name": "t", "labels": {"a": {"instruction": "no quote at the end"}}}, "opening quotation mark"),
-        ({"task_name": "t", "labels": {"a": {"instruction": 'x "', "counter_labels": ["b"]}}},
-         "counter label 'b' of label 'a' is not a label"),
-        ({"task_name": "t", "labels": {"a": {"instruction": 'x "', "counter_labels": ["a"]}}}, "lists itself"),
-        ({"task_name": "t", "labels": {"a": {"instruction": 'x "', "counter_labels": "b"}}}, "must be a list"),
-        ({"task_name": "t", "labels": {"a": {"instruction": '"<X1>" then "'}, "b": {"instruction": 'y "'}}},
-         "labels 'b' have no <X1>"),
+        (
+            {"task_name": "t", "labels": {"a": {"instruction": "no quote at the end"}}},
+            "opening quotation mark",
+        ),
+        (
+            {"task_name": "t", "labels": {"a": {"instruction": 'x "', "counter_labels": ["b"]}}},
+            "counter label 'b' of label 'a' is not a label",
+        ),
+        (
+            {"task_name": "t", "labels": {"a": {"instruction": 'x "', "counter_labels": ["a"]}}},
+            "lists itself",
+        ),
+        (
+            {"task_name": "t", "labels": {"a": {"instruction": 'x "', "counter_labels": "b"}}},
+            "must be a list",
+        ),
+        (
+            {
+                "task_name": "t",
+                "labels": {"a": {"instruction": '"<X1>" then "'}, "b": {"instruction": 'y "'}},
+            },
+            "labels 'b' have no <X1>",
+        ),
     ],
 )
 def test_unusable_specs_fail_with_the_reason(tmp_path, data, message):
@@ -89,8 +105,13 @@ def test_plain_inputs_are_stripped_deduplicated_and_blank_lines_skipped(tmp_path
 
 
 def test_jsonl_inputs_read_the_named_field_and_count_unusable_lines(tmp_path):
-    lines = ['{"text_a": "first", "label": "1"}', "not json", '{"text_b": "x"}', '{"text_a": "second"}',
-             '{"sentence": "third"}']
+    lines = [
+        '{"text_a": "first", "label": "1"}',
+        "not json",
+        '{"text_b": "x"}',
+        '{"text_a": "second"}',
+        '{"sentence": "third"}',
+    ]
     path = _write(tmp_path, "\n".join(lines) + "\n", "in.jsonl")
     inputs = read_inputs(path, "jsonl")
     assert inputs.texts == ["first", "second"]
@@ -99,8 +120,12 @@ def test_jsonl_inputs_read_the_named_field_and_count_unusable_lines(tmp_path):
 
 
 def test_stsb_inputs_take_both_sentence_columns(tmp_path):
-    rows = ["index\tgenre\tsentence1\tsentence2\tscore", "0\tmain\tA plane takes off.\tAn air plane is taking off.\t5.0",
-            "1\tmain\tA man plays a flute.\tA plane takes off.\t0.2", "2\tbroken"]
+    rows = [
+        "index\tgenre\tsentence1\tsentence2\tscore",
+        "0\tmain\tA plane takes off.\tAn air plane is taking off.\t5.0",
+        "1\tmain\tA man plays a flute.\tA plane takes off.\t0.2",
+        "2\tbroken",
+    ]
     inputs = read_inputs(_write(tmp_path, "\n".join(rows) + "\n", "train.tsv"), "stsb")
     assert inputs.texts == ["A plane takes off.", "An air plane is taking off.", "A man plays a flute."]
     assert inputs.skipped == {"row with too few columns": 1, "duplicate input text": 1}

@@ -30,7 +30,7 @@ def test_every_chunk_is_the_exact_slice_of_its_span_and_fits_the_size(size, over
     assert chunks, "some text must give chunks"
     for number, chunk in enumerate(chunks):
         assert chunk.index == number and chunk.source_file == "doc.txt"
-        assert text[chunk.start:chunk.end] == chunk.text
+        assert text[chunk.start : chunk.end] == chunk.text
         assert len(chunk.text) <= size
         assert chunk.text == chunk.text.strip()
 
@@ -60,8 +60,11 @@ def test_cut_falls_on_a_paragraph_end_in_the_second_half_of_the_chunk():
 def test_consecutive_chunks_overlap_by_whole_trailing_sentences():
     text = "Ant one. Bee two. Cat three. Dog four. Eel five. Fox six. Gnu seven."
     chunks = chunk_text(text, "o.txt", 30, 12)
-    assert [c.text for c in chunks] == ["Ant one. Bee two. Cat three.", "Cat three. Dog four. Eel five.",
-                                        "Eel five. Fox six. Gnu seven."]
+    assert [c.text for c in chunks] == [
+        "Ant one. Bee two. Cat three.",
+        "Cat three. Dog four. Eel five.",
+        "Eel five. Fox six. Gnu seven.",
+    ]
 
 
 def test_overlap_never_leaves_a_chunk_made_only_of_repeated_text():
@@ -94,10 +97,14 @@ def test_chunking_rejects_a_size_below_one():
 
 
 def test_chunks_too_short_or_without_content_words_are_skipped_with_reason():
-    short, = chunk_text("Tiny note.", "t.txt", 100)
-    filler, = chunk_text("It is what it is, and so it was, as it will be. " * 5, "f.txt", 1000)
-    rich, = chunk_text("Copper conducts electricity; engineers wire motors, cables and circuits with copper. "
-                       "Aluminium costs less but oxidises quickly.", "r.txt", 1000)
+    (short,) = chunk_text("Tiny note.", "t.txt", 100)
+    (filler,) = chunk_text("It is what it is, and so it was, as it will be. " * 5, "f.txt", 1000)
+    (rich,) = chunk_text(
+        "Copper conducts electricity; engineers wire motors, cables and circuits with copper. "
+        "Aluminium costs less but oxidises quickly.",
+        "r.txt",
+        1000,
+    )
     assert chunk_skip_reason(short, min_chars=50, min_content_words=3) == "chunk too short"
     assert chunk_skip_reason(filler, min_chars=50, min_content_words=3) == "chunk has too few content words"
     assert chunk_skip_reason(rich, min_chars=50, min_content_words=3) is None

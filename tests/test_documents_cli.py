@@ -18,15 +18,29 @@ def restating_responder(body: dict) -> str:
     passage = re.search(r'"""\n(.*)\n"""', user_text(body), re.DOTALL).group(1)
     sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+|\n+", passage) if len(s.split()) >= 4]
     count = int(re.search(r"Write (\d+) instruction", user_text(body)).group(1))
-    return json.dumps({"pairs": [{"instruction": f"Restate in other words: {s}", "input": "", "output": s}
-                                 for s in sentences[:count]]})
+    return json.dumps(
+        {
+            "pairs": [
+                {"instruction": f"Restate in other words: {s}", "input": "", "output": s}
+                for s in sentences[:count]
+            ]
+        }
+    )
 
 
 def test_documents_command_turns_every_example_file_into_records(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     out = tmp_path / "out"
-    argv = ["documents", "--input-dir", str(EXAMPLES), "--output-dir", str(out), "--samples-per-chunk", "3",
-            "--no-progress"]
+    argv = [
+        "documents",
+        "--input-dir",
+        str(EXAMPLES),
+        "--output-dir",
+        str(out),
+        "--samples-per-chunk",
+        "3",
+        "--no-progress",
+    ]
     with ScriptedOpenAIServer(restating_responder) as server:
         assert main([*argv, "--base-url", server.base_url]) == 0
         first_calls = server.calls
@@ -37,8 +51,12 @@ def test_documents_command_turns_every_example_file_into_records(tmp_path, monke
     records = [json.loads(line) for line in first.decode().splitlines()]
     assert (out / "documents_instructions.jsonl").read_bytes() == first
     assert sorted({r["source_file"] for r in records}) == [
-        "community-garden-rules.txt", "kitchen/sourdough-starter.md", "library-faq.json",
-        "tide-pool-animals.csv", "workshop/bicycle-chain.html"]
+        "community-garden-rules.txt",
+        "kitchen/sourdough-starter.md",
+        "library-faq.json",
+        "tide-pool-animals.csv",
+        "workshop/bicycle-chain.html",
+    ]
     assert len(records) == 15
     printed = capsys.readouterr().out
     assert "workshop/bicycle-chain.html" in printed and "records: 15" in printed
@@ -48,15 +66,37 @@ def test_documents_command_turns_every_example_file_into_records(tmp_path, monke
 
 
 def test_missing_input_folder_is_a_clear_error(tmp_path, capsys):
-    code = main(["documents", "--input-dir", str(tmp_path / "nope"), "--output-dir", str(tmp_path / "out"),
-                 "--base-url", "http://127.0.0.1:9/v1", "--no-progress"])
+    code = main(
+        [
+            "documents",
+            "--input-dir",
+            str(tmp_path / "nope"),
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--no-progress",
+        ]
+    )
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "out" / "documents_instructions.jsonl").exists()
 
 
 def test_invalid_option_values_are_refused_before_any_work(tmp_path, capsys):
-    code = main(["documents", "--input-dir", str(EXAMPLES), "--output-dir", str(tmp_path),
-                 "--samples-per-chunk", "0", "--base-url", "http://127.0.0.1:9/v1", "--no-progress"])
+    code = main(
+        [
+            "documents",
+            "--input-dir",
+            str(EXAMPLES),
+            "--output-dir",
+            str(tmp_path),
+            "--samples-per-chunk",
+            "0",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+            "--no-progress",
+        ]
+    )
     assert code == 2
     assert "--samples-per-chunk must be at least 1" in capsys.readouterr().err

@@ -32,8 +32,13 @@ def _params(seed: int = 7, max_tokens: int = 8) -> GenerationParams:
 
 
 def _continue(engine, prompts, seed=7, group_size=1, steer=None, top_k=0, max_tokens=8, min_new_tokens=0):
-    request = ContinuationRequest(prompts=tuple(prompts), params=_params(seed, max_tokens), top_k=top_k,
-                                  group_size=group_size, min_new_tokens=min_new_tokens)
+    request = ContinuationRequest(
+        prompts=tuple(prompts),
+        params=_params(seed, max_tokens),
+        top_k=top_k,
+        group_size=group_size,
+        min_new_tokens=min_new_tokens,
+    )
     return asyncio.run(engine.continue_prompts(request, steer))
 
 
@@ -114,13 +119,17 @@ def test_debiased_sampling_never_picks_a_token_the_counter_instruction_prefers(o
     # without steering the same seed does pick such tokens: the check above is not vacuous
     plain = RecordingDebiaser(group_size=2, decay_constant=0.0)
     _continue(engine, [BAD, GOOD] * 6, group_size=2, steer=plain, top_k=5, max_tokens=6, seed=3)
-    picked = [plain.deltas[s - 1].gather(1, plain.inputs[s][0::2, -1][:, None]) for s in range(1, len(plain.inputs))]
+    picked = [
+        plain.deltas[s - 1].gather(1, plain.inputs[s][0::2, -1][:, None]) for s in range(1, len(plain.inputs))
+    ]
     assert (torch.cat(picked) < -1e-3).any()
 
 
 def test_chat_requests_are_answered_by_the_local_model(engine):
-    request = ChatRequest.of([{"role": "user", "content": "write a review of the movie"}],
-                             GenerationParams(temperature=0.0, max_tokens=4))
+    request = ChatRequest.of(
+        [{"role": "user", "content": "write a review of the movie"}],
+        GenerationParams(temperature=0.0, max_tokens=4),
+    )
     first = asyncio.run(engine.complete(request))
     second = asyncio.run(engine.complete(request))
     assert first.text == second.text  # greedy
@@ -132,7 +141,7 @@ def test_a_tokenizer_without_a_pad_token_still_batches_prompts(tmp_path):
     path = build_tiny_lm(tmp_path / "no-pad", quote_bias=3.0, with_pad_token=False)
     engine = create_engine("transformers", model=str(path), device="cpu")
     assert engine.tokenizer.pad_token == "[EOS]"
-    results = _continue(engine, [BAD, "movie : \""] * 2)
+    results = _continue(engine, [BAD, 'movie : "'] * 2)
     assert len(results) == 4
 
 

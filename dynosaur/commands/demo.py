@@ -39,8 +39,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _chain_args(data_dir: Path, hub: str, viewer: str, quiet: bool) -> argparse.Namespace:
     parser = argparse.ArgumentParser(add_help=False)
     add_chain_arguments(parser)
-    argv = ["--data-dir", str(data_dir), "--hub-endpoint", hub, "--viewer-endpoint", viewer,
-            "--engine", "rules"]
+    argv = [
+        "--data-dir",
+        str(data_dir),
+        "--hub-endpoint",
+        hub,
+        "--viewer-endpoint",
+        viewer,
+        "--engine",
+        "rules",
+    ]
     return parser.parse_args([*argv, "--no-progress"] if quiet else argv)
 
 
@@ -68,15 +76,20 @@ def summarize(data_dir: Path) -> str:
 def _documents(data_dir: Path, quiet: bool) -> str:
     base_url = config.openai_base_url()
     if not base_url:
-        return ("documents: skipped — set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to also turn "
-                "examples/documents into instructions")
+        return (
+            "documents: skipped — set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to also turn "
+            "examples/documents into instructions"
+        )
     from dynosaur.documents import EXAMPLES_DIR, run_documents
     from dynosaur.engines import create_engine
 
-    engine = create_engine("openai", model=config.openai_model(), base_url=base_url,
-                           api_key=config.openai_api_key())
+    engine = create_engine(
+        "openai", model=config.openai_model(), base_url=base_url, api_key=config.openai_api_key()
+    )
     out = data_dir / "documents"
-    summary = run_documents(EXAMPLES_DIR, out, engine, cache=data_dir / "llm_cache.sqlite", progress=not quiet)
+    summary = run_documents(
+        EXAMPLES_DIR, out, engine, cache=data_dir / "llm_cache.sqlite", progress=not quiet
+    )
     return summary.format()
 
 
@@ -93,8 +106,13 @@ def run(args: argparse.Namespace) -> int:
         with MirrorServer(hub_dir, latency=args.latency) as mirror:
             print(f"demo Hub mirror at {mirror.url} (viewer {mirror.viewer_url})", file=sys.stderr)
             chain = Chain(_chain_args(data_dir, mirror.url, mirror.viewer_url, args.quiet))
-            report = run_steps(chain.steps(release=False), data_dir, STEP_ERRORS,
-                               echo=lambda line: print(line, file=sys.stderr), report_file=REPORT_FILE)
+            report = run_steps(
+                chain.steps(release=False),
+                data_dir,
+                STEP_ERRORS,
+                echo=lambda line: print(line, file=sys.stderr),
+                report_file=REPORT_FILE,
+            )
     print(report.render())
     if not report.ok:
         return 1

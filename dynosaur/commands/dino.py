@@ -25,59 +25,137 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gen = GenerationOptions(num_entries=1)
     post = PostprocessOptions()
     parser.add_argument("--task-file", required=True, help="task spec JSON {task_name, labels{...}}")
-    parser.add_argument("--output-dir", required=True, help="where STEM-dataset.jsonl and STEM-summary.json go")
+    parser.add_argument(
+        "--output-dir", required=True, help="where STEM-dataset.jsonl and STEM-summary.json go"
+    )
     parser.add_argument("--input-file", help="input texts for a text-pair spec (<X1> in its instructions)")
-    parser.add_argument("--input-file-type", choices=INPUT_FILE_TYPES, default="plain",
-                        help="plain: a text per line; jsonl: a field per line; stsb: GLUE STS-B tsv (default %(default)s)")
-    parser.add_argument("--input-jsonl-text-field", default="text_a",
-                        help="the field holding the text in jsonl inputs (default %(default)s)")
-    parser.add_argument("--num-entries-per-label", type=int, help="entries to generate per label (single-text specs)")
-    parser.add_argument("--num-entries-per-input-and-label", type=int,
-                        help="entries to generate per input text and label (text-pair specs)")
+    parser.add_argument(
+        "--input-file-type",
+        choices=INPUT_FILE_TYPES,
+        default="plain",
+        help="plain: a text per line; jsonl: a field per line; stsb: GLUE STS-B tsv (default %(default)s)",
+    )
+    parser.add_argument(
+        "--input-jsonl-text-field",
+        default="text_a",
+        help="the field holding the text in jsonl inputs (default %(default)s)",
+    )
+    parser.add_argument(
+        "--num-entries-per-label", type=int, help="entries to generate per label (single-text specs)"
+    )
+    parser.add_argument(
+        "--num-entries-per-input-and-label",
+        type=int,
+        help="entries to generate per input text and label (text-pair specs)",
+    )
 
     group = parser.add_argument_group("engine")
-    group.add_argument("--engine", choices=sorted(DEFAULT_MODELS), default="transformers",
-                       help="transformers: a local model (counter labels supported); openai: an OpenAI-compatible server")
-    group.add_argument("--model", help="local path or model id in the local HF cache, or the API model name "
-                                       "(default: gpt2-xl for transformers, gpt-4o-mini for openai)")
-    group.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
-                       help="where a local model runs (default %(default)s)")
-    group.add_argument("--allow-download", action="store_true",
-                       help="let transformers download a model missing from the local cache")
-    group.add_argument("--base-url", default=config.openai_base_url(),
-                       help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)")
-    group.add_argument("--concurrency", type=int, default=8, help="API requests in flight (default %(default)s)")
-    group.add_argument("--timeout", type=float, default=60.0, help="API request timeout in seconds (default %(default)s)")
-    group.add_argument("--max-retries", type=int, default=5, help="API retries per request (default %(default)s)")
+    group.add_argument(
+        "--engine",
+        choices=sorted(DEFAULT_MODELS),
+        default="transformers",
+        help="transformers: a local model (counter labels supported); openai: an OpenAI-compatible server",
+    )
+    group.add_argument(
+        "--model",
+        help="local path or model id in the local HF cache, or the API model name "
+        "(default: gpt2-xl for transformers, gpt-4o-mini for openai)",
+    )
+    group.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        default="auto",
+        help="where a local model runs (default %(default)s)",
+    )
+    group.add_argument(
+        "--allow-download",
+        action="store_true",
+        help="let transformers download a model missing from the local cache",
+    )
+    group.add_argument(
+        "--base-url",
+        default=config.openai_base_url(),
+        help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)",
+    )
+    group.add_argument(
+        "--concurrency", type=int, default=8, help="API requests in flight (default %(default)s)"
+    )
+    group.add_argument(
+        "--timeout", type=float, default=60.0, help="API request timeout in seconds (default %(default)s)"
+    )
+    group.add_argument(
+        "--max-retries", type=int, default=5, help="API retries per request (default %(default)s)"
+    )
     group.add_argument("--cache", help="response cache for API engines (default OUTPUT_DIR/llm_cache.sqlite)")
     group.add_argument("--no-cache", action="store_true", help="do not use the response cache")
 
     group = parser.add_argument_group("generation")
-    group.add_argument("--top-p", type=float, default=gen.top_p, help="nucleus sampling (default %(default)s)")
-    group.add_argument("--top-k", type=int, default=gen.top_k, help="top-k sampling, 0 for off (default %(default)s)")
-    group.add_argument("--max-output-length", type=int, default=gen.max_output_length,
-                       help="most tokens per generated text (default %(default)s)")
-    group.add_argument("--decay-constant", type=float, default=gen.decay_constant,
-                       help="self-debiasing strength λ for counter labels (default %(default)s)")
-    group.add_argument("--batch-size", type=int, default=gen.batch_size,
-                       help="entries generated together (each with its counter prompts) (default %(default)s)")
+    group.add_argument(
+        "--top-p", type=float, default=gen.top_p, help="nucleus sampling (default %(default)s)"
+    )
+    group.add_argument(
+        "--top-k", type=int, default=gen.top_k, help="top-k sampling, 0 for off (default %(default)s)"
+    )
+    group.add_argument(
+        "--max-output-length",
+        type=int,
+        default=gen.max_output_length,
+        help="most tokens per generated text (default %(default)s)",
+    )
+    group.add_argument(
+        "--decay-constant",
+        type=float,
+        default=gen.decay_constant,
+        help="self-debiasing strength λ for counter labels (default %(default)s)",
+    )
+    group.add_argument(
+        "--batch-size",
+        type=int,
+        default=gen.batch_size,
+        help="entries generated together (each with its counter prompts) (default %(default)s)",
+    )
     group.add_argument("--seed", type=int, default=gen.seed, help="sampling seed (default %(default)s)")
-    group.add_argument("--min-num-tokens", type=int, default=gen.min_num_tokens,
-                       help="no closing quote before this many tokens (local models) (default %(default)s)")
-    group.add_argument("--ignore-counter-labels", action="store_true",
-                       help="generate without counter labels (needed for engines that cannot honour them)")
-    group.add_argument("--keep-outputs-without-eos", action="store_true",
-                       help="keep texts that never closed their quotation mark")
+    group.add_argument(
+        "--min-num-tokens",
+        type=int,
+        default=gen.min_num_tokens,
+        help="no closing quote before this many tokens (local models) (default %(default)s)",
+    )
+    group.add_argument(
+        "--ignore-counter-labels",
+        action="store_true",
+        help="generate without counter labels (needed for engines that cannot honour them)",
+    )
+    group.add_argument(
+        "--keep-outputs-without-eos",
+        action="store_true",
+        help="keep texts that never closed their quotation mark",
+    )
 
     group = parser.add_argument_group("post-processing")
-    group.add_argument("--min-num-words", type=int, default=post.min_num_words,
-                       help="drop generated texts with fewer words (default %(default)s)")
-    group.add_argument("--remove-duplicates", action=argparse.BooleanOptionalAction, default=True,
-                       help="drop exact duplicate entries (default on)")
-    group.add_argument("--remove-identical-pairs", action=argparse.BooleanOptionalAction, default=True,
-                       help="drop pairs whose second text repeats the first (default on)")
-    group.add_argument("--max-num-text-b-for-text-a-and-label", type=int,
-                       help="keep at most this many second texts per (first text, label), STS-style")
+    group.add_argument(
+        "--min-num-words",
+        type=int,
+        default=post.min_num_words,
+        help="drop generated texts with fewer words (default %(default)s)",
+    )
+    group.add_argument(
+        "--remove-duplicates",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="drop exact duplicate entries (default on)",
+    )
+    group.add_argument(
+        "--remove-identical-pairs",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="drop pairs whose second text repeats the first (default on)",
+    )
+    group.add_argument(
+        "--max-num-text-b-for-text-a-and-label",
+        type=int,
+        help="keep at most this many second texts per (first text, label), STS-style",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -88,20 +166,26 @@ def _check_numbers(args: argparse.Namespace, spec: TaskSpec) -> int:
         wrong = "--num-entries-per-label" if args.num_entries_per_label is not None else None
     else:
         count, wanted = args.num_entries_per_label, "--num-entries-per-label"
-        wrong = "--num-entries-per-input-and-label" if args.num_entries_per_input_and_label is not None else None
+        wrong = (
+            "--num-entries-per-input-and-label" if args.num_entries_per_input_and_label is not None else None
+        )
     if wrong:
         kind = "text-pair" if spec.is_pair else "single-text"
         raise SpecError(f"spec {spec.task_name!r} is a {kind} spec: use {wanted}, not {wrong}")
     if count is None or count < 1:
         raise SpecError(f"give {wanted} N (N ≥ 1)")
-    checks = [(args.batch_size >= 1, "--batch-size must be at least 1"),
-              (0.0 < args.top_p <= 1.0, "--top-p must be in (0, 1]"),
-              (args.top_k >= 0, "--top-k must be 0 or more"),
-              (args.max_output_length >= 1, "--max-output-length must be at least 1"),
-              (args.decay_constant >= 0, "--decay-constant must not be negative"),
-              (args.min_num_tokens >= 0, "--min-num-tokens must be 0 or more"),
-              (args.max_num_text_b_for_text_a_and_label is None or args.max_num_text_b_for_text_a_and_label >= 1,
-               "--max-num-text-b-for-text-a-and-label must be at least 1")]
+    checks = [
+        (args.batch_size >= 1, "--batch-size must be at least 1"),
+        (0.0 < args.top_p <= 1.0, "--top-p must be in (0, 1]"),
+        (args.top_k >= 0, "--top-k must be 0 or more"),
+        (args.max_output_length >= 1, "--max-output-length must be at least 1"),
+        (args.decay_constant >= 0, "--decay-constant must not be negative"),
+        (args.min_num_tokens >= 0, "--min-num-tokens must be 0 or more"),
+        (
+            args.max_num_text_b_for_text_a_and_label is None or args.max_num_text_b_for_text_a_and_label >= 1,
+            "--max-num-text-b-for-text-a-and-label must be at least 1",
+        ),
+    ]
     for ok, message in checks:
         if not ok:
             raise SpecError(message)
@@ -112,11 +196,19 @@ def _engine(args: argparse.Namespace, output_dir: Path) -> tuple[Engine, Respons
     model = args.model or DEFAULT_MODELS[args.engine]
     if args.engine == "transformers":
         # Local and seeded: the scoring path is deterministic and is not routed through the cache.
-        engine = create_engine("transformers", model=model, device=args.device,
-                               local_files_only=not args.allow_download)
+        engine = create_engine(
+            "transformers", model=model, device=args.device, local_files_only=not args.allow_download
+        )
         return engine, None
-    engine = create_engine("openai", model=model, base_url=args.base_url, api_key=config.openai_api_key(),
-                           concurrency=args.concurrency, timeout=args.timeout, max_retries=args.max_retries)
+    engine = create_engine(
+        "openai",
+        model=model,
+        base_url=args.base_url,
+        api_key=config.openai_api_key(),
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        max_retries=args.max_retries,
+    )
     if args.no_cache:
         return engine, None
     cache = ResponseCache(Path(args.cache) if args.cache else output_dir / "llm_cache.sqlite")
@@ -135,33 +227,61 @@ def _job(args: argparse.Namespace) -> DinoJob:
         if args.input_file_type == "jsonl":
             input_info["text_field"] = args.input_jsonl_text_field
     options = GenerationOptions(
-        num_entries=count, top_p=args.top_p, top_k=args.top_k, max_output_length=args.max_output_length,
-        decay_constant=args.decay_constant, batch_size=args.batch_size, seed=args.seed,
-        min_num_tokens=args.min_num_tokens, keep_outputs_without_eos=args.keep_outputs_without_eos,
-        ignore_counter_labels=args.ignore_counter_labels)
+        num_entries=count,
+        top_p=args.top_p,
+        top_k=args.top_k,
+        max_output_length=args.max_output_length,
+        decay_constant=args.decay_constant,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        min_num_tokens=args.min_num_tokens,
+        keep_outputs_without_eos=args.keep_outputs_without_eos,
+        ignore_counter_labels=args.ignore_counter_labels,
+    )
     post = PostprocessOptions(
-        min_num_words=args.min_num_words, remove_identical_pairs=args.remove_identical_pairs,
+        min_num_words=args.min_num_words,
+        remove_identical_pairs=args.remove_identical_pairs,
         remove_duplicates=args.remove_duplicates,
-        max_num_text_b_for_text_a_and_label=args.max_num_text_b_for_text_a_and_label)
-    return DinoJob(spec=spec, output_dir=Path(args.output_dir), options=options, postprocess=post,
-                   inputs=inputs, input_info=input_info, task_file=Path(args.task_file).name,
-                   progress=not args.no_progress)
+        max_num_text_b_for_text_a_and_label=args.max_num_text_b_for_text_a_and_label,
+    )
+    return DinoJob(
+        spec=spec,
+        output_dir=Path(args.output_dir),
+        options=options,
+        postprocess=post,
+        inputs=inputs,
+        input_info=input_info,
+        task_file=Path(args.task_file).name,
+        progress=not args.no_progress,
+    )
 
 
 def format_summary(result: DinoResult) -> str:
     """A one-screen summary of a run."""
     summary = result.summary
     counters = summary["counter_labels"]
-    state = "honoured (self-debiasing)" if counters["honoured"] else "ignored" if counters["ignored"] else "none in spec"
-    lines = [f"dino {summary['task_name']} ({summary['mode']}): engine {summary['engine']}, model {summary['model']}, "
-             f"seed {summary['seed']}; counter labels {state}"]
+    state = (
+        "honoured (self-debiasing)"
+        if counters["honoured"]
+        else "ignored"
+        if counters["ignored"]
+        else "none in spec"
+    )
+    lines = [
+        f"dino {summary['task_name']} ({summary['mode']}): engine {summary['engine']}, model {summary['model']}, "
+        f"seed {summary['seed']}; counter labels {state}"
+    ]
     for label, row in summary["labels"].items():
         removed = ", ".join(f"{step} {n}" for step, n in row["removed"].items() if n) or "none"
-        lines.append(f"  label {label!r}: generated {row['generated']}, kept {row['kept']} (removed: {removed})")
+        lines.append(
+            f"  label {label!r}: generated {row['generated']}, kept {row['kept']} (removed: {removed})"
+        )
     total = summary["total"]
     batches = summary["batches"]
-    lines.append(f"  total: generated {total['generated']}, kept {total['kept']}; batches {batches['generated_now']} "
-                 f"new, {batches['from_earlier_runs']} from earlier runs, {batches['failed']} failed")
+    lines.append(
+        f"  total: generated {total['generated']}, kept {total['kept']}; batches {batches['generated_now']} "
+        f"new, {batches['from_earlier_runs']} from earlier runs, {batches['failed']} failed"
+    )
     if summary["stopped"]:
         lines.append(f"  stopped early: {summary['stopped']} (rerun to resume)")
     lines.append(f"  dataset: {result.dataset_path}")

@@ -34,34 +34,75 @@ NOTHING_TO_SEED = "no grounded instructions to seed from"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = DocumentsOptions()
-    parser.add_argument("--input-dir", required=True, help="folder of documents, searched with its subfolders")
-    parser.add_argument("--output-dir", default=config.DEFAULT_DATA_DIR,
-                        help="where documents_instructions.jsonl and documents_report.jsonl go (default %(default)s)")
+    parser.add_argument(
+        "--input-dir", required=True, help="folder of documents, searched with its subfolders"
+    )
+    parser.add_argument(
+        "--output-dir",
+        default=config.DEFAULT_DATA_DIR,
+        help="where documents_instructions.jsonl and documents_report.jsonl go (default %(default)s)",
+    )
     group = parser.add_argument_group("chunking")
-    group.add_argument("--chunk-size", type=int, default=defaults.chunk_size,
-                       help="largest chunk, in characters (default %(default)s)")
-    group.add_argument("--chunk-overlap", type=int, default=None,
-                       help="characters of whole sentences repeated between chunks (default: size/10, at most 200)")
-    group.add_argument("--min-chunk-chars", type=int, default=defaults.min_chunk_chars,
-                       help="skip chunks shorter than this (default %(default)s)")
+    group.add_argument(
+        "--chunk-size",
+        type=int,
+        default=defaults.chunk_size,
+        help="largest chunk, in characters (default %(default)s)",
+    )
+    group.add_argument(
+        "--chunk-overlap",
+        type=int,
+        default=None,
+        help="characters of whole sentences repeated between chunks (default: size/10, at most 200)",
+    )
+    group.add_argument(
+        "--min-chunk-chars",
+        type=int,
+        default=defaults.min_chunk_chars,
+        help="skip chunks shorter than this (default %(default)s)",
+    )
     group = parser.add_argument_group("generation")
-    group.add_argument("--samples-per-chunk", type=int, default=defaults.samples_per_chunk,
-                       help="instruction/answer pairs asked for per chunk (default %(default)s)")
-    group.add_argument("--self-instruct", action="store_true",
-                       help="seed a Self-Instruct run with the generated instructions to widen the set "
-                            "(its files go to OUTPUT_DIR/self_instruct/)")
-    group.add_argument("--self-instruct-count", type=int, default=None,
-                       help="new instructions Self-Instruct adds (default: as many as grounded records)")
-    group.add_argument("--temperature", type=float, default=defaults.temperature,
-                       help="sampling temperature (default %(default)s)")
+    group.add_argument(
+        "--samples-per-chunk",
+        type=int,
+        default=defaults.samples_per_chunk,
+        help="instruction/answer pairs asked for per chunk (default %(default)s)",
+    )
+    group.add_argument(
+        "--self-instruct",
+        action="store_true",
+        help="seed a Self-Instruct run with the generated instructions to widen the set "
+        "(its files go to OUTPUT_DIR/self_instruct/)",
+    )
+    group.add_argument(
+        "--self-instruct-count",
+        type=int,
+        default=None,
+        help="new instructions Self-Instruct adds (default: as many as grounded records)",
+    )
+    group.add_argument(
+        "--temperature",
+        type=float,
+        default=defaults.temperature,
+        help="sampling temperature (default %(default)s)",
+    )
     group.add_argument("--seed", type=int, default=defaults.seed, help="sampling seed (default %(default)s)")
     group = parser.add_argument_group("engine")
-    group.add_argument("--engine", default="openai", choices=engine_names(), help="engine (default %(default)s)")
+    group.add_argument(
+        "--engine", default="openai", choices=engine_names(), help="engine (default %(default)s)"
+    )
     group.add_argument("--model", default=None, help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
-    group.add_argument("--base-url", default=config.openai_base_url(),
-                       help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)")
-    group.add_argument("--concurrency", type=int, default=defaults.concurrency,
-                       help="requests in flight at once (default %(default)s)")
+    group.add_argument(
+        "--base-url",
+        default=config.openai_base_url(),
+        help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)",
+    )
+    group.add_argument(
+        "--concurrency",
+        type=int,
+        default=defaults.concurrency,
+        help="requests in flight at once (default %(default)s)",
+    )
     group.add_argument("--budget-usd", type=float, default=None, help="stop asking once this is spent")
     group.add_argument("--cache", default=None, help="response cache (default OUTPUT_DIR/llm_cache.sqlite)")
     group.add_argument("--no-cache", action="store_true", help="do not use the response cache")
@@ -85,12 +126,24 @@ def run(args: argparse.Namespace) -> int:
         _check_count(args.self_instruct_count)
         engine = _engine(args)
         if args.self_instruct:
-            summary = documents_with_self_instruct(args.input_dir, output_dir, engine, options=options,
-                                                   cache=cache, self_instruct_count=args.self_instruct_count,
-                                                   progress=not args.no_progress)
+            summary = documents_with_self_instruct(
+                args.input_dir,
+                output_dir,
+                engine,
+                options=options,
+                cache=cache,
+                self_instruct_count=args.self_instruct_count,
+                progress=not args.no_progress,
+            )
         else:
-            summary = run_documents(args.input_dir, output_dir, engine, options=options, cache=cache,
-                                    progress=not args.no_progress)
+            summary = run_documents(
+                args.input_dir,
+                output_dir,
+                engine,
+                options=options,
+                cache=cache,
+                progress=not args.no_progress,
+            )
     except (FileNotFoundError, NotADirectoryError, ValueError, EngineError) as exc:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
@@ -113,10 +166,17 @@ def _check_count(count: int | None) -> None:
         raise ValueError(f"--self-instruct-count must be at least 1, got {count}")
 
 
-def documents_with_self_instruct(input_dir: str | Path, output_dir: str | Path, engine: Engine, *,
-                                 options: DocumentsOptions | None = None, cache: str | Path | None = None,
-                                 self_instruct_count: int | None = None, progress: bool = True,
-                                 **overrides: Any) -> DocumentsSummary:
+def documents_with_self_instruct(
+    input_dir: str | Path,
+    output_dir: str | Path,
+    engine: Engine,
+    *,
+    options: DocumentsOptions | None = None,
+    cache: str | Path | None = None,
+    self_instruct_count: int | None = None,
+    progress: bool = True,
+    **overrides: Any,
+) -> DocumentsSummary:
     """``run_documents``, then Self-Instruct seeded with its grounded records to widen the set.
 
     Self-Instruct bootstraps up to ``self_instruct_count`` new instructions (default: one per
@@ -128,8 +188,9 @@ def documents_with_self_instruct(input_dir: str | Path, output_dir: str | Path, 
 
     async def main() -> DocumentsSummary:
         try:
-            summary = await run_documents_async(input_dir, output_dir, engine, options=options, cache=cache,
-                                                progress=progress)
+            summary = await run_documents_async(
+                input_dir, output_dir, engine, options=options, cache=cache, progress=progress
+            )
             await _widen(summary, Path(output_dir), engine, options, cache, self_instruct_count, progress)
             return summary
         finally:
@@ -138,8 +199,15 @@ def documents_with_self_instruct(input_dir: str | Path, output_dir: str | Path, 
     return asyncio.run(main())
 
 
-async def _widen(summary: DocumentsSummary, output_dir: Path, engine: Engine, options: DocumentsOptions,
-                 cache: str | Path | None, count: int | None, progress: bool) -> None:
+async def _widen(
+    summary: DocumentsSummary,
+    output_dir: Path,
+    engine: Engine,
+    options: DocumentsOptions,
+    cache: str | Path | None,
+    count: int | None,
+    progress: bool,
+) -> None:
     """Seed Self-Instruct with the written records; add its records to the file and the summary."""
     path = output_dir / INSTRUCTIONS_FILE
     grounded = list(read_jsonl(path))
@@ -147,8 +215,9 @@ async def _widen(summary: DocumentsSummary, output_dir: Path, engine: Engine, op
         summary.self_instruct_dropped = Counter({NOTHING_TO_SEED: 1})
         return
     folder = output_dir / SELF_INSTRUCT_DIR
-    bootstrap = BootstrapConfig(num_instructions=count or len(grounded), concurrency=options.concurrency,
-                                seed=options.seed)
+    bootstrap = BootstrapConfig(
+        num_instructions=count or len(grounded), concurrency=options.concurrency, seed=options.seed
+    )
     store = ResponseCache(cache) if cache is not None and not isinstance(engine, CachedEngine) else None
     asked = CachedEngine(engine, store) if store is not None else engine
     try:

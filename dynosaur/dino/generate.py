@@ -34,7 +34,7 @@ from dynosaur.engines.base import (
 
 CHAT_SYSTEM_PROMPT = (
     "Continue the user's text exactly where it stops. It ends with an opening quotation mark: "
-    "write only the words that belong inside the quotation marks, then close them with \"."
+    'write only the words that belong inside the quotation marks, then close them with ".'
 )
 
 
@@ -81,7 +81,7 @@ def plan_batches(spec: TaskSpec, num_inputs: int | None, options: GenerationOpti
         else:
             items = [(i, e) for i in range(num_inputs) for e in range(options.num_entries)]
         for start in range(0, len(items), options.batch_size):
-            chunk = tuple(items[start:start + options.batch_size])
+            chunk = tuple(items[start : start + options.batch_size])
             batches.append(Batch(f"{label}/{start // options.batch_size}", label, chunk))
     return batches
 
@@ -100,8 +100,14 @@ def _output(input_index: int | None, text: str, closed: bool) -> dict[str, Any]:
 class ScoringGenerator:
     """Quoted texts from a next-token-scores engine, steered by counter labels when asked."""
 
-    def __init__(self, engine: ScoringEngine, spec: TaskSpec, inputs: list[str] | None,
-                 options: GenerationOptions, use_counter_labels: bool) -> None:
+    def __init__(
+        self,
+        engine: ScoringEngine,
+        spec: TaskSpec,
+        inputs: list[str] | None,
+        options: GenerationOptions,
+        use_counter_labels: bool,
+    ) -> None:
         self.engine = engine
         self.spec = spec
         self.inputs = inputs
@@ -122,22 +128,33 @@ class ScoringGenerator:
             from dynosaur.engines.debias import SelfDebiasingLogitsProcessor  # needs torch
 
             steer = SelfDebiasingLogitsProcessor(group_size, self.options.decay_constant)
-        params = GenerationParams(temperature=1.0, top_p=self.options.top_p,
-                                  max_tokens=self.options.max_output_length,
-                                  seed=derive_seed(self.options.seed, batch.batch_id), stop=(QUOTE,))
-        request = ContinuationRequest(prompts=tuple(p for group in groups for p in group), params=params,
-                                      top_k=self.options.top_k, group_size=group_size,
-                                      min_new_tokens=self.options.min_num_tokens)
+        params = GenerationParams(
+            temperature=1.0,
+            top_p=self.options.top_p,
+            max_tokens=self.options.max_output_length,
+            seed=derive_seed(self.options.seed, batch.batch_id),
+            stop=(QUOTE,),
+        )
+        request = ContinuationRequest(
+            prompts=tuple(p for group in groups for p in group),
+            params=params,
+            top_k=self.options.top_k,
+            group_size=group_size,
+            min_new_tokens=self.options.min_num_tokens,
+        )
         continuations = await self.engine.continue_prompts(request, steer)
-        return [_output(input_index, c.text.strip(), c.finish_reason == "stop")
-                for (input_index, _), c in zip(batch.items, continuations, strict=True)]
+        return [
+            _output(input_index, c.text.strip(), c.finish_reason == "stop")
+            for (input_index, _), c in zip(batch.items, continuations, strict=True)
+        ]
 
 
 class ChatGenerator:
     """Quoted texts from a chat engine, one request per entry (no counter labels)."""
 
-    def __init__(self, engine: Engine, spec: TaskSpec, inputs: list[str] | None,
-                 options: GenerationOptions) -> None:
+    def __init__(
+        self, engine: Engine, spec: TaskSpec, inputs: list[str] | None, options: GenerationOptions
+    ) -> None:
         self.engine = engine
         self.spec = spec
         self.inputs = inputs
@@ -145,11 +162,19 @@ class ChatGenerator:
 
     async def _one(self, label: str, input_index: int | None, entry_index: int) -> dict[str, Any]:
         text = None if input_index is None or self.inputs is None else self.inputs[input_index]
-        params = GenerationParams(temperature=1.0, top_p=self.options.top_p,
-                                  max_tokens=self.options.max_output_length,
-                                  seed=derive_seed(self.options.seed, label, input_index, entry_index))
-        request = ChatRequest.of([{"role": "system", "content": CHAT_SYSTEM_PROMPT},
-                                  {"role": "user", "content": self.spec.labels[label].prompt(text)}], params)
+        params = GenerationParams(
+            temperature=1.0,
+            top_p=self.options.top_p,
+            max_tokens=self.options.max_output_length,
+            seed=derive_seed(self.options.seed, label, input_index, entry_index),
+        )
+        request = ChatRequest.of(
+            [
+                {"role": "system", "content": CHAT_SYSTEM_PROMPT},
+                {"role": "user", "content": self.spec.labels[label].prompt(text)},
+            ],
+            params,
+        )
         completion = await self.engine.complete(request)
         answer = completion.text.strip()
         if answer.startswith(QUOTE):  # the model repeated the opening quote
@@ -158,8 +183,9 @@ class ChatGenerator:
         return _output(input_index, cut, closed or completion.finish_reason == "stop")
 
     async def run_batch(self, batch: Batch) -> list[dict[str, Any]]:
-        results = await asyncio.gather(*(self._one(batch.label, i, e) for i, e in batch.items),
-                                       return_exceptions=True)
+        results = await asyncio.gather(
+            *(self._one(batch.label, i, e) for i, e in batch.items), return_exceptions=True
+        )
         for result in results:  # every request has finished (answers are cached); then fail
             if isinstance(result, BaseException):
                 raise result

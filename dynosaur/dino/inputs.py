@@ -102,5 +102,7 @@ def read_inputs(path: str | Path, file_type: str = "plain", text_field: str = "t
         skipped["duplicate input text"] += len(texts) - len(unique)
     if not unique:
         reasons = "; ".join(f"{reason}: {count}" for reason, count in sorted(skipped.items()))
-        raise InputError(f"input file {str(path)!r} holds no usable text" + (f" ({reasons})" if reasons else ""))
+        raise InputError(
+            f"input file {str(path)!r} holds no usable text" + (f" ({reasons})" if reasons else "")
+        )
     return Inputs(texts=unique, skipped=skipped)

@@ -42,6 +42,7 @@ def generated_text(entry: Entry) -> str:
 def _too_few_words(minimum: int) -> Callable[[Entry], str | None]:
     def check(entry: Entry) -> str | None:
         return "too_few_words" if len(generated_text(entry).split()) < minimum else None
+
     return check
 
 
@@ -60,6 +61,7 @@ def _duplicate() -> Callable[[Entry], str | None]:
             return "duplicate"
         seen.add(key)
         return None
+
     return check
 
 
@@ -72,10 +74,13 @@ def _over_max_text_b(limit: int) -> Callable[[Entry], str | None]:
             return "over_max_text_b"
         counts[key] += 1
         return None
+
     return check
 
 
-def postprocess(entries: list[Entry], options: PostprocessOptions) -> tuple[list[Entry], dict[str, Counter[str]]]:
+def postprocess(
+    entries: list[Entry], options: PostprocessOptions
+) -> tuple[list[Entry], dict[str, Counter[str]]]:
     """Kept entries (in order) and, per label, how many each step removed."""
     checks: list[Callable[[Entry], str | None]] = [_too_few_words(options.min_num_words)]
     if options.remove_identical_pairs:

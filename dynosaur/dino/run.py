@@ -79,25 +79,34 @@ def check_engine(spec: TaskSpec, engine: Engine, options: GenerationOptions) -> 
         raise UnsupportedRequest(
             f"spec {spec.task_name!r} has counter labels, which need an engine that exposes next-token "
             f"scores (e.g. --engine transformers); engine {engine.name!r} offers {offers}. Rerun with "
-            f"--ignore-counter-labels to generate without them (the summary then records that).")
+            f"--ignore-counter-labels to generate without them (the summary then records that)."
+        )
     if options.min_num_tokens:
-        raise UnsupportedRequest(f"--min-num-tokens needs an engine that exposes next-token scores; "
-                                 f"engine {engine.name!r} offers {offers}")
+        raise UnsupportedRequest(
+            f"--min-num-tokens needs an engine that exposes next-token scores; "
+            f"engine {engine.name!r} offers {offers}"
+        )
     require_capability(engine, "chat", "DINO generation")
     return False
 
 
 def run_fingerprint(job: DinoJob, engine: Engine, use_counters: bool) -> str:
     """The identity of everything that shapes the raw outputs."""
-    payload = {"engine": engine.name, "model": engine.model, "spec": job.spec.fingerprint(),
-               "inputs": job.inputs.fingerprint() if job.inputs else None,
-               "options": job.options.to_json(), "counter_labels": use_counters}
+    payload = {
+        "engine": engine.name,
+        "model": engine.model,
+        "spec": job.spec.fingerprint(),
+        "inputs": job.inputs.fingerprint() if job.inputs else None,
+        "options": job.options.to_json(),
+        "counter_labels": use_counters,
+    }
     blob = json.dumps(payload, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
-def _entries(job: DinoJob, batches: list[Batch], done: dict[str, dict[str, Any]]
-             ) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
+def _entries(
+    job: DinoJob, batches: list[Batch], done: dict[str, dict[str, Any]]
+) -> tuple[list[dict[str, Any]], Counter[str], Counter[str]]:
     """Dataset entries in plan order, plus per label how many were generated and left unclosed."""
     entries: list[dict[str, Any]] = []
     generated: Counter[str] = Counter()
@@ -114,18 +123,35 @@ def _entries(job: DinoJob, batches: list[Batch], done: dict[str, dict[str, Any]]
             if job.inputs is None:
                 entries.append({"text_a": output["text"], "label": batch.label})
             else:
-                entries.append({"text_a": job.inputs.texts[output["input_index"]], "text_b": output["text"],
-                                "label": batch.label})
+                entries.append(
+                    {
+                        "text_a": job.inputs.texts[output["input_index"]],
+                        "text_b": output["text"],
+                        "label": batch.label,
+                    }
+                )
     return entries, generated, unclosed
 
 
-def _summary(job: DinoJob, engine: Engine, use_counters: bool, entries_kept: list[dict[str, Any]],
-             generated: Counter[str], unclosed: Counter[str], removed: dict[str, Counter[str]],
-             batch_counts: dict[str, int], stopped: str | None, dataset_name: str) -> dict[str, Any]:
+def _summary(
+    job: DinoJob,
+    engine: Engine,
+    use_counters: bool,
+    entries_kept: list[dict[str, Any]],
+    generated: Counter[str],
+    unclosed: Counter[str],
+    removed: dict[str, Counter[str]],
+    batch_counts: dict[str, int],
+    stopped: str | None,
+    dataset_name: str,
+) -> dict[str, Any]:
     kept = Counter(entry["label"] for entry in entries_kept)
     labels = {}
     for label in job.spec.labels:
-        steps = {"no_closing_quote": unclosed[label], **{step: removed.get(label, Counter())[step] for step in STEPS}}
+        steps = {
+            "no_closing_quote": unclosed[label],
+            **{step: removed.get(label, Counter())[step] for step in STEPS},
+        }
         labels[label] = {"generated": generated[label], "removed": steps, "kept": kept[label]}
     return {
         "task_name": job.spec.task_name,
@@ -134,25 +160,42 @@ def _summary(job: DinoJob, engine: Engine, use_counters: bool, entries_kept: lis
         "engine": engine.name,
         "model": engine.model,
         "seed": job.options.seed,
-        "counter_labels": {"in_spec": job.spec.has_counter_labels, "honoured": use_counters,
-                           "ignored": job.spec.has_counter_labels and not use_counters,
-                           "method": "self-debiasing" if use_counters else None},
+        "counter_labels": {
+            "in_spec": job.spec.has_counter_labels,
+            "honoured": use_counters,
+            "ignored": job.spec.has_counter_labels and not use_counters,
+            "method": "self-debiasing" if use_counters else None,
+        },
         "generation": job.options.to_json(),
         "postprocessing": asdict(job.postprocess),
-        "inputs": None if job.inputs is None else {**(job.input_info or {}), "texts": len(job.inputs.texts),
-                                                    "skipped": dict(sorted(job.inputs.skipped.items()))},
+        "inputs": None
+        if job.inputs is None
+        else {
+            **(job.input_info or {}),
+            "texts": len(job.inputs.texts),
+            "skipped": dict(sorted(job.inputs.skipped.items())),
+        },
         "labels": labels,
-        "total": {"generated": sum(generated.values()),
-                  "removed": sum(sum(v["removed"].values()) for v in labels.values()),
-                  "kept": len(entries_kept)},
+        "total": {
+            "generated": sum(generated.values()),
+            "removed": sum(sum(v["removed"].values()) for v in labels.values()),
+            "kept": len(entries_kept),
+        },
         "batches": batch_counts,
         "stopped": stopped,
         "dataset": dataset_name,
     }
 
 
-async def _generate(job: DinoJob, engine: Engine, use_counters: bool, batches: list[Batch],
-                    done: dict[str, dict[str, Any]], fingerprint: str, path: Path) -> tuple[int, int, str | None]:
+async def _generate(
+    job: DinoJob,
+    engine: Engine,
+    use_counters: bool,
+    batches: list[Batch],
+    done: dict[str, dict[str, Any]],
+    fingerprint: str,
+    path: Path,
+) -> tuple[int, int, str | None]:
     """Run the missing batches, appending each as it finishes; (ran, failed, stop reason)."""
     texts = job.inputs.texts if job.inputs else None
     generator: ScoringGenerator | ChatGenerator
@@ -163,7 +206,9 @@ async def _generate(job: DinoJob, engine: Engine, use_counters: bool, batches: l
     todo = [batch for batch in batches if batch.batch_id not in done]
     ran = failed = 0
     first_error: str | None = None
-    with tqdm(total=len(todo), desc=f"dino {job.spec.task_name}", unit="batch", disable=not job.progress) as bar:
+    with tqdm(
+        total=len(todo), desc=f"dino {job.spec.task_name}", unit="batch", disable=not job.progress
+    ) as bar:
         for batch in todo:
             try:
                 outputs = await generator.run_batch(batch)
@@ -199,8 +244,11 @@ def run_dino(job: DinoJob, engine: Engine, *, close_engine: bool = False) -> Din
     batches = plan_batches(job.spec, len(job.inputs.texts) if job.inputs else None, job.options)
     repair_jsonl_tail(generated_path)
     planned = {batch.batch_id for batch in batches}
-    done = {record["batch"]: record for record in read_jsonl(generated_path)
-            if record.get("run") == fingerprint and record.get("batch") in planned}
+    done = {
+        record["batch"]: record
+        for record in read_jsonl(generated_path)
+        if record.get("run") == fingerprint and record.get("batch") in planned
+    }
     earlier = len(done)
 
     async def generate() -> tuple[int, int, str | None]:
@@ -215,9 +263,23 @@ def run_dino(job: DinoJob, engine: Engine, *, close_engine: bool = False) -> Din
     entries, generated, unclosed = _entries(job, batches, done)
     kept, removed = postprocess(entries, job.postprocess)
     atomic_write_jsonl(dataset_path, kept)
-    batch_counts = {"planned": len(batches), "from_earlier_runs": earlier, "generated_now": ran, "failed": failed}
-    summary = _summary(job, engine, use_counters, kept, generated, unclosed, removed, batch_counts, stopped,
-                       dataset_path.name)
+    batch_counts = {
+        "planned": len(batches),
+        "from_earlier_runs": earlier,
+        "generated_now": ran,
+        "failed": failed,
+    }
+    summary = _summary(
+        job,
+        engine,
+        use_counters,
+        kept,
+        generated,
+        unclosed,
+        removed,
+        batch_counts,
+        stopped,
+        dataset_path.name,
+    )
     atomic_write_json(summary_path, summary)
     return DinoResult(summary, dataset_path, summary_path, generated_path)
-

@@ -57,9 +57,13 @@ class TaskSpec:
         return re.sub(r"[^A-Za-z0-9._-]+", "_", self.task_name).strip("._") or "task"
 
     def to_json(self) -> dict[str, Any]:
-        return {"task_name": self.task_name,
-                "labels": {name: {"instruction": label.instruction, "counter_labels": list(label.counter_labels)}
-                           for name, label in self.labels.items()}}
+        return {
+            "task_name": self.task_name,
+            "labels": {
+                name: {"instruction": label.instruction, "counter_labels": list(label.counter_labels)}
+                for name, label in self.labels.items()
+            },
+        }
 
     def fingerprint(self) -> str:
         blob = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
@@ -82,8 +86,10 @@ def parse_spec(data: Any, source: str = "spec") -> TaskSpec:
             raise SpecError(f"{source}: label {name!r} needs an 'instruction' string")
         instruction = entry["instruction"]
         if not instruction.rstrip(" ").endswith(QUOTE):
-            raise SpecError(f"{source}: the instruction of label {name!r} must end with an opening "
-                            f"quotation mark ({QUOTE}); the output is the text before the closing one")
+            raise SpecError(
+                f"{source}: the instruction of label {name!r} must end with an opening "
+                f"quotation mark ({QUOTE}); the output is the text before the closing one"
+            )
         counters = entry.get("counter_labels", [])
         if not isinstance(counters, list) or not all(isinstance(c, str) for c in counters):
             raise SpecError(f"{source}: 'counter_labels' of label {name!r} must be a list of label names")
@@ -91,15 +97,19 @@ def parse_spec(data: Any, source: str = "spec") -> TaskSpec:
     for name, label in labels.items():
         for counter in label.counter_labels:
             if counter not in labels:
-                raise SpecError(f"{source}: counter label {counter!r} of label {name!r} is not a label "
-                                f"of this spec (labels: {', '.join(labels)})")
+                raise SpecError(
+                    f"{source}: counter label {counter!r} of label {name!r} is not a label "
+                    f"of this spec (labels: {', '.join(labels)})"
+                )
             if counter == name:
                 raise SpecError(f"{source}: label {name!r} lists itself as a counter label")
     with_placeholder = [name for name, label in labels.items() if PLACEHOLDER in label.instruction]
     if with_placeholder and len(with_placeholder) != len(labels):
         missing = [name for name in labels if name not in with_placeholder]
-        raise SpecError(f"{source}: this looks like a text-pair spec, but the instructions of labels "
-                        f"{', '.join(map(repr, missing))} have no {PLACEHOLDER} where the input text goes")
+        raise SpecError(
+            f"{source}: this looks like a text-pair spec, but the instructions of labels "
+            f"{', '.join(map(repr, missing))} have no {PLACEHOLDER} where the input text goes"
+        )
     return TaskSpec(task_name=task_name, labels=labels)
 
 
@@ -120,8 +130,12 @@ def load_spec(path: str | Path) -> TaskSpec:
 def check_mode(spec: TaskSpec, has_input_file: bool) -> None:
     """A pair spec needs an input file; a single-text spec must not get one."""
     if spec.is_pair and not has_input_file:
-        raise SpecError(f"spec {spec.task_name!r} is a text-pair spec (its instructions contain "
-                        f"{PLACEHOLDER}): give --input-file with the texts to pair")
+        raise SpecError(
+            f"spec {spec.task_name!r} is a text-pair spec (its instructions contain "
+            f"{PLACEHOLDER}): give --input-file with the texts to pair"
+        )
     if not spec.is_pair and has_input_file:
-        raise SpecError(f"spec {spec.task_name!r} is a single-text spec (no {PLACEHOLDER} in its "
-                        f"instructions), so it takes no --input-file")
+        raise SpecError(
+            f"spec {spec.task_name!r} is a single-text spec (no {PLACEHOLDER} in its "
+            f"instructions), so it takes no --input-file"
+        )

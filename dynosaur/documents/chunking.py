@@ -134,7 +134,10 @@ def _overlap_start(spans: list[Span], first: int, last: int, overlap: int, size:
     as long as the next new sentence still fits beside them (a chunk is never only overlap)."""
     new = last + 1
     nxt = new
-    while (nxt - 1 > first and spans[last].end - spans[nxt - 1].start <= overlap
-           and spans[new].end - spans[nxt - 1].start <= size):
+    while (
+        nxt - 1 > first
+        and spans[last].end - spans[nxt - 1].start <= overlap
+        and spans[new].end - spans[nxt - 1].start <= size
+    ):
         nxt -= 1
     return nxt

@@ -79,8 +79,9 @@ class ParsedPairs:
     dropped: Counter[str] = field(default_factory=Counter)
 
 
-def build_request(chunk: Chunk, samples: int, params: GenerationParams,
-                  prompts_dir: str | None = None) -> ChatRequest:
+def build_request(
+    chunk: Chunk, samples: int, params: GenerationParams, prompts_dir: str | None = None
+) -> ChatRequest:
     """The chat request asking for ``samples`` pairs grounded in ``chunk``."""
     system = prompts.render(SYSTEM_TEMPLATE, prompts_dir)
     user = prompts.render(USER_TEMPLATE, prompts_dir, passage=chunk.text, samples=samples)
@@ -89,7 +90,9 @@ def build_request(chunk: Chunk, samples: int, params: GenerationParams,
 
 def generation_params(temperature: float = 0.7, seed: int = 0, max_tokens: int = 2048) -> GenerationParams:
     """Sampling settings for pair generation, asking for the pairs schema."""
-    return GenerationParams(temperature=temperature, seed=seed, max_tokens=max_tokens, json_schema=PAIRS_SCHEMA)
+    return GenerationParams(
+        temperature=temperature, seed=seed, max_tokens=max_tokens, json_schema=PAIRS_SCHEMA
+    )
 
 
 def parse_pairs(text: str, limit: int) -> ParsedPairs:
@@ -143,8 +146,12 @@ def _pair(item: Any) -> Pair | None:
     return Pair(**values)
 
 
-async def ask_all(engine: Engine, requests: Sequence[tuple[Chunk, ChatRequest]], concurrency: int,
-                  on_done: Callable[[], None] | None = None) -> list[ChunkAnswer]:
+async def ask_all(
+    engine: Engine,
+    requests: Sequence[tuple[Chunk, ChatRequest]],
+    concurrency: int,
+    on_done: Callable[[], None] | None = None,
+) -> list[ChunkAnswer]:
     """Send every request (at most ``concurrency`` at once); answers come back in request order.
 
     An engine failure is recorded on its chunk. Once the budget is exhausted no further request

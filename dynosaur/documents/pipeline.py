@@ -69,9 +69,16 @@ class DocumentsOptions:
             raise ValueError(f"--concurrency must be at least 1, got {self.concurrency}")
 
 
-def run_documents(input_dir: str | Path, output_dir: str | Path, engine: Engine, *,
-                  options: DocumentsOptions | None = None, cache: str | Path | None = None,
-                  progress: bool = True, **overrides: Any) -> DocumentsSummary:
+def run_documents(
+    input_dir: str | Path,
+    output_dir: str | Path,
+    engine: Engine,
+    *,
+    options: DocumentsOptions | None = None,
+    cache: str | Path | None = None,
+    progress: bool = True,
+    **overrides: Any,
+) -> DocumentsSummary:
     """Generate grounded instruction records from every document under ``input_dir``.
 
     ``engine`` must offer ``"chat"``; with ``cache`` (a SQLite path) it is wrapped in the
@@ -79,19 +86,28 @@ def run_documents(input_dir: str | Path, output_dir: str | Path, engine: Engine,
     Writes ``documents_instructions.jsonl`` and ``documents_report.jsonl`` into ``output_dir``,
     closes the engine, and returns the summary.
     """
+
     async def main() -> DocumentsSummary:
         try:
-            return await run_documents_async(input_dir, output_dir, engine, options=options, cache=cache,
-                                             progress=progress, **overrides)
+            return await run_documents_async(
+                input_dir, output_dir, engine, options=options, cache=cache, progress=progress, **overrides
+            )
         finally:
             await engine.aclose()
 
     return asyncio.run(main())
 
 
-async def run_documents_async(input_dir: str | Path, output_dir: str | Path, engine: Engine, *,
-                              options: DocumentsOptions | None = None, cache: str | Path | None = None,
-                              progress: bool = True, **overrides: Any) -> DocumentsSummary:
+async def run_documents_async(
+    input_dir: str | Path,
+    output_dir: str | Path,
+    engine: Engine,
+    *,
+    options: DocumentsOptions | None = None,
+    cache: str | Path | None = None,
+    progress: bool = True,
+    **overrides: Any,
+) -> DocumentsSummary:
     """``run_documents`` inside a running event loop (the engine is left open)."""
     options = DocumentsOptions(**{**(options.__dict__ if options else {}), **overrides})
     options.check()
@@ -103,17 +119,26 @@ async def run_documents_async(input_dir: str | Path, output_dir: str | Path, eng
         return await _run(input_dir, output_dir, engine, options, progress, ())
     store = ResponseCache(cache)
     try:
-        return await _run(input_dir, output_dir, CachedEngine(engine, store), options, progress, (Path(cache),))
+        return await _run(
+            input_dir, output_dir, CachedEngine(engine, store), options, progress, (Path(cache),)
+        )
     finally:
         store.close()
 
 
-async def _run(input_dir: Path, output_dir: Path, engine: Engine, options: DocumentsOptions,
-               progress: bool, exclude: tuple[Path, ...]) -> DocumentsSummary:
+async def _run(
+    input_dir: Path,
+    output_dir: Path,
+    engine: Engine,
+    options: DocumentsOptions,
+    progress: bool,
+    exclude: tuple[Path, ...],
+) -> DocumentsSummary:
     files, chunks = _read_and_chunk(input_dir, (output_dir, *exclude), options)
     params = generation_params(options.temperature, options.seed, options.max_tokens)
-    requests: list[tuple[Chunk, ChatRequest]] = [(c, build_request(c, options.samples_per_chunk, params))
-                                                 for c in chunks]
+    requests: list[tuple[Chunk, ChatRequest]] = [
+        (c, build_request(c, options.samples_per_chunk, params)) for c in chunks
+    ]
     with tqdm(total=len(requests), desc="chunks", unit="chunk", disable=not progress) as bar:
         answers = await ask_all(engine, requests, options.concurrency, on_done=bar.update)
 
@@ -130,8 +155,9 @@ async def _run(input_dir: Path, output_dir: Path, engine: Engine, options: Docum
     return summary
 
 
-def _read_and_chunk(input_dir: Path, exclude: tuple[Path, ...],
-                    options: DocumentsOptions) -> tuple[list[FileResult], list[Chunk]]:
+def _read_and_chunk(
+    input_dir: Path, exclude: tuple[Path, ...], options: DocumentsOptions
+) -> tuple[list[FileResult], list[Chunk]]:
     """Read every file and chunk its text; the chunks to ask about, in order."""
     files: list[FileResult] = []
     wanted: list[Chunk] = []
@@ -158,8 +184,9 @@ def _read_and_chunk(input_dir: Path, exclude: tuple[Path, ...],
     return files, wanted
 
 
-def _records(files: list[FileResult], answers: list[ChunkAnswer], limit: int,
-             dedup_threshold: float) -> list[dict[str, Any]]:
+def _records(
+    files: list[FileResult], answers: list[ChunkAnswer], limit: int, dedup_threshold: float
+) -> list[dict[str, Any]]:
     """Grounded, de-duplicated records in file and chunk order; drops counted on their chunk."""
     by_chunk = {(a.chunk.source_file, a.chunk.index): a for a in answers}
     grounded: list[tuple[ChunkResult, Chunk, Pair]] = []
@@ -188,9 +215,17 @@ def _records(files: list[FileResult], answers: list[ChunkAnswer], limit: int,
             result.dropped["near-duplicate"] += 1
             continue
         result.records += 1
-        records.append({"instruction": pair.instruction, "input": pair.input, "output": pair.output,
-                        "source_file": chunk.source_file, "chunk_index": chunk.index,
-                        "char_start": chunk.start, "char_end": chunk.end})
+        records.append(
+            {
+                "instruction": pair.instruction,
+                "input": pair.input,
+                "output": pair.output,
+                "source_file": chunk.source_file,
+                "chunk_index": chunk.index,
+                "char_start": chunk.start,
+                "char_end": chunk.end,
+            }
+        )
     return records
 
 

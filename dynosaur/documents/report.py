@@ -23,9 +23,14 @@ class ChunkResult:
     dropped: Counter[str] = field(default_factory=Counter)
 
     def to_json(self, source_file: str) -> dict[str, Any]:
-        line: dict[str, Any] = {"kind": "chunk", "source_file": source_file, "chunk_index": self.index,
-                                "char_start": self.start, "char_end": self.end,
-                                "status": "skipped" if self.skip else "kept"}
+        line: dict[str, Any] = {
+            "kind": "chunk",
+            "source_file": source_file,
+            "chunk_index": self.index,
+            "char_start": self.start,
+            "char_end": self.end,
+            "status": "skipped" if self.skip else "kept",
+        }
         if self.skip:
             line["reason"] = self.skip
             if self.detail:
@@ -60,16 +65,23 @@ class FileResult:
         return total
 
     def to_json(self) -> dict[str, Any]:
-        line: dict[str, Any] = {"kind": "file", "source_file": self.source_file,
-                                "status": "skipped" if self.skip else "kept"}
+        line: dict[str, Any] = {
+            "kind": "file",
+            "source_file": self.source_file,
+            "status": "skipped" if self.skip else "kept",
+        }
         if self.skip:
             line["reason"] = self.skip
             if self.detail:
                 line["detail"] = self.detail
             return line
-        line.update(chars=self.chars, chunks=len(self.chunks), records=self.records,
-                    chunks_skipped=dict(sorted(self.chunks_skipped().items())),
-                    dropped=dict(sorted(self.dropped().items())))
+        line.update(
+            chars=self.chars,
+            chunks=len(self.chunks),
+            records=self.records,
+            chunks_skipped=dict(sorted(self.chunks_skipped().items())),
+            dropped=dict(sorted(self.dropped().items())),
+        )
         return line
 
     def report_lines(self) -> list[dict[str, Any]]:
@@ -122,18 +134,23 @@ class DocumentsSummary:
                 detail = f" ({item.detail})" if item.detail else ""
                 lines.append(f"  {item.source_file:<{width}}  skipped: {item.skip}{detail}")
             else:
-                lines.append(f"  {item.source_file:<{width}}  {len(item.chunks)} chunks"
-                             f"{_counted(item.chunks_skipped(), 'skipped')}, {item.records} records"
-                             f"{_counted(item.dropped(), 'dropped')}")
-        lines.append(f"files: {len(self.files)} found, {self.files_read} read"
-                     + _reasons(self.files_skipped()))
+                lines.append(
+                    f"  {item.source_file:<{width}}  {len(item.chunks)} chunks"
+                    f"{_counted(item.chunks_skipped(), 'skipped')}, {item.records} records"
+                    f"{_counted(item.dropped(), 'dropped')}"
+                )
+        lines.append(
+            f"files: {len(self.files)} found, {self.files_read} read" + _reasons(self.files_skipped())
+        )
         lines.append(f"chunks: {self.chunks()}" + _reasons(self.chunks_skipped()))
         lines.append(f"records: {self.records}" + _reasons(self.dropped(), "dropped"))
         if self.self_instruct_summary:
             lines.append(self.self_instruct_summary)
         if self.self_instruct_records or self.self_instruct_dropped:
-            lines.append(f"self-instruct records: {self.self_instruct_records}"
-                         + _reasons(self.self_instruct_dropped, "dropped"))
+            lines.append(
+                f"self-instruct records: {self.self_instruct_records}"
+                + _reasons(self.self_instruct_dropped, "dropped")
+            )
         lines.append(f"engine calls: {self.engine_calls}, cache hits: {self.cache_hits}")
         if self.instructions_path:
             lines.append(f"wrote {self.instructions_path} and {self.report_path}")

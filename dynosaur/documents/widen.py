@@ -15,12 +15,26 @@ from dynosaur.seed_tasks import Instance, SeedTask
 
 def seed_tasks(records: list[dict[str, Any]]) -> list[SeedTask]:
     """Grounded records as Self-Instruct seed tasks, in record order."""
-    return [SeedTask(f"document_task_{number:04d}", f"document_task_{number:04d}", r["instruction"],
-                     (Instance(r["input"], r["output"]),), False)
-            for number, r in enumerate(records, start=1)]
+    return [
+        SeedTask(
+            f"document_task_{number:04d}",
+            f"document_task_{number:04d}",
+            r["instruction"],
+            (Instance(r["input"], r["output"]),),
+            False,
+        )
+        for number, r in enumerate(records, start=1)
+    ]
 
 
 def widened_record(record: dict[str, Any]) -> dict[str, Any]:
     """An ``{instruction, input, output}`` record not drawn from a chunk, in the documents' shape."""
-    return {"instruction": record["instruction"], "input": record["input"], "output": record["output"],
-            "source_file": None, "chunk_index": None, "char_start": None, "char_end": None}
+    return {
+        "instruction": record["instruction"],
+        "input": record["input"],
+        "output": record["output"],
+        "source_file": None,
+        "chunk_index": None,
+        "char_start": None,
+        "char_end": None,
+    }

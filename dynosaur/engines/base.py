@@ -57,13 +57,20 @@ class ChatRequest:
     context: dict[str, Any] | None = None
 
     @classmethod
-    def of(cls, messages: list[dict[str, str]], params: GenerationParams | None = None,
-           context: dict[str, Any] | None = None) -> ChatRequest:
+    def of(
+        cls,
+        messages: list[dict[str, str]],
+        params: GenerationParams | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> ChatRequest:
         return cls(tuple(dict(m) for m in messages), params or GenerationParams(), context)
 
     def to_json(self) -> dict[str, Any]:
-        return {"messages": [dict(m) for m in self.messages], "params": self.params.to_json(),
-                "context": self.context}
+        return {
+            "messages": [dict(m) for m in self.messages],
+            "params": self.params.to_json(),
+            "context": self.context,
+        }
 
     def prompt_chars(self) -> int:
         return sum(len(m.get("content", "")) for m in self.messages)
@@ -82,15 +89,25 @@ class Completion:
     cached: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"text": self.text, "finish_reason": self.finish_reason, "model": self.model,
-                "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens}
+        return {
+            "text": self.text,
+            "finish_reason": self.finish_reason,
+            "model": self.model,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, cache_key: str = "", cached: bool = False) -> Completion:
-        return cls(text=data["text"], finish_reason=data.get("finish_reason", "stop"),
-                   model=data.get("model", ""), prompt_tokens=int(data.get("prompt_tokens", 0)),
-                   completion_tokens=int(data.get("completion_tokens", 0)),
-                   cache_key=cache_key, cached=cached)
+        return cls(
+            text=data["text"],
+            finish_reason=data.get("finish_reason", "stop"),
+            model=data.get("model", ""),
+            prompt_tokens=int(data.get("prompt_tokens", 0)),
+            completion_tokens=int(data.get("completion_tokens", 0)),
+            cache_key=cache_key,
+            cached=cached,
+        )
 
 
 @runtime_checkable
@@ -155,8 +172,9 @@ class ScoresProcessor(Protocol):
 class ScoringEngine(Engine, Protocol):
     """An engine with the ``next_token_scores`` capability: decoding can be steered."""
 
-    async def continue_prompts(self, request: ContinuationRequest,
-                               steer: ScoresProcessor | None = None) -> list[Continuation]:
+    async def continue_prompts(
+        self, request: ContinuationRequest, steer: ScoresProcessor | None = None
+    ) -> list[Continuation]:
         """One continuation per group; ``steer`` rewrites every step's next-token scores."""
         ...
 

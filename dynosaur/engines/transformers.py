@@ -74,19 +74,28 @@ class TransformersEngine:
     name = "transformers"
     capabilities = frozenset({"chat", "next_token_scores"})
 
-    def __init__(self, model: str, device: str = "auto", dtype: str = "auto",
-                 local_files_only: bool = True) -> None:
+    def __init__(
+        self, model: str, device: str = "auto", dtype: str = "auto", local_files_only: bool = True
+    ) -> None:
         self.model = model
         self.device = resolve_device(device)
         torch_dtype: Any = torch.float32 if self.device == "cpu" else dtype
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(
-                model, local_files_only=local_files_only, trust_remote_code=False)
+                model, local_files_only=local_files_only, trust_remote_code=False
+            )
             self._model = AutoModelForCausalLM.from_pretrained(
-                model, local_files_only=local_files_only, trust_remote_code=False, dtype=torch_dtype)
+                model, local_files_only=local_files_only, trust_remote_code=False, dtype=torch_dtype
+            )
         except OSError as exc:
-            hint = (f" (it is not a local folder nor in the local Hugging Face cache; download it first, "
-                    f"e.g. `hf download {model}`)") if local_files_only else ""
+            hint = (
+                (
+                    f" (it is not a local folder nor in the local Hugging Face cache; download it first, "
+                    f"e.g. `hf download {model}`)"
+                )
+                if local_files_only
+                else ""
+            )
             raise EngineError(f"cannot load model {model!r}{hint}: {exc}") from exc
         self._model.to(self.device).eval()
         self.tokenizer.padding_side = "left"
@@ -104,20 +113,39 @@ class TransformersEngine:
         """Answer chat messages with the local model (greedy at temperature 0)."""
         prompt = self._chat_prompt(request.messages)
         params = request.params
-        settings = _Decoding(max_new_tokens=params.max_tokens, temperature=params.temperature, top_k=0,
-                             top_p=params.top_p, seed=params.seed, stop=params.stop)
+        settings = _Decoding(
+            max_new_tokens=params.max_tokens,
+            temperature=params.temperature,
+            top_k=0,
+            top_p=params.top_p,
+            seed=params.seed,
+            stop=params.stop,
+        )
         (result,), prompt_tokens = await asyncio.to_thread(self._decode_locked, [prompt], settings, None)
         reason = "length" if result.finish_reason == "length" else "stop"
-        return Completion(text=result.text, finish_reason=reason, model=self.model,
-                          prompt_tokens=prompt_tokens, completion_tokens=result.completion_tokens)
+        return Completion(
+            text=result.text,
+            finish_reason=reason,
+            model=self.model,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=result.completion_tokens,
+        )
 
-    async def continue_prompts(self, request: ContinuationRequest,
-                               steer: ScoresProcessor | None = None) -> list[Continuation]:
+    async def continue_prompts(
+        self, request: ContinuationRequest, steer: ScoresProcessor | None = None
+    ) -> list[Continuation]:
         """Continue grouped raw prompts; ``steer`` rewrites each step's scores for all rows."""
         params = request.params
-        settings = _Decoding(max_new_tokens=params.max_tokens, temperature=params.temperature,
-                             top_k=request.top_k, top_p=params.top_p, seed=params.seed, stop=params.stop,
-                             group_size=request.group_size, min_new_tokens=request.min_new_tokens)
+        settings = _Decoding(
+            max_new_tokens=params.max_tokens,
+            temperature=params.temperature,
+            top_k=request.top_k,
+            top_p=params.top_p,
+            seed=params.seed,
+            stop=params.stop,
+            group_size=request.group_size,
+            min_new_tokens=request.min_new_tokens,
+        )
         results, _ = await asyncio.to_thread(self._decode_locked, list(request.prompts), settings, steer)
         return results
 
@@ -131,11 +159,13 @@ class TransformersEngine:
     def _chat_prompt(self, messages: tuple[dict[str, str], ...]) -> str:
         if getattr(self.tokenizer, "chat_template", None):
             return self.tokenizer.apply_chat_template(
-                [dict(m) for m in messages], tokenize=False, add_generation_prompt=True)
+                [dict(m) for m in messages], tokenize=False, add_generation_prompt=True
+            )
         return "\n\n".join(m.get("content", "") for m in messages)
 
-    def _decode_locked(self, prompts: list[str], settings: _Decoding,
-                       steer: ScoresProcessor | None) -> tuple[list[Continuation], int]:
+    def _decode_locked(
+        self, prompts: list[str], settings: _Decoding, steer: ScoresProcessor | None
+    ) -> tuple[list[Continuation], int]:
         with self._lock, torch.inference_mode():
             return self._decode(prompts, settings, steer)
 
@@ -164,8 +194,9 @@ class TransformersEngine:
             self._stop_masks[stop] = mask.to(self.device)
         return self._stop_masks[stop]
 
-    def _decode(self, prompts: list[str], settings: _Decoding,
-                steer: ScoresProcessor | None) -> tuple[list[Continuation], int]:
+    def _decode(
+        self, prompts: list[str], settings: _Decoding, steer: ScoresProcessor | None
+    ) -> tuple[list[Continuation], int]:
         group = settings.group_size
         encoded = self.tokenizer(prompts, return_tensors="pt", padding=True)
         sequences = encoded["input_ids"].to(self.device)
@@ -182,8 +213,14 @@ class TransformersEngine:
         results: list[Continuation | None] = [None] * groups
         step_ids, step_positions, cache = sequences, positions, None
         for step in range(settings.max_new_tokens):
-            output = self._model(input_ids=step_ids, attention_mask=attention, position_ids=step_positions,
-                                 past_key_values=cache, use_cache=True, logits_to_keep=1)
+            output = self._model(
+                input_ids=step_ids,
+                attention_mask=attention,
+                position_ids=step_positions,
+                past_key_values=cache,
+                use_cache=True,
+                logits_to_keep=1,
+            )
             cache = output.past_key_values
             scores = output.logits[:, -1, :].float()
             if steer is not None:
@@ -205,20 +242,27 @@ class TransformersEngine:
         for index, result in enumerate(results):
             if result is None:
                 text = self.tokenizer.decode(new_tokens[index], skip_special_tokens=True)
-                results[index] = Continuation(text=text, finish_reason="length",
-                                              completion_tokens=new_tokens.shape[1])
+                results[index] = Continuation(
+                    text=text, finish_reason="length", completion_tokens=new_tokens.shape[1]
+                )
         return [r for r in results if r is not None], prompt_tokens
 
     @staticmethod
-    def _sample(history: torch.Tensor, scores: torch.Tensor, settings: _Decoding,
-                warpers: LogitsProcessorList, generator: torch.Generator | None) -> torch.Tensor:
+    def _sample(
+        history: torch.Tensor,
+        scores: torch.Tensor,
+        settings: _Decoding,
+        warpers: LogitsProcessorList,
+        generator: torch.Generator | None,
+    ) -> torch.Tensor:
         if settings.temperature <= 0:
             return scores.argmax(dim=-1)
         probs = torch.softmax(warpers(history, scores), dim=-1)
         return torch.multinomial(probs, 1, generator=generator).squeeze(1)
 
-    def _finish_groups(self, results: list[Continuation | None], new_tokens: torch.Tensor,
-                       stop: tuple[str, ...], step: int) -> None:
+    def _finish_groups(
+        self, results: list[Continuation | None], new_tokens: torch.Tensor, stop: tuple[str, ...], step: int
+    ) -> None:
         """Mark groups whose latest token is the end token or whose text now holds a stop text."""
         open_groups = [i for i, r in enumerate(results) if r is None]
         if not open_groups:
@@ -228,7 +272,8 @@ class TransformersEngine:
         for index, text in zip(open_groups, texts, strict=True):
             cut = min((text.find(s) for s in stop if s in text), default=-1)
             if cut >= 0:
-                results[index] = Continuation(text=text[:cut], finish_reason="stop", completion_tokens=step + 1)
+                results[index] = Continuation(
+                    text=text[:cut], finish_reason="stop", completion_tokens=step + 1
+                )
             elif self._eos_id is not None and last[index] == self._eos_id:
                 results[index] = Continuation(text=text, finish_reason="eos", completion_tokens=step + 1)
-

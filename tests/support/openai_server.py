@@ -87,15 +87,19 @@ class ScriptedOpenAIServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 if reply.raw_body is not None or reply.status != 200:
-                    payload = reply.raw_body or {"error": {"message": f"scripted {reply.status}",
-                                                           "type": "server_error"}}
+                    payload = reply.raw_body or {
+                        "error": {"message": f"scripted {reply.status}", "type": "server_error"}
+                    }
                     self._send(reply.status, payload, reply.headers)
                     return
                 prompt = "".join(m.get("content") or "" for m in body.get("messages", []))
                 usage = {
-                    "prompt_tokens": reply.prompt_tokens if reply.prompt_tokens is not None else _approx_tokens(prompt),
+                    "prompt_tokens": reply.prompt_tokens
+                    if reply.prompt_tokens is not None
+                    else _approx_tokens(prompt),
                     "completion_tokens": reply.completion_tokens
-                    if reply.completion_tokens is not None else _approx_tokens(reply.content),
+                    if reply.completion_tokens is not None
+                    else _approx_tokens(reply.content),
                 }
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
                 payload = {
@@ -103,8 +107,13 @@ class ScriptedOpenAIServer:
                     "object": "chat.completion",
                     "created": 0,
                     "model": body.get("model", "scripted"),
-                    "choices": [{"index": 0, "finish_reason": reply.finish_reason,
-                                 "message": {"role": "assistant", "content": reply.content}}],
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": reply.finish_reason,
+                            "message": {"role": "assistant", "content": reply.content},
+                        }
+                    ],
                     "usage": usage,
                 }
                 self._send(200, payload, reply.headers)
@@ -112,8 +121,9 @@ class ScriptedOpenAIServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         # a short poll interval keeps shutdown (and so every test using the server) fast
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

@@ -33,8 +33,14 @@ def vocabulary() -> list[str]:
     return SPECIAL_TOKENS + PUNCTUATION + [w for w in dict.fromkeys(WORDS)]
 
 
-def build_tiny_lm(directory: str | Path, *, quote_bias: float = 0.0, seed: int = 0,
-                  logit_scale: float = 0.1, with_pad_token: bool = True) -> Path:
+def build_tiny_lm(
+    directory: str | Path,
+    *,
+    quote_bias: float = 0.0,
+    seed: int = 0,
+    logit_scale: float = 0.1,
+    with_pad_token: bool = True,
+) -> Path:
     """Build, save and return the directory of a tiny GPT-2 with a word-level tokenizer.
 
     ``logit_scale`` is the standard deviation of the output weights: larger values make the
@@ -53,13 +59,22 @@ def build_tiny_lm(directory: str | Path, *, quote_bias: float = 0.0, seed: int =
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Punctuation(behavior="isolated")]
     )
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=backend, pad_token="[PAD]" if with_pad_token else None, unk_token="[UNK]",
-        eos_token="[EOS]", padding_side="left",
+        tokenizer_object=backend,
+        pad_token="[PAD]" if with_pad_token else None,
+        unk_token="[UNK]",
+        eos_token="[EOS]",
+        padding_side="left",
     )
 
     config = GPT2Config(
-        vocab_size=len(vocab), n_positions=256, n_embd=32, n_layer=2, n_head=2,
-        bos_token_id=vocab["[EOS]"], eos_token_id=vocab["[EOS]"], pad_token_id=vocab["[PAD]"],
+        vocab_size=len(vocab),
+        n_positions=256,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=vocab["[EOS]"],
+        eos_token_id=vocab["[EOS]"],
+        pad_token_id=vocab["[PAD]"],
         tie_word_embeddings=False,
     )
     with torch.random.fork_rng(devices=[]):

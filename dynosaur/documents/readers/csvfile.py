@@ -11,7 +11,11 @@ from dynosaur.documents.readers.base import SkipDocument, decode_utf8
 def read_csv(data: bytes) -> str:
     """Rows of a .csv file as text; the first row is taken as the header."""
     try:
-        rows = [row for row in csv.reader(io.StringIO(decode_utf8(data), newline="")) if any(c.strip() for c in row)]
+        rows = [
+            row
+            for row in csv.reader(io.StringIO(decode_utf8(data), newline=""))
+            if any(c.strip() for c in row)
+        ]
     except csv.Error as exc:
         raise SkipDocument("invalid CSV", str(exc)) from exc
     if not rows:

@@ -11,12 +11,47 @@ from html.parser import HTMLParser
 
 from dynosaur.documents.readers.base import decode_utf8
 
-_HIDDEN = frozenset({"script", "style", "noscript", "template", "head", "nav", "svg", "math", "iframe", "object"})
-_BLOCKS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "div", "dl", "dt",
-    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
-    "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tr", "ul", "title",
-})
+_HIDDEN = frozenset(
+    {"script", "style", "noscript", "template", "head", "nav", "svg", "math", "iframe", "object"}
+)
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tr",
+        "ul",
+        "title",
+    }
+)
 _SPACES = re.compile(r"\s+")
 
 
