@@ -16,14 +16,13 @@ from huggingface_hub.errors import HfHubHTTPError
 from crawl.crawler import run_crawl
 from crawl.state import StateError
 from crawl.summary import format_summary
-from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.commands._engine import build_engine
+from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
 from dynosaur.commands.crawl import options_from_args as crawl_options
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.publish import describe
-from dynosaur.engines import Engine, EngineError, engine_names
+from dynosaur.engines import EngineError
 from dynosaur.grow import Outcome, Step, nothing_new
 from dynosaur.manifest import Manifest
 from dynosaur.organize import organize
@@ -49,41 +48,10 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
     """Every crawl option, the task engine's options and the organizer's thresholds."""
     add_crawl_arguments(parser)
     llm = parser.add_argument_group("tasks")
-    llm.add_argument(
-        "--engine", default="rules", choices=engine_names(), help="task engine (default %(default)s)"
-    )
-    llm.add_argument("--model", default=None, help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
-    llm.add_argument(
-        "--base-url",
-        default=config.openai_base_url(),
-        help="OpenAI-compatible server (default $OPENAI_BASE_URL)",
-    )
+    add_engine_arguments(llm, default_engine="rules", prefix="llm-")
     llm.add_argument("--modes", default=",".join(MODES), help="proposal modes (default %(default)s)")
-    llm.add_argument(
-        "--llm-concurrency", type=int, default=8, help="LLM requests in flight (default %(default)s)"
-    )
-    llm.add_argument(
-        "--llm-timeout", type=float, default=60.0, help="seconds per LLM request (default %(default)s)"
-    )
-    llm.add_argument("--max-retries", type=int, default=5, help="LLM retries (default %(default)s)")
-    llm.add_argument(
-        "--budget-usd", type=float, default=None, help="stop proposing before spending past this"
-    )
     llm.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
     add_config_arguments(parser)
-
-
-def engine_from_args(args: argparse.Namespace) -> Engine:
-    """The task engine the options name."""
-    return build_engine(
-        args.engine,
-        model=args.model,
-        base_url=args.base_url,
-        concurrency=args.llm_concurrency,
-        timeout=args.llm_timeout,
-        max_retries=args.max_retries,
-        budget_usd=args.budget_usd,
-    )
 
 
 class Chain:
@@ -127,7 +95,7 @@ class Chain:
         try:
             summary = propose(
                 self.data_dir,
-                CachedEngine(engine_from_args(self.args), cache),
+                CachedEngine(engine_from_args(self.args, prefix="llm-"), cache),
                 ProposeOptions(modes=modes, progress=self.progress),
             )
         finally:

@@ -17,11 +17,11 @@ from typing import Any
 
 from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.commands._engine import build_engine
+from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.documents import INSTRUCTIONS_FILE, DocumentsOptions, DocumentsSummary, run_documents
 from dynosaur.documents.pipeline import run_documents_async
 from dynosaur.documents.widen import seed_tasks, widened_record
-from dynosaur.engines import Engine, EngineError, engine_names
+from dynosaur.engines import Engine, EngineError
 from dynosaur.io import atomic_write_jsonl, read_jsonl
 from dynosaur.self_instruct import BootstrapConfig, self_instruct
 from dynosaur.self_instruct.run import RECORDS_FILE
@@ -88,22 +88,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--seed", type=int, default=defaults.seed, help="sampling seed (default %(default)s)")
     group = parser.add_argument_group("engine")
-    group.add_argument(
-        "--engine", default="openai", choices=engine_names(), help="engine (default %(default)s)"
-    )
-    group.add_argument("--model", default=None, help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
-    group.add_argument(
-        "--base-url",
-        default=config.openai_base_url(),
-        help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)",
-    )
-    group.add_argument(
-        "--concurrency",
-        type=int,
-        default=defaults.concurrency,
-        help="requests in flight at once (default %(default)s)",
-    )
-    group.add_argument("--budget-usd", type=float, default=None, help="stop asking once this is spent")
+    add_engine_arguments(group, default_engine="openai", concurrency=defaults.concurrency)
     group.add_argument("--cache", default=None, help="response cache (default OUTPUT_DIR/llm_cache.sqlite)")
     group.add_argument("--no-cache", action="store_true", help="do not use the response cache")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -124,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         options.check()
         _check_count(args.self_instruct_count)
-        engine = _engine(args)
+        engine = engine_from_args(args)
         if args.self_instruct:
             summary = documents_with_self_instruct(
                 args.input_dir,
@@ -149,16 +134,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     print(summary.format())
     return 0
-
-
-def _engine(args: argparse.Namespace) -> Engine:
-    return build_engine(
-        args.engine,
-        model=args.model,
-        base_url=args.base_url,
-        concurrency=args.concurrency,
-        budget_usd=args.budget_usd,
-    )
 
 
 def _check_count(count: int | None) -> None:

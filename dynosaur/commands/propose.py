@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.commands._engine import build_engine
-from dynosaur.engines import Engine, EngineError, engine_names
+from dynosaur.commands._engine import add_engine_arguments, engine_from_args
+from dynosaur.engines import EngineError
 from dynosaur.prompts import PromptError
 from dynosaur.propose import ProposeOptions, propose
 from dynosaur.propose_prompt import MAX_TOKENS, MODES
@@ -24,23 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=config.DEFAULT_DATA_DIR,
         help="folder with huggingface_metadata.jsonl; tasks.jsonl is written there (default %(default)s)",
     )
-    parser.add_argument(
-        "--engine",
-        default="rules",
-        choices=engine_names(),
-        help="rules (offline, no model) or openai (any OpenAI-compatible server) (default %(default)s)",
-    )
-    parser.add_argument(
-        "--model",
-        default=None,
-        help="model name (default $OPENAI_MODEL, else gpt-4o-mini; ignored by the rules engine)",
-    )
-    parser.add_argument(
-        "--base-url",
-        default=config.openai_base_url(),
-        help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1 for vLLM "
-        "(default $OPENAI_BASE_URL, else api.openai.com)",
-    )
+    add_engine_arguments(parser, default_engine="rules")
     parser.add_argument(
         "--modes",
         default=",".join(MODES),
@@ -56,47 +40,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=MAX_TOKENS,
         help="answer length limit per request (default %(default)s)",
     )
-    parser.add_argument(
-        "--concurrency", type=int, default=8, help="requests in flight at once (default %(default)s)"
-    )
-    parser.add_argument(
-        "--timeout", type=float, default=60.0, help="seconds per request (default %(default)s)"
-    )
-    parser.add_argument(
-        "--max-retries",
-        type=int,
-        default=5,
-        help="retries on rate limits, timeouts and 5xx (default %(default)s)",
-    )
-    parser.add_argument(
-        "--budget-usd",
-        type=float,
-        default=None,
-        help="stop cleanly before a call could take spending past this many dollars",
-    )
-    parser.add_argument(
-        "--prices",
-        default=None,
-        help='JSON file of extra prices, {"model": {"input": USD_PER_1M, "output": USD_PER_1M}}',
-    )
     parser.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
     parser.add_argument(
         "--prompts-dir", default=None, help="use templates from this folder instead of prompts/"
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-
-
-def _engine(args: argparse.Namespace) -> Engine:
-    return build_engine(
-        args.engine,
-        model=args.model,
-        base_url=args.base_url,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        budget_usd=args.budget_usd,
-        prices=args.prices,
-    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.max_tasks < 1:
             raise ValueError("--max-tasks must be at least 1")
-        engine = _engine(args)
+        engine = engine_from_args(args)
         cache = ResponseCache(Path(args.cache) if args.cache else data_dir / "llm_cache.sqlite")
         summary = propose(data_dir, CachedEngine(engine, cache), options)
     except (FileNotFoundError, ValueError, PromptError, EngineError) as exc:

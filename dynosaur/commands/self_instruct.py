@@ -7,14 +7,11 @@ import asyncio
 import sys
 from pathlib import Path
 
-from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.commands._engine import build_engine
+from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.engines import (
     BudgetExceeded,
-    Engine,
     EngineError,
-    engine_names,
     require_capability,
 )
 from dynosaur.seed_tasks import SeedTaskError, load_seed_tasks
@@ -95,46 +92,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the demonstration sampling")
 
     group = parser.add_argument_group("engine")
-    group.add_argument(
-        "--engine", choices=engine_names(), default="openai", help="a chat engine (default %(default)s)"
-    )
-    group.add_argument("--model", help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
-    group.add_argument(
-        "--base-url",
-        default=config.openai_base_url(),
-        help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)",
-    )
-    group.add_argument(
-        "--concurrency",
-        type=int,
-        default=defaults.concurrency,
-        help="requests in flight (default %(default)s)",
-    )
-    group.add_argument(
-        "--timeout", type=float, default=60.0, help="request timeout in seconds (default %(default)s)"
-    )
-    group.add_argument("--max-retries", type=int, default=5, help="retries per request (default %(default)s)")
-    group.add_argument("--budget-usd", type=float, help="stop cleanly before spending more than this")
+    add_engine_arguments(group, default_engine="openai", concurrency=defaults.concurrency)
     group.add_argument("--cache", help="response cache (default OUTPUT_DIR/llm_cache.sqlite)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
-
-
-def _engine(args: argparse.Namespace) -> Engine:
-    return build_engine(
-        args.engine,
-        model=args.model,
-        base_url=args.base_url,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
-        budget_usd=args.budget_usd,
-    )
 
 
 async def _run(args: argparse.Namespace, settings: BootstrapConfig) -> int:
     seeds = load_seed_tasks(args.seed_tasks)
     output_dir = Path(args.output_dir)
-    inner = _engine(args)
+    inner = engine_from_args(args)
     try:
         require_capability(inner, "chat", "Self-Instruct")  # refuse before creating any file
     except EngineError:
