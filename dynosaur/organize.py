@@ -40,6 +40,15 @@ PARQUET_FILE = "dynosaur-full.parquet"
 REPORT_FILE = "organize_report.json"
 
 
+def report_path(output_path: Path) -> Path:
+    """Where the report of ``output_path`` goes: ``organize_report.json`` beside the default
+    output, ``<stem>_report.json`` beside any other, so that organizing into a side file never
+    replaces the report that describes ``dynosaur-full.jsonl`` (and that publish reads)."""
+    if output_path.name == OUTPUT_FILE:
+        return output_path.parent / REPORT_FILE
+    return output_path.with_name(f"{output_path.stem}_report.json")
+
+
 def reason_kind(reason: str) -> str:
     """The countable part of a reason (``imbalanced labels: 'x' is 90%`` → ``imbalanced labels``)."""
     return reason.split(":", 1)[0]
@@ -307,7 +316,7 @@ def organize(
     Records come in data-file order, then task order, then row order; exact duplicates (same
     six fields) are written once. Tasks of the datasets in ``exclude`` (e.g. the published
     collection itself, which a crawl of the Hub finds too) are dropped. Returns the report, also
-    written to ``organize_report.json``.
+    written to ``organize_report.json`` (``<stem>_report.json`` for another ``output_path``).
     """
     config = config or OrganizeConfig()
     data_dir = Path(data_dir)
@@ -370,5 +379,5 @@ def organize(
                 task.instruction,
                 "dataset-config vanished: not in the data file (removed from the Hub or its license denied)",
             )
-    atomic_write_json(output_path.parent / REPORT_FILE, report.to_json())
+    atomic_write_json(report_path(output_path), report.to_json())
     return report

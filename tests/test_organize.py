@@ -273,6 +273,22 @@ def test_excluded_dataset_is_dropped_with_reason(tmp_path):
     assert [r["taskname"] for r in records(data)] == ["x"]
 
 
+def test_organizing_into_a_side_file_keeps_the_main_report(tmp_path):
+    data = arrange(
+        tmp_path,
+        [config_line("me/dyno", [{"a": "1", "b": "2"}]), config_line("x", [{"a": "1", "b": "2"}])],
+        [task("me/dyno", ["a"], "b"), task("x", ["a"], "b")],
+    )
+    organize(data, progress=False)
+    side = data / "without-dyno.jsonl"
+    argv = ["organize", "--data-dir", str(data), "--exclude", "me/dyno", "--output", str(side)]
+    assert main([*argv, "--no-progress"]) == 0
+    assert report(data)["records"] == len(records(data)) == 2
+    side_report = json.loads((data / "without-dyno_report.json").read_text())
+    assert side_report["records"] == len(side.read_text().splitlines()) == 1
+    assert (data / "without-dyno.parquet").is_file()
+
+
 def test_media_fields_drop_the_task(tmp_path):
     features = {"image": {"_type": "Image"}, "caption": TEXT}
     rows = [{"image": {"src": "http://x/1.png", "height": 1, "width": 1}, "caption": "a cat"}]

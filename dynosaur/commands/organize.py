@@ -70,7 +70,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR, help="artifact folder (default %(default)s)")
     parser.add_argument("--data-file", help="rows file (default DATA_DIR/huggingface_data.jsonl)")
     parser.add_argument("--instructions", help="tasks file (default DATA_DIR/instructions-full.json)")
-    parser.add_argument("--output", help="records file (default DATA_DIR/dynosaur-full.jsonl)")
+    parser.add_argument(
+        "--output",
+        help="records file (default DATA_DIR/dynosaur-full.jsonl); another name writes its Parquet "
+        "and report beside it as NAME.parquet and NAME_report.json",
+    )
     parser.add_argument(
         "--exclude",
         action="append",
