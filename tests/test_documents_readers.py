@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import docx
@@ -181,6 +183,25 @@ def test_skip_details_say_what_went_wrong(tmp_path):
     (tmp_path / "x.xyz").write_bytes(b"data")
     assert skip_of(tmp_path / "bad.jsonl")[1].startswith("line 3")
     assert skip_of(tmp_path / "x.xyz")[1] == ".xyz"
+
+
+def test_damaged_pdf_prints_nothing_beyond_its_skip_reason(tmp_path):
+    # pypdf logs its repairs ("EOF marker not found"); without a handler Python prints them on
+    # stderr, unattributed, in the middle of the command's summary. A fresh interpreter is needed:
+    # pytest's own log capture would hide the stray line.
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    script = (
+        "import sys\n"
+        "from dynosaur.documents.readers import SkipDocument, read_document\n"
+        "try:\n"
+        "    read_document(sys.argv[1])\n"
+        "except SkipDocument as skip:\n"
+        "    print(skip.reason)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "broken.pdf")], capture_output=True, text=True
+    )
+    assert (done.stdout, done.stderr) == ("unreadable PDF\n", "")
 
 
 def test_oversized_file_is_skipped_before_it_is_read(tmp_path):

@@ -7,11 +7,17 @@ damaged file and a PDF without extractable text (a scan) are skipped with their 
 from __future__ import annotations
 
 import io
+import logging
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from dynosaur.documents.readers.base import SkipDocument
+
+# pypdf logs the repairs it makes ("EOF marker not found") and adds no handler, so Python would
+# print them on stderr, unattributed; the report already says why a file was skipped. A program
+# that configures logging still receives them.
+logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 
 def read_pdf(data: bytes) -> str:
