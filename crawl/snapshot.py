@@ -18,6 +18,14 @@ Layout (one folder per dataset; ``org/name`` ids nest one level)::
 
 A dataset without ``viewer.json`` has no viewer (the viewer answers 404). The mirror pages the
 listing and the rows itself; the snapshot stores whole objects only.
+
+Commits made through the mirror and git tags add three optional entries beside ``api.json``
+(absent in recorded snapshots; then only the current ``sha`` can be served)::
+
+        refs.json            {"tags": {name: {"commit": sha, "message": str, "createdAt": str}}}
+        commits/<sha>.json   one commit's state: {"parent": sha | null, "files": {name: blob id},
+                             "item": {"sha", "lastModified", "siblings", "tags"[, "cardData"]}}
+        blobs/<blob id>      file contents by git blob id, shared by every commit that holds them
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from crawl.artifacts import atomic_write_bytes, atomic_write_json
 _PART = r"(?!.*\.\.)[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
 REPO_ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
 _FILENAME_RE = re.compile(r"^(?!.*\.\.)(?!/)[A-Za-z0-9._/-]{1,255}$")
+_OBJECT_ID_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
 class InvalidRepoId(ValueError):
@@ -101,6 +110,41 @@ class Snapshot:
         if not path.is_file():
             return None
         return json.loads(path.read_text(encoding="utf-8"))
+
+    def load_refs(self, repo_id: str) -> dict[str, Any]:
+        """The dataset's git refs beyond ``main``: ``{"tags": {...}}`` (empty when none were made)."""
+        path = self.dataset_dir(repo_id) / "refs.json"
+        refs = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        return {"tags": dict(refs.get("tags") or {})}
+
+    def write_refs(self, repo_id: str, refs: dict[str, Any]) -> None:
+        atomic_write_json(self.dataset_dir(repo_id) / "refs.json", refs)
+
+    def _object_path(self, repo_id: str, kind: str, object_id: str, suffix: str = "") -> Path:
+        if not isinstance(object_id, str) or not _OBJECT_ID_RE.match(object_id):
+            raise ValueError(f"invalid object id: {object_id!r}")
+        return self.dataset_dir(repo_id) / kind / f"{object_id}{suffix}"
+
+    def load_commit(self, repo_id: str, sha: str) -> dict[str, Any] | None:
+        """A recorded commit's state (files by blob id, API item keys), or None."""
+        try:
+            path = self._object_path(repo_id, "commits", sha, ".json")
+        except ValueError:
+            return None
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def write_commit(self, repo_id: str, sha: str, record: dict[str, Any]) -> None:
+        atomic_write_json(self._object_path(repo_id, "commits", sha, ".json"), record)
+
+    def load_blob(self, repo_id: str, blob_id: str) -> bytes | None:
+        path = self._object_path(repo_id, "blobs", blob_id)
+        return path.read_bytes() if path.is_file() else None
+
+    def write_blob(self, repo_id: str, blob_id: str, data: bytes) -> None:
+        """Keep a file's contents under its blob id (once: blobs never change)."""
+        path = self._object_path(repo_id, "blobs", blob_id)
+        if not path.is_file():
+            atomic_write_bytes(path, data)
 
     def iter_datasets(self) -> Iterator[SnapshotDataset]:
         for repo_id in self.repo_ids():

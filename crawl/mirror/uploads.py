@@ -9,11 +9,13 @@ What ``HfApi.create_repo`` / ``create_commit`` / ``upload_file`` / ``upload_fold
 * ``POST /api/datasets/{id}/preupload/{rev}`` ``{"files": [{"path", "sample", "size"}]}`` →
   every file ``uploadMode: "regular"`` (no LFS server needed) with the current blob ``oid``, so
   the client skips files that did not change.
-* ``GET /api/datasets/{id}/tree/{rev}[/{path}]``: what ``list_repo_files`` / ``list_repo_tree`` read.
+* ``GET /api/datasets/{id}/tree/{rev}[/{path}]``: what ``list_repo_files`` / ``list_repo_tree`` read,
+  at ``main``, a tag or a recorded sha.
 * ``POST /api/datasets/{id}/commit/{rev}``: ndjson, a ``header`` line then ``file`` (base64
   content), ``deletedFile`` and ``deletedFolder`` lines → ``{"commitOid", "commitUrl", ...}``.
   Each commit gets a new sha (a digest of the parent sha and the payload); ``siblings``,
-  ``cardData`` and the card's tags of the API item follow the new files.
+  ``cardData`` and the card's tags of the API item follow the new files, and the commit is
+  recorded (``crawl.mirror.history``) so that tags and older shas keep serving its files.
 
 Writes need a token (``Authorization: Bearer ...``); its value is never read or kept.
 """
@@ -26,7 +28,6 @@ import hashlib
 import json
 import re
 import shutil
-import threading
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
@@ -35,12 +36,11 @@ import yaml
 
 from crawl.demo.builder import card_tags, make_dataset, parse_card_metadata
 from crawl.mirror.context import MirrorContext
+from crawl.mirror.history import WRITE_LOCK, CommitView, at_revision, head_record, record_commit
 from crawl.mirror.hub_routes import check_revision, git_blob_sha, visible_item
 from crawl.mirror.routing import REPO_ID, Request, Response, Route, hub_error, json_response, repo_id_param
 from crawl.snapshot import InvalidRepoId, validate_filename, validate_repo_id
 
-# One commit at a time: a commit reads the parent sha and writes files and the API item.
-_COMMIT_LOCK = threading.Lock()
 _FRONT_MATTER_RE = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -77,7 +77,7 @@ def create_repo(request: Request, ctx: MirrorContext) -> Response:
         raise hub_error(400, f"Invalid repo name: {repo_id!r}") from None
     url = f"{ctx.url}/datasets/{repo_id}"
     private = body.get("visibility") == "private" or body.get("private") is True
-    with _COMMIT_LOCK:
+    with WRITE_LOCK:
         existing = ctx.snapshot.load_api(repo_id)
         if existing is not None:
             message = "You already created this dataset repo"
@@ -227,15 +227,18 @@ def commit(request: Request, ctx: MirrorContext) -> Response:
     if request.arg("create_pr"):
         raise hub_error(400, "Pull requests are not supported by the mirror")
     header, operations = parse_commit(request.body)
-    with _COMMIT_LOCK:
+    with WRITE_LOCK:
         item = visible_item(request, ctx, repo_id)
         check_revision(item, request.params["revision"])
         parent = header.get("parentCommit")
         if parent and not item["sha"].startswith(str(parent)):
             raise hub_error(412, f"Parent commit {parent} is not the head of the branch")
+        parent_record = head_record(ctx.snapshot, item)
         _apply(ctx, repo_id, operations)
         sha = hashlib.sha1(item["sha"].encode() + b"\0" + request.body).hexdigest()
-        ctx.snapshot.write_api(repo_id, _refresh_item(ctx, item, sha))
+        updated = _refresh_item(ctx, item, sha)
+        record_commit(ctx.snapshot, parent_record, operations, updated)
+        ctx.snapshot.write_api(repo_id, updated)
         ctx.invalidate()
     return json_response(
         {
@@ -250,18 +253,22 @@ def commit(request: Request, ctx: MirrorContext) -> Response:
 
 def tree(request: Request, ctx: MirrorContext) -> Response:
     """``GET /api/datasets/{id}/tree/{rev}[/{path}]``: files and folders, as ``list_repo_tree`` reads them."""
+    request, ctx = at_revision(request, ctx)
     repo_id = repo_id_param(request)
     item = visible_item(request, ctx, repo_id)
     sha = check_revision(item, request.params["revision"])
     base = request.params.get("filename")
     prefix = (_path(unquote(base)).rstrip("/") + "/") if base else ""
     recursive = (request.arg("recursive") or "").lower() == "true"
-    files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
-    names = (
-        sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file())
-        if files_dir.is_dir()
-        else []
-    )
+    if isinstance(ctx.store, CommitView):
+        names = ctx.store.names()
+    else:
+        files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
+        names = (
+            sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file())
+            if files_dir.is_dir()
+            else []
+        )
     names = [name for name in names if name.startswith(prefix)]
     if base and not names:
         raise hub_error(404, f"{base} does not exist on {request.params['revision']}", "EntryNotFound")
