@@ -121,6 +121,18 @@ def _changelog(manifest: Manifest) -> list[str]:
     return lines
 
 
+def _versions(manifest: Manifest) -> list[str]:
+    """How to load this version later: every version is a git tag named as the version."""
+    if not manifest.repo_id:
+        return []
+    return [
+        f"Every version is a git tag of this repo named as the version, so this one stays loadable "
+        f'after later releases: `load_dataset("{manifest.repo_id}", revision="{manifest.version}", '
+        'split="train")`. The changelog below lists every version.',
+        "",
+    ]
+
+
 def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
     """The full README.md of a release."""
     name = pretty_name or (
@@ -147,6 +159,7 @@ def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
         f"records = {load}",
         "```",
         "",
+        *_versions(manifest),
         "## Records",
         "",
         "Each record is `{instruction, input, output, license, website, taskname}`: `taskname` is the "

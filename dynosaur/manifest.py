@@ -8,6 +8,7 @@ sources tells what a new version added, changed and removed.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,13 +31,19 @@ def version_key(version: str) -> tuple[int, ...]:
         return ()
 
 
-def next_version(date: str, previous: str | None) -> str:
-    """``YYYY.MM.DD`` of ``date``; a second release the same day gets ``.2``, then ``.3``..."""
+def next_version(date: str, previous: str | None, taken: Collection[str] = ()) -> str:
+    """``YYYY.MM.DD`` of ``date``; a second release the same day gets ``.2``, then ``.3``...
+
+    Versions in ``taken`` (the repo's tags) are skipped, so a new version never reuses a tag.
+    """
     base = date.replace("-", ".")
-    if not previous or not previous.startswith(base):
-        return base
-    suffix = previous[len(base) :].lstrip(".")
-    return f"{base}.{int(suffix) + 1 if suffix.isdigit() else 2}"
+    count = 1
+    if previous and previous.startswith(base):
+        suffix = previous[len(base) :].lstrip(".")
+        count = int(suffix) + 1 if suffix.isdigit() else 2
+    while (version := base if count == 1 else f"{base}.{count}") in taken:
+        count += 1
+    return version
 
 
 @dataclass

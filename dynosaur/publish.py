@@ -7,7 +7,8 @@ The folder is exactly what lands in the dataset repo::
     data/train-00000-of-0000N.parquet          the records, sharded by row count
 
 ``build_release`` writes it (``--dry-run DIR`` stops there); ``upload_release`` creates the repo
-if needed and commits the folder in one commit, deleting shards the new version no longer has.
+if needed, commits the folder in one commit, deleting shards the new version no longer has, and
+tags that commit with the version (``dynosaur.release_tags``).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import math
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
-from huggingface_hub.errors import EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
 from dynosaur.card import render_card
 from dynosaur.manifest import (
@@ -37,6 +38,15 @@ from dynosaur.manifest import (
     version_key,
 )
 from dynosaur.records import RECORD_SCHEMA
+from dynosaur.release_repo import (
+    RemoteState,
+    RepoRefs,
+    TagResult,
+    open_remote,
+    tag_holds_other_files,
+    tag_message,
+    tag_release,
+)
 
 PARQUET_FILE = "dynosaur-full.parquet"
 REPORT_FILE = "organize_report.json"
@@ -168,8 +178,12 @@ def build_release(
     date: str | None = None,
     shard_rows: int = DEFAULT_SHARD_ROWS,
     pretty_name: str | None = None,
+    taken: Collection[str] = (),
 ) -> Release:
-    """Write the release folder for the organized records of ``data_dir``."""
+    """Write the release folder for the organized records of ``data_dir``.
+
+    Without ``version``, the version is the date's, skipping the versions in ``taken`` (tags).
+    """
     data_dir, folder = Path(data_dir), Path(folder)
     source = data_dir / PARQUET_FILE
     if not source.is_file():
@@ -190,7 +204,7 @@ def build_release(
         raise PublishError("there are no records to publish (see organize_report.json)")
     date = date or today()
     manifest = Manifest(
-        version=version or next_version(date, previous.version if previous else None),
+        version=version or next_version(date, previous.version if previous else None, taken),
         date=date,
         repo_id=repo_id,
         records=records,
@@ -224,36 +238,49 @@ def changelog_of(manifest: Manifest, previous: Manifest | None) -> list[dict[str
     return [changelog_entry(manifest, previous), *older]
 
 
-def remote_manifest(api: HfApi, repo_id: str) -> Manifest | None:
-    """The manifest of the repo's current version, or ``None`` for a new or empty repo."""
-    with tempfile.TemporaryDirectory(prefix="dynosaur-manifest-") as tmp:
-        try:
-            path = hf_hub_download(
-                repo_id,
-                MANIFEST_FILE,
-                repo_type="dataset",
-                endpoint=api.endpoint,
-                token=api.token,
-                local_dir=tmp,
-            )
-        except (EntryNotFoundError, RepositoryNotFoundError, RevisionNotFoundError):
-            return None
-        return read_manifest(Path(path))
+def version_check(api: HfApi, repo_id: str, refs: RepoRefs) -> Callable[[Release], None]:
+    """A :func:`stage_release` check: refuse a version whose tag already names other files."""
+
+    def check(release: Release) -> None:
+        reason = tag_holds_other_files(
+            api, repo_id, refs, release.manifest.version, release.folder, release.files()
+        )
+        if reason:
+            raise PublishError(reason)
+
+    return check
 
 
 @dataclass
 class UploadResult:
-    """Where a release went."""
+    """Where a release went, and its tag (``head_tag``: the previous head's, made first)."""
 
     repo_url: str
     commit_oid: str
     commit_url: str
     uploaded: list[str]
     deleted: list[str]
+    tag: TagResult | None = None
+    head_tag: TagResult | None = None
+
+    @property
+    def tags_ok(self) -> bool:
+        return all(t.ok for t in (self.tag, self.head_tag) if t is not None)
 
 
-def upload_release(api: HfApi, release: Release, repo_id: str, *, private: bool = False) -> UploadResult:
-    """Create the dataset repo if needed and commit the release folder in one commit."""
+def upload_release(
+    api: HfApi,
+    release: Release,
+    repo_id: str,
+    *,
+    private: bool = False,
+    remote: RemoteState | None = None,
+) -> UploadResult:
+    """Create the dataset repo if needed, commit the release folder in one commit and tag it.
+
+    A tag the Hub refuses leaves the commit in place; ``result.tag`` says why.
+    """
+    remote = remote or open_remote(api, repo_id)
     repo_url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     files = release.files()
     existing = api.list_repo_files(repo_id, repo_type="dataset")
@@ -265,10 +292,11 @@ def upload_release(api: HfApi, release: Release, repo_id: str, *, private: bool 
         repo_id,
         operations,
         repo_type="dataset",
-        commit_message=f"Dynosaur {manifest.version}: {manifest.records} records from {manifest.tasks} tasks",
+        commit_message=tag_message(manifest),
         commit_description=_commit_description(manifest),
     )
-    return UploadResult(str(repo_url), info.oid, info.commit_url, files, stale)
+    tag = tag_release(api, repo_id, manifest.version, info.oid, remote.refs, tag_message(manifest))
+    return UploadResult(str(repo_url), info.oid, info.commit_url, files, stale, tag, remote.head_tag)
 
 
 def _commit_description(manifest: Manifest) -> str:
@@ -292,14 +320,24 @@ def latest_release(data_dir: str | Path) -> Manifest | None:
 
 
 def stage_release(
-    data_dir: str | Path, *, repo_id: str, previous: Manifest | None, **options: Any
+    data_dir: str | Path,
+    *,
+    repo_id: str,
+    previous: Manifest | None,
+    check: Callable[[Release], None] | None = None,
+    **options: Any,
 ) -> Release:
-    """Build the release into ``DATA_DIR/releases/<version>/`` (replacing a same-named one)."""
+    """Build the release into ``DATA_DIR/releases/<version>/`` (replacing a same-named one).
+
+    ``check`` sees the built release before it replaces anything; what it raises stops there.
+    """
     base = releases_dir(data_dir)
     base.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
     try:
         release = build_release(data_dir, staging, repo_id=repo_id, previous=previous, **options)
+        if check is not None:
+            check(release)
         final = base / release.manifest.version
         if final.exists():
             shutil.rmtree(final)
@@ -323,7 +361,8 @@ def publish(
     """Build the release and upload it; with ``dry_run``, only write it to that folder.
 
     The previous version comes from the repo's ``manifest.json`` (from the newest local release
-    for a dry run, which stays offline). A published release is kept in ``DATA_DIR/releases/``.
+    for a dry run, which stays offline), the repo's tags rule out versions already taken. A
+    published release is kept in ``DATA_DIR/releases/``.
     ``options``: ``version``, ``date``, ``shard_rows``, ``pretty_name``.
     """
     if dry_run is not None:
@@ -333,5 +372,13 @@ def publish(
     if not token:
         raise PublishError("publishing needs a token with write access: pass --token or set HF_TOKEN")
     api = HfApi(endpoint=endpoint, token=token)
-    release = stage_release(data_dir, repo_id=repo_id, previous=remote_manifest(api, repo_id), **options)
-    return release, upload_release(api, release, repo_id, private=private)
+    remote = open_remote(api, repo_id)
+    release = stage_release(
+        data_dir,
+        repo_id=repo_id,
+        previous=remote.manifest,
+        taken=remote.refs.tags,
+        check=version_check(api, repo_id, remote.refs),
+        **options,
+    )
+    return release, upload_release(api, release, repo_id, private=private, remote=remote)

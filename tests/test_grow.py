@@ -11,7 +11,7 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download
 
 from crawl.demo_snapshot import card_text, make_dataset
-from crawl.mirror import MirrorServer
+from crawl.mirror import MirrorServer, Route, json_response
 from crawl.snapshot import Snapshot
 from dynosaur.cli import main
 
@@ -139,6 +139,8 @@ def test_second_grow_releases_what_was_added_changed_and_removed(tmp_path, hub, 
     data = tmp_path / "data"
     assert grow(mirror, data, "--repo-id", "me/dyno") == 0
     first = manifest(mirror, tmp_path)
+    api = HfApi(endpoint=mirror.url, token=TOKEN)
+    first_commit = api.dataset_info("me/dyno").sha
     assert sorted(first["sources"]) == ["acme/gone", "acme/qa", "acme/relicensed", "acme/reviews"]
     assert shard_tasknames(mirror, tmp_path) == {"acme/gone", "acme/qa", "acme/relicensed", "acme/reviews"}
 
@@ -161,6 +163,23 @@ def test_second_grow_releases_what_was_added_changed_and_removed(tmp_path, hub, 
     assert second["changelog"][1]["version"] == first["version"]
     assert shard_tasknames(mirror, tmp_path) == {"acme/new", "acme/qa", "acme/reviews"}
     assert second["licenses"] == ["apache-2.0", "cc-by-4.0", "mit"]
+    # each version is a tag on its own commit; the first one still loads as it was
+    refs = api.list_repo_refs("me/dyno", repo_type="dataset")
+    head = api.dataset_info("me/dyno").sha
+    assert {t.name: t.target_commit for t in refs.tags} == {
+        first["version"]: first_commit,
+        second["version"]: head,
+    }
+    tagged = hf_hub_download(
+        "me/dyno",
+        "manifest.json",
+        repo_type="dataset",
+        revision=first["version"],
+        endpoint=mirror.url,
+        token=TOKEN,
+        cache_dir=str(tmp_path / "hf-cache"),
+    )
+    assert json.loads(Path(tagged).read_text()) == first
 
     report = json.loads((data / "grow_report.json").read_text())
     steps = {step["name"]: step for step in report["steps"]}
@@ -171,6 +190,12 @@ def test_second_grow_releases_what_was_added_changed_and_removed(tmp_path, hub, 
     # two modes each: only acme/qa (changed) and acme/new reach the engine, acme/reviews is cached
     assert (propose_detail["engine_calls"], propose_detail["cache_hits"]) == (4, 2)
     assert (data / "releases" / second["version"] / "manifest.json").is_file()
+    assert steps["release"]["detail"]["tag"] == {
+        "name": second["version"],
+        "commit": head,
+        "status": "created",
+        "error": "",
+    }
     out = capsys.readouterr().out
     assert "== release (ok" in out and "1 added, 1 changed, 2 removed" in out
     for path in tmp_path.rglob("*"):
@@ -186,10 +211,36 @@ def test_grow_without_repo_writes_a_local_release_and_skips_when_nothing_changed
     local = json.loads((release / "manifest.json").read_text())
     assert local["repo_id"] == "" and local["records"] > 0
     assert (release / "README.md").read_text().count('load_dataset("parquet"') == 1
+    assert "revision=" not in (release / "README.md").read_text()  # no repo, no tags
     assert grow(mirror, data) == 0
     assert "nothing new since 2026.1.1: no release made" in capsys.readouterr().out
     assert sorted(p.name for p in (data / "releases").iterdir()) == ["2026.1.1"]
     assert mirror.count() and not any(r.method == "POST" for r in mirror.requests)
+
+
+def test_a_refused_tag_fails_the_release_step_and_the_next_grow_tags_the_release(tmp_path, hub, capsys):
+    mirror, _ = hub
+    refuse = Route(
+        "POST", r"/api/datasets/.+/tag/.+", lambda request, ctx: json_response({"error": "down"}, 503)
+    )
+    mirror.routes.insert(0, refuse)
+    data = tmp_path / "data"
+    assert grow(mirror, data, "--repo-id", "me/dyno", "--version", "2026.2.1") == 1
+    report = json.loads((data / "grow_report.json").read_text())
+    release = report["steps"][-1]
+    commit = HfApi(endpoint=mirror.url, token=TOKEN).dataset_info("me/dyno").sha
+    assert (release["name"], release["ok"], release["detail"]["commit"]) == ("release", False, commit)
+    assert release["detail"]["tag"]["status"] == "failed" and "503" in release["detail"]["tag"]["error"]
+    assert "tag 2026.2.1 FAILED" in capsys.readouterr().out
+    assert manifest(mirror, tmp_path)["version"] == "2026.2.1"
+
+    mirror.routes.remove(refuse)
+    assert grow(mirror, data, "--repo-id", "me/dyno") == 0
+    out = capsys.readouterr().out
+    assert "nothing new since 2026.2.1: no release made" in out
+    assert f"tagged  2026.2.1 on {commit[:12]}" in out
+    refs = HfApi(endpoint=mirror.url, token=TOKEN).list_repo_refs("me/dyno", repo_type="dataset")
+    assert [(t.name, t.target_commit) for t in refs.tags] == [("2026.2.1", commit)]
 
 
 def test_failed_listing_stops_before_anything_is_released(tmp_path, capsys):

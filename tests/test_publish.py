@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from huggingface_hub.utils.sha import git_hash
 
 from dynosaur.card import size_category
 from dynosaur.cli import main
 from dynosaur.manifest import diff_sources, next_version
 from dynosaur.organize import organize
 from dynosaur.publish import PublishError, build_release, publish
+from dynosaur.release_repo import file_digest
 
 TEXT = {"dtype": "string", "_type": "Value"}
 
@@ -125,6 +128,7 @@ def test_dry_run_writes_shards_card_and_manifest(tmp_path):
     )
     assert "@inproceedings{yin2023dynosaur" in card
     assert "### 2026.11.21 (2026-11-21)" in card
+    assert 'load_dataset("me/dyno", revision="2026.11.21", split="train")' in card
     manifest = json.loads((out / "manifest.json").read_text())
     assert (manifest["version"], manifest["records"], manifest["tasks"]) == ("2026.11.21", 12, 2)
     assert manifest["sources"]["org/qa"]["revision"].startswith("org-qa-rev")
@@ -184,6 +188,19 @@ def test_versions_are_dates_and_same_day_releases_count_up():
     assert next_version("2026-11-21", "2026.11.20") == "2026.11.21"
     assert next_version("2026-11-21", "2026.11.21") == "2026.11.21.2"
     assert next_version("2026-11-21", "2026.11.21.2") == "2026.11.21.3"
+
+
+def test_new_versions_skip_names_the_repo_already_has_as_tags():
+    assert next_version("2026-11-21", None, {"2026.11.21"}) == "2026.11.21.2"
+    assert next_version("2026-11-21", "2026.11.21", {"2026.11.21.2", "2026.11.21.3"}) == "2026.11.21.4"
+    assert next_version("2026-11-21", "2026.11.20", {"2026.11.20", "v1"}) == "2026.11.21"
+
+
+def test_file_digests_match_what_the_hub_lists_for_a_file(tmp_path):
+    path = tmp_path / "shard.parquet"
+    path.write_bytes(b"rows " * 300_000)  # more than one read chunk
+    assert file_digest(path, lfs=False) == git_hash(path.read_bytes())
+    assert file_digest(path, lfs=True) == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_source_diff_names_added_changed_and_removed():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from pathlib import Path
 
 import httpx
@@ -12,9 +13,9 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import RepositoryNotFoundError
 
-from crawl.mirror import MirrorServer
+from crawl.mirror import MirrorServer, Route, json_response
 from dynosaur.cli import main
-from dynosaur.publish import publish
+from dynosaur.publish import PublishError, publish
 from tests.test_publish import organized
 
 TOKEN = "hf_test_write_token_do_not_leak"
@@ -105,6 +106,8 @@ def test_republishing_the_same_release_makes_no_new_commit(tmp_path, mirror):
     _, again = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1", date="2026-01-01")
     assert again.commit_oid == first.commit_oid
     assert sum(1 for r in mirror.requests if r.path.endswith("/commit/main")) == 1
+    assert (first.tag.status, again.tag.status) == ("created", "exists")
+    assert tags(mirror) == {"1": first.commit_oid}
 
 
 def test_private_repo_is_hidden_from_anonymous_readers(tmp_path, mirror):
@@ -173,3 +176,116 @@ def test_mirror_write_routes_refuse_bad_requests(mirror):
         mirror, "/api/validate-yaml", {"content": "---\nlicense: [mit\n---\n", "repoType": "dataset"}
     )
     assert bad_card.status_code == 400 and bad_card.json()["errors"]
+
+
+def tags(mirror: MirrorServer, repo_id: str = "me/dyno") -> dict[str, str]:
+    refs = HfApi(endpoint=mirror.url, token=TOKEN).list_repo_refs(repo_id, repo_type="dataset")
+    return {tag.name: tag.target_commit for tag in refs.tags}
+
+
+def download_at(mirror: MirrorServer, name: str, revision: str, tmp_path: Path) -> bytes:
+    path = hf_hub_download(
+        "me/dyno",
+        name,
+        repo_type="dataset",
+        revision=revision,
+        endpoint=mirror.url,
+        token=TOKEN,
+        cache_dir=str(tmp_path / "hf-cache"),
+    )
+    return Path(path).read_bytes()
+
+
+def test_each_release_is_tagged_and_stays_loadable_by_its_tag(tmp_path, mirror, capsys):
+    data = organized(tmp_path, {"keep": ("mit", 3), "gone": ("mit", 2)})
+    args = ["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--hub-endpoint", mirror.url]
+    assert main([*args, "--token", TOKEN, "--version", "2026.11.20"]) == 0
+    first_card = (data / "releases" / "2026.11.20" / "README.md").read_bytes()
+    first = HfApi(endpoint=mirror.url, token=TOKEN).dataset_info("me/dyno").sha
+    assert f"tagged  2026.11.20 on {first[:12]}" in capsys.readouterr().out
+
+    later = organized(tmp_path / "later", {"keep": ("mit", 3), "new": ("apache-2.0", 2)})
+    release, second = publish(later, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    assert tags(mirror) == {"2026.11.20": first, "2026.11.21": second.commit_oid}
+    assert second.tag.status == "created" and second.head_tag is None
+
+    assert download_at(mirror, "README.md", "2026.11.20", tmp_path) == first_card
+    assert download_at(mirror, "README.md", "main", tmp_path) == (release.folder / "README.md").read_bytes()
+    assert json.loads(download_at(mirror, "manifest.json", "2026.11.20", tmp_path))["version"] == "2026.11.20"
+    old_shards = HfApi(endpoint=mirror.url, token=TOKEN).list_repo_files(
+        "me/dyno", repo_type="dataset", revision="2026.11.20"
+    )
+    assert "data/train-00000-of-00001.parquet" in old_shards
+    shard = tmp_path / "old.parquet"
+    shard.write_bytes(download_at(mirror, "data/train-00000-of-00001.parquet", "2026.11.20", tmp_path))
+    assert set(pq.read_table(shard).column("taskname").to_pylist()) == {"keep", "gone"}
+
+
+def test_a_second_release_on_the_same_day_gets_the_next_free_version_and_tag(tmp_path, mirror):
+    one = organized(tmp_path / "one", {"a": ("mit", 2)})
+    two = organized(tmp_path / "two", {"a": ("mit", 3)})
+    three = organized(tmp_path / "three", {"a": ("mit", 4)})
+    _, first = publish(one, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    release, second = publish(two, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    assert release.manifest.version == "2026.11.21.2"
+    # a tag made by hand takes the name the next release would have had
+    HfApi(endpoint=mirror.url, token=TOKEN).create_tag(
+        "me/dyno", tag="2026.11.21.3", revision=first.commit_oid, repo_type="dataset"
+    )
+    release, third = publish(three, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    assert release.manifest.version == "2026.11.21.4"
+    assert tags(mirror) == {
+        "2026.11.21": first.commit_oid,
+        "2026.11.21.2": second.commit_oid,
+        "2026.11.21.3": first.commit_oid,
+        "2026.11.21.4": third.commit_oid,
+    }
+
+
+def test_a_version_already_tagged_on_other_files_is_refused_before_uploading(tmp_path, mirror, capsys):
+    data = organized(tmp_path, {"a": ("mit", 2)})
+    _, first = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1.0")
+    kept = (data / "releases" / "1.0" / "manifest.json").read_bytes()
+    changed = organized(tmp_path / "changed", {"a": ("mit", 5)})
+    (changed / "releases").mkdir()
+    shutil.copytree(data / "releases" / "1.0", changed / "releases" / "1.0")
+    mirror.reset_log()
+    with pytest.raises(PublishError, match="version 1.0 is already the tag of commit"):
+        publish(changed, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1.0")
+    assert not any(r.method == "POST" for r in mirror.requests)
+    assert (changed / "releases" / "1.0" / "manifest.json").read_bytes() == kept
+    args = ["publish", "--data-dir", str(changed), "--repo-id", "me/dyno", "--hub-endpoint", mirror.url]
+    assert main([*args, "--token", TOKEN, "--version", "1.0"]) == 2
+    assert "leave out --version to take the next free version" in capsys.readouterr().err
+    assert tags(mirror) == {"1.0": first.commit_oid}
+    assert HfApi(endpoint=mirror.url, token=TOKEN).dataset_info("me/dyno").sha == first.commit_oid
+
+
+def _refuse_tags(request, ctx):
+    return json_response(
+        {"error": "tag store unavailable"}, 500, {"X-Error-Message": "tag store unavailable"}
+    )
+
+
+def test_a_refused_tag_keeps_the_commit_and_the_next_release_tags_it(tmp_path, capsys):
+    refuse = Route("POST", r"/api/datasets/.+/tag/.+", _refuse_tags)
+    with MirrorServer(tmp_path / "hub", extra_routes=[refuse]) as mirror:
+        data = organized(tmp_path, {"a": ("mit", 2)})
+        args = ["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--hub-endpoint", mirror.url]
+        assert main([*args, "--token", TOKEN, "--version", "2026.11.21"]) == 1
+        out = capsys.readouterr()
+        api = HfApi(endpoint=mirror.url, token=TOKEN)
+        commit = api.dataset_info("me/dyno").sha
+        assert f"pushed  {mirror.url}/datasets/me/dyno @ {commit[:12]}" in out.out
+        assert "tag 2026.11.21 FAILED: the Hub answered 500: tag store unavailable" in out.out
+        assert f"hf repos tag create me/dyno 2026.11.21 --revision {commit} --repo-type dataset" in out.out
+        assert "uploaded but not tagged" in out.err
+        assert json.loads(download(mirror, "me/dyno", "manifest.json", tmp_path))["version"] == "2026.11.21"
+        assert tags(mirror) == {}
+
+        mirror.routes.remove(refuse)
+        later = organized(tmp_path / "later", {"a": ("mit", 3)})
+        release, result = publish(later, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+        assert release.manifest.version == "2026.11.21.2"
+        assert (result.head_tag.name, result.head_tag.status) == ("2026.11.21", "created")
+        assert tags(mirror) == {"2026.11.21": commit, "2026.11.21.2": result.commit_oid}

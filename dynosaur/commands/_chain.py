@@ -29,7 +29,8 @@ from dynosaur.organize import organize
 from dynosaur.prompts import PromptError
 from dynosaur.propose import ProposeOptions, propose
 from dynosaur.propose_prompt import MODES
-from dynosaur.publish import PublishError, latest_release, remote_manifest, stage_release, upload_release
+from dynosaur.publish import PublishError, latest_release, stage_release, upload_release, version_check
+from dynosaur.release_repo import TagResult, open_remote
 from dynosaur.validate import filter_tasks
 
 # What a step may raise and still be reported as that step's failure (not a traceback).
@@ -116,9 +117,8 @@ class Chain:
         return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
 
     def release(self) -> Outcome:
-        previous: Manifest | None = (
-            remote_manifest(self.api, self.repo_id) if self.api else latest_release(self.data_dir)
-        )
+        remote = open_remote(self.api, self.repo_id) if self.api and self.repo_id else None
+        previous: Manifest | None = remote.manifest if remote else latest_release(self.data_dir)
         release = stage_release(
             self.data_dir,
             repo_id=self.repo_id or "",
@@ -126,18 +126,21 @@ class Chain:
             version=self.args.release_version,
             shard_rows=self.args.shard_rows,
             pretty_name=self.args.pretty_name,
+            taken=remote.refs.tags if remote else (),
+            check=version_check(self.api, self.repo_id, remote.refs) if self.api and remote else None,
         )
         if nothing_new(release.manifest, previous):
             assert previous is not None
             if release.folder.name != previous.version:
                 shutil.rmtree(release.folder, ignore_errors=True)
-            return Outcome(
-                True,
-                f"nothing new since {previous.version}: no release made",
-                {"version": None, "previous": previous.version},
-            )
+            lines = [f"nothing new since {previous.version}: no release made"]
+            head_tag = remote.head_tag if remote else None
+            if head_tag is not None:
+                lines.append(head_tag.describe(previous.repo_id or self.repo_id or ""))
+            detail = {"version": None, "previous": previous.version, "tag": _tag_detail(head_tag)}
+            return Outcome(head_tag is None or head_tag.ok, "\n".join(lines), detail)
         result = (
-            upload_release(self.api, release, self.repo_id, private=self.args.private)
+            upload_release(self.api, release, self.repo_id, private=self.args.private, remote=remote)
             if self.api and self.repo_id
             else None
         )
@@ -146,5 +149,14 @@ class Chain:
             "folder": str(release.folder),
             "changes": release.manifest.changelog[0],
             "commit": result.commit_oid if result else None,
+            "tag": _tag_detail(result.tag if result else None),
+            "earlier_tag": _tag_detail(result.head_tag if result else None),
         }
-        return Outcome(True, describe(release, result), detail)
+        return Outcome(result is None or result.tags_ok, describe(release, result), detail)
+
+
+def _tag_detail(tag: TagResult | None) -> dict[str, str] | None:
+    """A tag's outcome for grow_report.json."""
+    if tag is None:
+        return None
+    return {"name": tag.name, "commit": tag.commit, "status": tag.status, "error": tag.error}

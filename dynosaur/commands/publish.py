@@ -1,4 +1,4 @@
-"""``dynosaur publish``: upload the organized records as a dataset repo with its card."""
+"""``dynosaur publish``: upload the organized records as a dataset repo with its card, tagged with the version."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def add_publish_arguments(
         help="rows per Parquet shard (default %(default)s)",
     )
     parser.add_argument(
-        "--version", dest="release_version", help="release version (default: the date, YYYY.MM.DD)"
+        "--version",
+        dest="release_version",
+        help="release version, also its git tag (default: the date, YYYY.MM.DD, .2 for a second one that day)",
     )
     parser.add_argument("--pretty-name", help="the dataset's display name in the card")
 
@@ -48,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def describe(release: Release, result: UploadResult | None) -> str:
-    """The end-of-run summary of a release (and its upload)."""
+    """The end-of-run summary of a release (and its upload and tags)."""
     manifest = release.manifest
     entry = manifest.changelog[0] if manifest.changelog else {}
     lines = [
@@ -62,10 +64,14 @@ def describe(release: Release, result: UploadResult | None) -> str:
         )
     lines.append(f"  folder  {release.folder}")
     if result is not None:
+        if result.head_tag is not None:
+            lines.append(f"  {result.head_tag.describe(manifest.repo_id)} (the earlier head)")
         lines.append(
             f"  pushed  {result.repo_url} @ {result.commit_oid[:12]} "
             f"({len(result.uploaded)} files, {len(result.deleted)} stale shards deleted)"
         )
+        if result.tag is not None:
+            lines.append(f"  {result.tag.describe(manifest.repo_id)}")
     return "\n".join(lines)
 
 
@@ -86,4 +92,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"publish: {exc}", file=sys.stderr)
         return 2
     print(describe(release, result))
+    if result is not None and not result.tags_ok:
+        print("publish: the release is uploaded but not tagged (see above)", file=sys.stderr)
+        return 1
     return 0
