@@ -27,8 +27,9 @@ Handlers raise ``routing.hub_error(status, message, code)`` for Hub errors, retu
 ``routing.json_response(data)``, write into ``ctx.snapshot`` (a ``crawl.snapshot.Snapshot``)
 and call ``ctx.invalidate()`` after writing. Two ways to add routes:
 
-* a module of this package that defines ``ROUTES = [Route(...), ...]`` is picked up by every
-  MirrorServer (in module name order; this is how hub_routes and viewer_routes are included);
+* a module of this package that defines ``ROUTES = [Route(...), ...]`` and is named in
+  ``server.ROUTE_MODULES`` is served by every MirrorServer, in that order (this is how
+  hub_routes, viewer_routes, uploads, refs and history are included);
 * ``MirrorServer(..., extra_routes=[Route(...)])`` adds routes to one server, consulted first.
 """
 

@@ -6,9 +6,9 @@ is committed to or tagged. Reads at a revision go through :func:`at_revision`: `
 current sha are served from ``files/`` as before; a tag or a recorded older sha is served from
 the history by handing the Hub read routes a view of the store as it was at that commit.
 
-This module's name sorts before ``hub_routes`` on purpose: routes are consulted in module name
-order, and its resolve and revision routes must see a tag name before ``hub_routes`` refuses it
-(they pass every other revision on to ``hub_routes`` unchanged).
+``server.ROUTE_MODULES`` lists this module before ``hub_routes``: its resolve and revision routes
+must see a tag name before ``hub_routes`` refuses it (they pass every other revision on to
+``hub_routes`` unchanged).
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import pkgutil
 import re
 import socket
 import sys
@@ -64,14 +63,17 @@ class RequestRecord:
         return parse_qs(self.query, keep_blank_values=True)
 
 
-def discovered_routes() -> list[Route]:
-    """``ROUTES`` of every module of the ``crawl.mirror`` package, in module name order."""
-    import crawl.mirror
+# The modules whose ``ROUTES`` every mirror serves, consulted in this order (first match wins).
+# ``history`` answers reads at a tag or an older commit and hands every other revision on, so it
+# must come before ``hub_routes``, which only knows ``main`` and the current sha.
+ROUTE_MODULES = ("history", "refs", "uploads", "hub_routes", "viewer_routes")
 
+
+def discovered_routes() -> list[Route]:
+    """``ROUTES`` of the ``ROUTE_MODULES``, in that order."""
     routes: list[Route] = []
-    for info in sorted(pkgutil.iter_modules(crawl.mirror.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"crawl.mirror.{info.name}")
-        routes.extend(getattr(module, "ROUTES", []))
+    for name in ROUTE_MODULES:
+        routes.extend(importlib.import_module(f"crawl.mirror.{name}").ROUTES)
     return routes
 
 
