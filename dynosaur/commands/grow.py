@@ -2,7 +2,8 @@
 
 Takes every ``dynosaur crawl`` option (the crawl is incremental through its state), the engine
 options of ``propose`` (the response cache makes unchanged datasets free), the organize
-thresholds, and where to publish. Without ``--repo-id`` the new version is only written to
+thresholds, and where to publish. With ``--repo-id`` the release is uploaded in one commit and
+tagged with its version (``YYYY.MM.DD``); without it the new version is only written to
 ``DATA_DIR/releases/<version>/``.
 """
 
