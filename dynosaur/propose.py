@@ -175,7 +175,7 @@ async def _ask_all(
             try:
                 completion = await engine.complete(request)
             except BudgetExceeded as exc:
-                summary.stopped = f"budget reached: {exc}"
+                summary.stopped = str(exc)
                 return
             except EngineError as exc:
                 summary.failures.append(

@@ -234,3 +234,58 @@ def test_local_model_without_a_price_reports_cost_as_unknown_and_no_key_is_store
     assert _tasks(data)[0]["model"] == "llama-3.1-8b-instruct"
     for path in data.iterdir():
         assert b"sk-test" not in path.read_bytes(), path.name
+
+
+def _cli(data, server, *extra: str) -> int:
+    from dynosaur.cli import main
+
+    return main(
+        [
+            "propose",
+            "--data-dir",
+            str(data),
+            "--engine",
+            "openai",
+            "--base-url",
+            server.base_url,
+            "--max-retries",
+            "0",
+            "--modes",
+            "aware",
+            "--no-progress",
+            *extra,
+        ]
+    )
+
+
+def test_exit_code_says_whether_answers_are_missing(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    data = _data_dir(tmp_path, names=("org/good", "org/broken"))
+
+    def some_fail(body):
+        return Reply(status=500) if _dataset_of(body) == "org/broken" else json.dumps({"tasks": [GOOD]})
+
+    with ScriptedOpenAIServer(some_fail) as server:
+        assert _cli(data, server) == 3  # some answers missing: a rerun asks only for those
+    assert {t["task_name"] for t in _tasks(data)} == {"org/good"}
+    with ScriptedOpenAIServer(lambda body: Reply(status=500)) as server:
+        (tmp_path / "other").mkdir()
+        other = _data_dir(tmp_path / "other", names=("org/broken",))
+        assert _cli(other, server) == 1  # nothing came back at all
+    with ScriptedOpenAIServer(lambda body: json.dumps({"tasks": [GOOD]})) as server:
+        assert _cli(data, server) == 0  # the rerun fills the gap
+        assert server.calls == 1
+
+
+def test_openai_engine_without_a_key_or_a_server_is_refused_up_front(tmp_path, monkeypatch, capsys):
+    from dynosaur.cli import main
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    data = _data_dir(tmp_path)
+    assert (
+        main(["propose", "--data-dir", str(data), "--engine", "openai", "--base-url", "", "--no-progress"])
+        == 2
+    )
+    assert "OPENAI_API_KEY" in capsys.readouterr().err
+    assert not (data / "tasks.jsonl").exists()

@@ -26,6 +26,11 @@ def build_engine(
 ) -> Engine:
     """The engine registered as ``name``; a clear ``ValueError`` when it cannot be started here."""
     if name == "openai":
+        if not base_url and not config.openai_api_key():
+            raise ValueError(
+                "the openai engine needs OPENAI_API_KEY for api.openai.com, or --base-url "
+                "(OPENAI_BASE_URL) for a local OpenAI-compatible server"
+            )
         return create_engine(
             "openai",
             model=model or config.openai_model(),

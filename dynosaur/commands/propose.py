@@ -71,4 +71,7 @@ def run(args: argparse.Namespace) -> int:
         if cache is not None:
             cache.close()
     print(summary.render())
+    if summary.failures:
+        # 3: some answers are missing (a rerun asks only for those); 1: no answer came back at all
+        return 3 if summary.requests > len(summary.failures) else 1
     return 0
