@@ -44,10 +44,14 @@ def format_summary(result: CrawlResult) -> str:
             f"  task_name collisions (later datasets left out): {', '.join(sorted(result.outputs.collisions))}"
         )
     requests = result.requests
-    per_config = requests.get("total", 0) / result.configs_kept if result.configs_kept else 0.0
+    per_config = (
+        f"{requests.get('total', 0) / result.configs_kept:.1f} per kept config"
+        if result.configs_kept
+        else "no config kept"
+    )
     lines.append(
         f"  requests: {_counts(sorted(requests.get('requests', {}).items()))} "
-        f"(total {requests.get('total', 0)}, {per_config:.1f} per kept config); "
+        f"(total {requests.get('total', 0)}, {per_config}); "
         f"429 received {requests.get('rate_limited', 0)}; retries {requests.get('retries', 0)}; "
         f"gave up {requests.get('failed', 0)}"
     )

@@ -120,7 +120,7 @@ class OrganizeReport:
         """A short end-of-run summary."""
         lines = [
             f"organize: {self.records} records from {len(self.kept)} tasks "
-            f"({len(self.dropped)} tasks dropped, {self.duplicates_removed} duplicates removed, "
+            f"({len(self.dropped)} task{'' if len(self.dropped) == 1 else 's'} dropped, {self.duplicates_removed} duplicates removed, "
             f"{self.cells_truncated} cells truncated)"
         ]
         for kind, count in sorted(Counter(reason_kind(t["reason"]) for t in self.dropped).items()):

@@ -130,12 +130,13 @@ class SelfInstructReport:
         boot, engine = d["bootstrap"], d["engine"]
         lines = [
             f"self-instruct: {d['instructions_generated']} new instructions of {d['requested']} requested "
-            f"from {d['seed_tasks']} seed tasks in {boot['rounds']} rounds; {d['stop_reason']}",
+            f"from {d['seed_tasks']} seed tasks in {boot['rounds']} round{'' if boot['rounds'] == 1 else 's'}; "
+            f"{d['stop_reason']}",
             f"  wrote {d['tasks_written']} tasks and {d['records_written']} records to {d['output_dir']}",
             f"  candidates {boot['candidates']}: kept {boot['kept']}, rejected "
             + (", ".join(f"{n} {r}" for r, n in boot["rejected"].items()) or "none"),
             f"  classification: {d['classification']['yes']} yes, {d['classification']['no']} no, "
-            f"{d['classification']['unparseable']} unclear; instances kept {d['instances']['kept']}, dropped "
+            f"{d['classification']['unparseable']} unparseable; instances kept {d['instances']['kept']}, dropped "
             + (", ".join(f"{n} {r}" for r, n in d["instances"]["dropped"].items()) or "none"),
             f"  engine {engine['name']} ({engine['model']}): {engine['calls']} calls, {engine['cache_hits']} cache hits",
         ]
