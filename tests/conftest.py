@@ -1,0 +1,60 @@
+"""Suite-wide guards: no test reaches beyond 127.0.0.1.
+
+``huggingface_hub`` builds its user-agent with telemetry on by default, which fetches
+``https://huggingface.co/api/agent-harnesses`` even when the client talks to the local mirror;
+telemetry is switched off for the suite (and for the subprocesses tests start), and any socket
+connection to a non-loopback address fails the test that made it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ.pop("HF_ENDPOINT", None)
+
+import huggingface_hub.constants  # noqa: E402
+
+huggingface_hub.constants.HF_HUB_DISABLE_TELEMETRY = True
+
+_real_connect = socket.socket.connect
+# Libraries swallow connection errors (telemetry does), so attempts are also recorded and checked
+# after every test.
+_blocked: list[object] = []
+
+
+def _is_loopback(address: object) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and the like never leave the machine
+    host = str(address[0])
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it would need a DNS lookup first
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        _blocked.append(address)
+        raise ConnectionRefusedError(f"a test tried to reach {address!r}: only 127.0.0.1 is allowed")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> object:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_connection_left_loopback(_loopback_only: object) -> object:
+    _blocked.clear()
+    yield
+    assert not _blocked, f"connections beyond 127.0.0.1 were attempted: {_blocked}"
