@@ -1,5 +1,8 @@
 """Prompt templates as data: Jinja2 files in the repository's ``prompts/`` folder.
 
+A regular install reads the copy the wheel carries inside the package; a source checkout or an
+editable install reads the checkout's ``prompts/`` (see ``dynosaur.resources``).
+
 Templates render with ``StrictUndefined`` (a missing variable is an error, not an empty string)
 and without HTML escaping. Data files beside them (demonstrations, ``.yaml``/``.json``) load with
 ``load_data``; ``prompts/VERSION`` names the prompt set, recorded in every artifact's provenance,
@@ -16,11 +19,26 @@ from typing import Any
 import jinja2
 import yaml
 
-PROMPTS_DIR = Path(__file__).resolve().parents[1] / "prompts"
+from dynosaur import resources
 
 
 class PromptError(ValueError):
     """A template or data file is missing or does not render."""
+
+
+def default_prompts_dir() -> Path:
+    """The prompt templates in use when no folder is given: the packaged copy, else the checkout's."""
+    try:
+        return resources.data_dir("prompts")
+    except resources.ResourceNotFound as exc:
+        raise PromptError(str(exc)) from exc
+
+
+def __getattr__(name: str) -> Any:
+    # PROMPTS_DIR is looked up when used, so a missing folder is a PromptError, not an import error.
+    if name == "PROMPTS_DIR":
+        return default_prompts_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=8)
@@ -43,7 +61,7 @@ def to_compact_json(value: Any) -> str:
 
 
 def _dir(directory: str | Path | None) -> Path:
-    return Path(directory) if directory is not None else PROMPTS_DIR
+    return Path(directory) if directory is not None else default_prompts_dir()
 
 
 def render(template: str, directory: str | Path | None = None, /, **variables: Any) -> str:

@@ -9,6 +9,7 @@ chunk, drops near-duplicates, and writes ``documents_instructions.jsonl`` and
 
 from pathlib import Path
 
+from dynosaur import resources
 from dynosaur.documents.chunking import Chunk, chunk_text
 from dynosaur.documents.pipeline import (
     INSTRUCTIONS_FILE,
@@ -20,8 +21,14 @@ from dynosaur.documents.pipeline import (
 from dynosaur.documents.readers import SkipDocument, read_document
 from dynosaur.documents.report import DocumentsSummary
 
-# The bundled example documents (present in a source checkout; what `make demo` runs on).
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples" / "documents"
+
+def __getattr__(name: str) -> Path:
+    # The bundled example documents (what `make demo` runs on): the installed package's copy, else
+    # the checkout's examples/documents/. Looked up when used, so a missing folder fails only then.
+    if name == "EXAMPLES_DIR":
+        return resources.data_dir("examples/documents")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXAMPLES_DIR",
