@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-from huggingface_hub import HfApi, constants, hf_hub_url
+from huggingface_hub import HfApi, hf_hub_url
 from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
@@ -26,6 +26,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 from huggingface_hub.utils._http import default_client_factory, hf_request_event_hook
 
 from crawl.listing import Listing, ListingQuery, list_datasets
+from crawl.telemetry import hub_telemetry_off
 from crawl.transport import PacedTransport, RequestFailed
 
 LIBRARY_NAME = "dynosaur-crawl"
@@ -74,14 +75,12 @@ class HubClient:
         Telemetry is off meanwhile: with it on, building a request's user agent fetches a
         registry from huggingface.co, which is not the endpoint being crawled.
         """
-        telemetry_off = constants.HF_HUB_DISABLE_TELEMETRY
-        constants.HF_HUB_DISABLE_TELEMETRY = True
         set_client_factory(self._client)
         try:
-            yield self
+            with hub_telemetry_off():
+                yield self
         finally:
             set_client_factory(default_client_factory)
-            constants.HF_HUB_DISABLE_TELEMETRY = telemetry_off
 
     def list(self, query: ListingQuery) -> Listing:
         """Every dataset ``query`` selects (see :func:`crawl.listing.list_datasets`)."""

@@ -22,6 +22,7 @@ import huggingface_hub.constants  # noqa: E402
 huggingface_hub.constants.HF_HUB_DISABLE_TELEMETRY = True
 
 _real_connect = socket.socket.connect
+_real_getaddrinfo = socket.getaddrinfo
 # Libraries swallow connection errors (telemetry does), so attempts are also recorded and checked
 # after every test.
 _blocked: list[object] = []
@@ -46,11 +47,21 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
     return _real_connect(self, address)
 
 
+def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+    # A name lookup is the first step out: without the network it fails before any connect.
+    if host is not None and not _is_loopback((host.decode() if isinstance(host, bytes) else host,)):
+        _blocked.append(host)
+        raise socket.gaierror(socket.EAI_NONAME, f"a test tried to look up {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _loopback_only() -> object:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
     yield
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.getaddrinfo = _real_getaddrinfo
 
 
 @pytest.fixture(autouse=True)

@@ -16,6 +16,7 @@ from huggingface_hub.errors import HfHubHTTPError
 from crawl.crawler import run_crawl
 from crawl.state import StateError
 from crawl.summary import format_summary
+from crawl.telemetry import hub_telemetry_off
 from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
@@ -117,6 +118,10 @@ class Chain:
         return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
 
     def release(self) -> Outcome:
+        with hub_telemetry_off():
+            return self._release()
+
+    def _release(self) -> Outcome:
         remote = open_remote(self.api, self.repo_id) if self.api and self.repo_id else None
         previous: Manifest | None = remote.manifest if remote else latest_release(self.data_dir)
         release = stage_release(

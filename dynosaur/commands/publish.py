@@ -7,6 +7,7 @@ import sys
 
 from huggingface_hub.errors import HfHubHTTPError
 
+from crawl.telemetry import hub_telemetry_off
 from dynosaur import config
 from dynosaur.publish import DEFAULT_SHARD_ROWS, PublishError, Release, UploadResult, publish
 
@@ -77,17 +78,18 @@ def describe(release: Release, result: UploadResult | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        release, result = publish(
-            args.data_dir,
-            args.repo_id,
-            endpoint=args.hub_endpoint or config.hub_endpoint(),
-            token=args.token or config.hf_token(),
-            private=args.private,
-            dry_run=args.dry_run,
-            version=args.release_version,
-            shard_rows=args.shard_rows,
-            pretty_name=args.pretty_name,
-        )
+        with hub_telemetry_off():
+            release, result = publish(
+                args.data_dir,
+                args.repo_id,
+                endpoint=args.hub_endpoint or config.hub_endpoint(),
+                token=args.token or config.hf_token(),
+                private=args.private,
+                dry_run=args.dry_run,
+                version=args.release_version,
+                shard_rows=args.shard_rows,
+                pretty_name=args.pretty_name,
+            )
     except (PublishError, HfHubHTTPError, ValueError) as exc:
         print(f"publish: {exc}", file=sys.stderr)
         return 2
