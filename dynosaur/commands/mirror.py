@@ -118,6 +118,9 @@ def _serve(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         return _fail(str(exc))
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # A shell starts background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN:
+    # `dynosaur mirror serve DIR &` must still stop on `kill -INT`.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     with mirror:
         print(f"Hub mirror:  {mirror.url}", flush=True)
         print(f"Viewer:      {mirror.viewer_url}", flush=True)
