@@ -196,6 +196,10 @@ def _engine(args: argparse.Namespace, output_dir: Path) -> tuple[Engine, Respons
     model = args.model or DEFAULT_MODELS[args.engine]
     if args.engine == "transformers":
         # Local and seeded: the scoring path is deterministic and is not routed through the cache.
+        if args.no_progress:
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # its weight-loading bar, too
         engine = create_engine(
             "transformers", model=model, device=args.device, local_files_only=not args.allow_download
         )
