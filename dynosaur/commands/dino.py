@@ -9,6 +9,7 @@ from typing import Any
 
 from dynosaur import config
 from dynosaur.cache import CachedEngine, ResponseCache
+from dynosaur.commands._engine import build_engine
 from dynosaur.dino.generate import GenerationOptions
 from dynosaur.dino.inputs import INPUT_FILE_TYPES, InputError, read_inputs
 from dynosaur.dino.postprocess import PostprocessOptions
@@ -204,11 +205,10 @@ def _engine(args: argparse.Namespace, output_dir: Path) -> tuple[Engine, Respons
             "transformers", model=model, device=args.device, local_files_only=not args.allow_download
         )
         return engine, None
-    engine = create_engine(
+    engine = build_engine(
         "openai",
         model=model,
         base_url=args.base_url,
-        api_key=config.openai_api_key(),
         concurrency=args.concurrency,
         timeout=args.timeout,
         max_retries=args.max_retries,
