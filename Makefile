@@ -20,12 +20,12 @@ demo: $(STAMP)
 	$(BIN)/dynosaur demo $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check crawl dynosaur tests bench
+	$(BIN)/ruff check crawl hubmirror dynosaur tests bench
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check crawl dynosaur tests bench
-	$(BIN)/ruff format --check crawl dynosaur tests bench
+	$(BIN)/ruff check crawl hubmirror dynosaur tests bench
+	$(BIN)/ruff format --check crawl hubmirror dynosaur tests bench
 
 # Exit 3 means "done, but some datasets or requests failed; a rerun retries only those":
 # the outputs are complete for everything else, so the chain goes on.

@@ -19,11 +19,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawl.crawler import CrawlResult, run_crawl  # noqa: E402
-from crawl.demo_snapshot import card_text, make_dataset  # noqa: E402
-from crawl.mirror import MirrorServer, QuotaConfig  # noqa: E402
 from crawl.options import CrawlOptions  # noqa: E402
 from crawl.ratelimit import plan_quotas  # noqa: E402
 from crawl.snapshot import Snapshot  # noqa: E402
+from hubmirror import MirrorServer, QuotaConfig  # noqa: E402
+from hubmirror.demo.snapshot import card_text, make_dataset  # noqa: E402
 
 LATENCY = 0.05
 QUOTA, WINDOW = 20, 10.0

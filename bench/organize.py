@@ -23,7 +23,7 @@ LABELS = ["negative", "neutral", "positive"]
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from dynosaur.organize import organize
+from dynosaur.hub.organize.run import organize
 
 data = Path(sys.argv[1])
 start = time.perf_counter()

@@ -27,11 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dynosaur.cache import CachedEngine, ResponseCache  # noqa: E402
-from dynosaur.engines import ChatRequest, create_engine  # noqa: E402
-from dynosaur.engines.accounting import DEFAULT_PRICES  # noqa: E402
-from dynosaur.propose import ProposeOptions, propose  # noqa: E402
-from dynosaur.propose_prompt import MODES, build_request  # noqa: E402
+from dynosaur.core.cache import CachedEngine, ResponseCache  # noqa: E402
+from dynosaur.core.engines import ChatRequest, create_engine  # noqa: E402
+from dynosaur.core.engines.accounting import DEFAULT_PRICES  # noqa: E402
+from dynosaur.hub.propose.prompt import MODES, build_request  # noqa: E402
+from dynosaur.hub.propose.run import ProposeOptions, propose  # noqa: E402
 from tests.support.openai_server import Reply, ScriptedOpenAIServer  # noqa: E402
 
 S = {"dtype": "string", "_type": "Value"}

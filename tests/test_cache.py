@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from dynosaur.cache import CachedEngine, ResponseCache, cache_key
-from dynosaur.engines import ChatRequest, Completion, GenerationParams
+from dynosaur.core.cache import CachedEngine, ResponseCache, cache_key
+from dynosaur.core.engines import ChatRequest, Completion, GenerationParams
 
 
 class CountingEngine:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from crawl.demo_snapshot import card_text, make_dataset
 from crawl.listing import ListingQuery
-from crawl.mirror import MirrorServer, QuotaConfig
 from crawl.policy import PolicyOptions
 from crawl.ratelimit import plan_quotas
+from hubmirror import MirrorServer, QuotaConfig
+from hubmirror.demo.snapshot import card_text, make_dataset
 from tests.test_crawl_support import (
     LABEL,
     TEXT,

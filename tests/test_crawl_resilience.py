@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 from crawl.crawler import run_crawl
-from crawl.demo_snapshot import make_dataset
-from crawl.mirror import FaultConfig, MirrorServer, Route, json_response
-from crawl.mirror.hub_routes import list_datasets
 from crawl.summary import format_summary
 from dynosaur.cli import main
+from hubmirror import FaultConfig, MirrorServer, Route, json_response
+from hubmirror.demo.snapshot import make_dataset
+from hubmirror.hub_routes import list_datasets
 from tests.test_crawl_support import (
     TEXT,
     crawl,

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from crawl.crawler import CrawlResult, run_crawl
-from crawl.demo_snapshot import card_text, make_dataset
 from crawl.listing import ListingQuery
-from crawl.mirror import MirrorServer
 from crawl.options import CrawlOptions
 from crawl.outputs import DATA_FILE, LICENSE_FILE, METADATA_FILE, REPORT_FILE
 from crawl.ratelimit import plan_quotas
 from crawl.snapshot import Snapshot, SnapshotDataset
 from crawl.transport import RetryPolicy
+from hubmirror import MirrorServer
+from hubmirror.demo.snapshot import card_text, make_dataset
 
 TEXT = {"dtype": "string", "_type": "Value"}
 LABEL = {"names": ["negative", "positive"], "_type": "ClassLabel"}

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from dynosaur.engines.debias import SelfDebiasingLogitsProcessor, debias_log_probs, debias_probs
+from dynosaur.core.engines.debias import SelfDebiasingLogitsProcessor, debias_log_probs, debias_probs
 
 
 def _expected(p: list[float], counters: list[list[float]], decay: float) -> list[float]:

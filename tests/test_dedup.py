@@ -10,7 +10,7 @@ import pytest
 from rouge_score import rouge_scorer
 from rouge_score import tokenize as rouge_tokenize
 
-import dynosaur.dedup.filter as dedup_filter
+import dynosaur.core.near_duplicates as dedup_filter
 from dynosaur.dedup import NearDuplicateFilter, rouge_l, rouge_l_fmeasure, rouge_tokens
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

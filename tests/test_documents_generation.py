@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
+from dynosaur.core.engines import create_engine
 from dynosaur.documents import run_documents
 from dynosaur.documents.generate import parse_pairs
-from dynosaur.engines import create_engine
 from tests.support.openai_server import Reply, ScriptedOpenAIServer, user_text
 
 VOLCANO = (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dynosaur.cli import main
 from dynosaur.commands.documents import documents_with_self_instruct
+from dynosaur.core.engines import create_engine
 from dynosaur.documents.widen import seed_tasks
-from dynosaur.engines import create_engine
 from tests.support.openai_server import ScriptedOpenAIServer, user_text
 
 ORCHARD = (

@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import HfApi, hf_hub_download
 
-from crawl.demo_snapshot import card_text, make_dataset
-from crawl.mirror import MirrorServer, Route, json_response
 from crawl.snapshot import Snapshot
 from dynosaur.cli import main
+from hubmirror import MirrorServer, Route, json_response
+from hubmirror.demo.snapshot import card_text, make_dataset
 
 TOKEN = "hf_grow_token_never_written"
 TEXT = {"dtype": "string", "_type": "Value"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dynosaur.jsonparse import JSONParseError, parse_json_list, parse_json_value
+from dynosaur.core.jsonparse import JSONParseError, parse_json_list, parse_json_value
 
 TASKS = [{"instruction": "Classify the review.", "input_fields": ["text"], "output_field": ["label"]}]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawl.demo_snapshot import card_text, make_dataset, parse_card_metadata
 from crawl.snapshot import Snapshot
+from hubmirror.demo.snapshot import card_text, make_dataset, parse_card_metadata
 
 TEXT = {"dtype": "string", "_type": "Value"}
 LABEL = {"names": ["negative", "positive"], "_type": "ClassLabel"}

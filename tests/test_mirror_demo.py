@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 from huggingface_hub import DatasetCard, HfApi, hf_hub_download
 
-from crawl.demo.specs import SPECS
-from crawl.demo_snapshot import parse_card_metadata, write_demo_snapshot
-from crawl.mirror import MirrorServer
 from crawl.snapshot import Snapshot
+from hubmirror import MirrorServer
+from hubmirror.demo.snapshot import parse_card_metadata, write_demo_snapshot
+from hubmirror.demo.specs import SPECS
 from tests.support.mirror_fixtures import demo_mirror, demo_snapshot_dir  # noqa: F401
 
 REQUIRED_KINDS = {

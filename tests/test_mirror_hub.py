@@ -17,8 +17,8 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from crawl.demo_snapshot import card_text, make_dataset
-from crawl.mirror import MirrorServer
+from hubmirror import MirrorServer
+from hubmirror.demo.snapshot import card_text, make_dataset
 from tests.support.mirror_fixtures import STRING, class_label, write_snapshot
 
 

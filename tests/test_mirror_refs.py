@@ -16,8 +16,8 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from crawl.mirror import MirrorServer
 from crawl.snapshot import Snapshot
+from hubmirror import MirrorServer
 
 TOKEN = "hf_refs_token_not_kept"
 

@@ -13,9 +13,9 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.utils import parse_ratelimit_headers
 
-from crawl.demo_snapshot import make_dataset
-from crawl.mirror import FaultConfig, MirrorServer, QuotaConfig, Response, Route, json_response
-from crawl.mirror.quota import QuotaTracker
+from hubmirror import FaultConfig, MirrorServer, QuotaConfig, Response, Route, json_response
+from hubmirror.demo.snapshot import make_dataset
+from hubmirror.quota import QuotaTracker
 from tests.support.mirror_fixtures import STRING, write_snapshot
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from crawl.demo_snapshot import make_dataset
-from crawl.mirror import MirrorServer
-from crawl.mirror.viewer_routes import first_rows_items
+from hubmirror import MirrorServer
+from hubmirror.demo.snapshot import make_dataset
+from hubmirror.viewer_routes import first_rows_items
 from tests.support.mirror_fixtures import INT, STRING, class_label, write_snapshot
 
 LABEL = class_label("sports", "business", "science")

@@ -8,14 +8,14 @@ import time
 
 import pytest
 
-from dynosaur.engines import (
+from dynosaur.core.engines import (
     BudgetExceeded,
     ChatRequest,
     EngineError,
     GenerationParams,
     create_engine,
 )
-from dynosaur.engines.openai import retry_after_seconds
+from dynosaur.core.engines.openai import retry_after_seconds
 from tests.support.openai_server import Reply, ScriptedOpenAIServer
 
 SCHEMA = {"name": "tasks", "schema": {"type": "object", "properties": {"tasks": {"type": "array"}}}}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from dynosaur.cli import main
-from dynosaur.organize import organize
-from dynosaur.organize_rules import OrganizeConfig
+from dynosaur.hub.organize.rules import OrganizeConfig
+from dynosaur.hub.organize.run import organize
 
 TEXT = {"dtype": "string", "_type": "Value"}
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dynosaur.records import MissingLicense, Record, RecordWriter
-from dynosaur.render import EmptyCell, NotRenderable, render_input, render_output
+from dynosaur.contracts.records import MissingLicense, Record, RecordWriter
+from dynosaur.hub.organize.render import EmptyCell, NotRenderable, render_input, render_output
 
 
 def test_one_input_field_is_its_text():

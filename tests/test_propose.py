@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.cli import main
-from dynosaur.engines import create_engine
-from dynosaur.metadata_render import compact_view
-from dynosaur.prompts import PROMPTS_DIR, PromptError, render
-from dynosaur.propose import ProposeOptions, propose
-from dynosaur.propose_prompt import build_request
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import create_engine
+from dynosaur.core.prompts import PROMPTS_DIR, PromptError, render
+from dynosaur.hub.propose.metadata_view import compact_view
+from dynosaur.hub.propose.prompt import build_request
+from dynosaur.hub.propose.run import ProposeOptions, propose
 
 STRING = {"dtype": "string", "_type": "Value"}
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.engines import create_engine
-from dynosaur.propose import ProposeOptions, propose
-from dynosaur.propose_prompt import system_prompt
-from dynosaur.validate import filter_tasks
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import create_engine
+from dynosaur.hub.filter.run import filter_tasks
+from dynosaur.hub.propose.prompt import system_prompt
+from dynosaur.hub.propose.run import ProposeOptions, propose
 from tests.support.openai_server import Reply, ScriptedOpenAIServer
 
 STRING = {"dtype": "string", "_type": "Value"}

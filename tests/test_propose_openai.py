@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.engines import create_engine
-from dynosaur.propose import ProposeOptions, propose
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import create_engine
+from dynosaur.hub.propose.run import ProposeOptions, propose
 from tests.support.openai_server import Reply, ScriptedOpenAIServer
 
 STRING = {"dtype": "string", "_type": "Value"}

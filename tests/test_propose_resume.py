@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from dynosaur.cache import ResponseCache
+from dynosaur.core.cache import ResponseCache
 from tests.support.openai_server import Reply, ScriptedOpenAIServer
 
 STRING = {"dtype": "string", "_type": "Value"}

@@ -11,12 +11,12 @@ import pytest
 import yaml
 from huggingface_hub.utils.sha import git_hash
 
-from dynosaur.card import size_category
 from dynosaur.cli import main
-from dynosaur.manifest import diff_sources, next_version
-from dynosaur.organize import organize
-from dynosaur.publish import PublishError, build_release, publish
-from dynosaur.release_repo import file_digest
+from dynosaur.contracts.manifest import diff_sources, next_version
+from dynosaur.hub.organize.run import organize
+from dynosaur.hub.publish.card import size_category
+from dynosaur.hub.publish.release_repo import file_digest
+from dynosaur.hub.publish.run import PublishError, build_release, publish
 
 TEXT = {"dtype": "string", "_type": "Value"}
 

@@ -13,9 +13,9 @@ import pytest
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import RepositoryNotFoundError
 
-from crawl.mirror import MirrorServer, Route, json_response
 from dynosaur.cli import main
-from dynosaur.publish import PublishError, publish
+from dynosaur.hub.publish.run import PublishError, publish
+from hubmirror import MirrorServer, Route, json_response
 from tests.test_publish import organized
 
 TOKEN = "hf_test_write_token_do_not_leak"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dynosaur import prompts, resources
+from dynosaur.core import prompts, resources
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

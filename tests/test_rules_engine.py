@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from dynosaur.engines import ChatRequest, UnsupportedRequest, create_engine, require_capability
-from dynosaur.engines.rules import propose_tasks
-from dynosaur.task_rules import judge_answer_tasks
+from dynosaur.contracts.task_checks import judge_answer_tasks
+from dynosaur.core.engines import ChatRequest, UnsupportedRequest, create_engine, require_capability
+from dynosaur.core.engines.rules import propose_tasks
 
 STRING = {"dtype": "string", "_type": "Value"}
 INT = {"dtype": "int32", "_type": "Value"}

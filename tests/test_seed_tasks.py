@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dynosaur.seed_tasks import Instance, SeedTask, SeedTaskError, load_seed_tasks, write_seed_tasks
+from dynosaur.contracts.seed_tasks import Instance, SeedTask, SeedTaskError, load_seed_tasks, write_seed_tasks
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 

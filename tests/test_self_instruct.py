@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.cli import main
-from dynosaur.engines import ChatRequest, Completion, UnsupportedRequest
-from dynosaur.seed_tasks import load_seed_tasks
+from dynosaur.contracts.seed_tasks import load_seed_tasks
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import ChatRequest, Completion, UnsupportedRequest
 from dynosaur.self_instruct import BootstrapConfig, self_instruct
 from dynosaur.self_instruct.prompting import round_seed
 from tests.support.openai_server import Reply, ScriptedOpenAIServer, user_text

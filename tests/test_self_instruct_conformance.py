@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dynosaur.cli import main
-from dynosaur.seed_tasks import load_seed_tasks
+from dynosaur.contracts.seed_tasks import load_seed_tasks
 from tests.support.openai_server import ScriptedOpenAIServer, user_text
 from tests.test_self_instruct import Script
 

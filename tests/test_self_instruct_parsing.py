@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dynosaur.seed_tasks import Instance
+from dynosaur.contracts.seed_tasks import Instance
 from dynosaur.self_instruct.filters import first_problem, instance_problem, instruction_filters
 from dynosaur.self_instruct.parsing import parse_instances, parse_numbered_list, parse_yes_no
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from huggingface_hub import constants
 
-from crawl.demo_snapshot import make_dataset
-from crawl.mirror import MirrorServer
 from crawl.snapshot import Snapshot
 from dynosaur.cli import main
+from hubmirror import MirrorServer
+from hubmirror.demo.snapshot import make_dataset
 from tests.test_publish import organized
 
 CARD = "---\nlicense: mit\nlanguage: en\n---\n# Reviews\n"

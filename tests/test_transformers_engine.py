@@ -7,9 +7,9 @@ import asyncio
 import pytest
 import torch
 
-from dynosaur.engines import ChatRequest, EngineError, GenerationParams, create_engine
-from dynosaur.engines.base import ContinuationRequest, ScoringEngine
-from dynosaur.engines.debias import SelfDebiasingLogitsProcessor
+from dynosaur.core.engines import ChatRequest, EngineError, GenerationParams, create_engine
+from dynosaur.core.engines.base import ContinuationRequest, ScoringEngine
+from dynosaur.core.engines.debias import SelfDebiasingLogitsProcessor
 from tests.support.tiny_lm import build_tiny_lm, force_offline
 
 BAD = 'task : write a review for a bad movie . movie : "'

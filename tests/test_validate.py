@@ -7,8 +7,8 @@ import json
 import pytest
 
 from dynosaur.cli import main
-from dynosaur.task_rules import DatasetFields, first_reason, judge, parse_answer
-from dynosaur.tasks import Task
+from dynosaur.contracts.task_checks import DatasetFields, first_reason, judge, parse_answer
+from dynosaur.contracts.tasks import Task
 
 STRING = {"dtype": "string", "_type": "Value"}
 INT = {"dtype": "int64", "_type": "Value"}

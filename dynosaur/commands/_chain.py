@@ -17,22 +17,28 @@ from crawl.crawler import run_crawl
 from crawl.state import StateError
 from crawl.summary import format_summary
 from crawl.telemetry import hub_telemetry_off
-from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
 from dynosaur.commands.crawl import options_from_args as crawl_options
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.publish import describe
-from dynosaur.engines import EngineError
-from dynosaur.grow import Outcome, Step, nothing_new
-from dynosaur.manifest import Manifest
-from dynosaur.organize import organize
-from dynosaur.prompts import PromptError
-from dynosaur.propose import ProposeOptions, propose
-from dynosaur.propose_prompt import MODES
-from dynosaur.publish import PublishError, latest_release, stage_release, upload_release, version_check
-from dynosaur.release_repo import TagResult, open_remote
-from dynosaur.validate import filter_tasks
+from dynosaur.contracts.manifest import Manifest
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import EngineError
+from dynosaur.core.prompts import PromptError
+from dynosaur.hub.filter.run import filter_tasks
+from dynosaur.hub.organize.run import organize
+from dynosaur.hub.propose.prompt import MODES
+from dynosaur.hub.propose.run import ProposeOptions, propose
+from dynosaur.hub.publish.grow import Outcome, Step, nothing_new
+from dynosaur.hub.publish.release_repo import TagResult, open_remote
+from dynosaur.hub.publish.run import (
+    PublishError,
+    latest_release,
+    stage_release,
+    upload_release,
+    version_check,
+)
 
 # What a step may raise and still be reported as that step's failure (not a traceback).
 STEP_ERRORS: tuple[type[BaseException], ...] = (

@@ -1,6 +1,6 @@
 """Building the engine a command's options name — one place for every command.
 
-The API key is read here (through ``dynosaur.config``) and handed to the engine; it never travels
+The API key is read here (through ``dynosaur.core.config``) and handed to the engine; it never travels
 through argparse, so it cannot show up in a ``--help`` default or an options dump.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dynosaur import config
-from dynosaur.engines import Engine, create_engine, engine_names
+from dynosaur.core import config
+from dynosaur.core.engines import Engine, create_engine, engine_names
 
 
 def build_engine(

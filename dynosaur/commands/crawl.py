@@ -14,7 +14,7 @@ from crawl.ratelimit import DEFAULT_WINDOW_SECONDS, HUB_PLANS, plan_quotas
 from crawl.state import StateError
 from crawl.summary import format_summary
 from crawl.transport import RetryPolicy
-from dynosaur import config
+from dynosaur.core import config
 
 NAME = "crawl"
 HELP = "Crawl the Hub: keep English, permissively licensed, text-only datasets with metadata and sample rows."

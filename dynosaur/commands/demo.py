@@ -18,11 +18,11 @@ from collections import Counter
 from pathlib import Path
 
 from crawl.artifacts import read_jsonl
-from crawl.demo_snapshot import write_demo_snapshot
-from crawl.mirror import MirrorServer
-from dynosaur import config
 from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
-from dynosaur.grow import run_steps
+from dynosaur.core import config
+from dynosaur.hub.publish.grow import run_steps
+from hubmirror import MirrorServer
+from hubmirror.demo.snapshot import write_demo_snapshot
 
 NAME = "demo"
 HELP = "Run the whole chain offline on a local Hub mirror serving the bundled demo Hub."
@@ -80,8 +80,8 @@ def _documents(data_dir: Path, quiet: bool) -> str:
             "documents: skipped — set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to also turn "
             "examples/documents into instructions"
         )
+    from dynosaur.core.engines import create_engine
     from dynosaur.documents import EXAMPLES_DIR, run_documents
-    from dynosaur.engines import create_engine
 
     engine = create_engine(
         "openai", model=config.openai_model(), base_url=base_url, api_key=config.openai_api_key()

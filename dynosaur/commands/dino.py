@@ -7,15 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dynosaur import config
-from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.commands._engine import build_engine
+from dynosaur.core import config
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import Engine, EngineError, create_engine
 from dynosaur.dino.generate import GenerationOptions
 from dynosaur.dino.inputs import INPUT_FILE_TYPES, InputError, read_inputs
 from dynosaur.dino.postprocess import PostprocessOptions
 from dynosaur.dino.run import DinoJob, DinoResult, run_dino
 from dynosaur.dino.spec import SpecError, TaskSpec, check_mode, load_spec
-from dynosaur.engines import Engine, EngineError, create_engine
 
 NAME = "dino"
 HELP = "Generate a labelled dataset {text_a, text_b?, label} from a DINO task spec (counter labels on local models)."

@@ -15,14 +15,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from dynosaur import config
-from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
+from dynosaur.core import config
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import Engine, EngineError
+from dynosaur.core.io import atomic_write_jsonl, read_jsonl
 from dynosaur.documents import INSTRUCTIONS_FILE, DocumentsOptions, DocumentsSummary, run_documents
 from dynosaur.documents.pipeline import run_documents_async
 from dynosaur.documents.widen import seed_tasks, widened_record
-from dynosaur.engines import Engine, EngineError
-from dynosaur.io import atomic_write_jsonl, read_jsonl
 from dynosaur.self_instruct import BootstrapConfig, self_instruct
 from dynosaur.self_instruct.run import RECORDS_FILE
 

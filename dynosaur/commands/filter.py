@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from dynosaur import config
-from dynosaur.prompts import PromptError
-from dynosaur.validate import filter_tasks
+from dynosaur.core import config
+from dynosaur.core.prompts import PromptError
+from dynosaur.hub.filter.run import filter_tasks
 
 NAME = "filter"
 HELP = "Validate tasks.jsonl against the datasets' fields; write instructions-full.json and rejected_tasks.jsonl."

@@ -14,7 +14,7 @@ import sys
 
 from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
 from dynosaur.commands.publish import add_publish_arguments
-from dynosaur.grow import run_steps
+from dynosaur.hub.publish.grow import run_steps
 
 NAME = "grow"
 HELP = (

@@ -10,9 +10,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from crawl.demo_snapshot import write_demo_snapshot
-from crawl.mirror import FAULT_KINDS, FaultConfig, MirrorServer, QuotaConfig
 from crawl.snapshot import Snapshot
+from hubmirror import FAULT_KINDS, FaultConfig, MirrorServer, QuotaConfig
+from hubmirror.demo.snapshot import write_demo_snapshot
 
 NAME = "mirror"
 HELP = "Serve a snapshot directory as a local Hub and dataset viewer (127.0.0.1), or write the demo snapshot."

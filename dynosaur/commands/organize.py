@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dynosaur.config import DEFAULT_DATA_DIR
-from dynosaur.organize import organize
-from dynosaur.organize_rules import OrganizeConfig
+from dynosaur.core.config import DEFAULT_DATA_DIR
+from dynosaur.hub.organize.rules import OrganizeConfig
+from dynosaur.hub.organize.run import organize
 
 NAME = "organize"
 HELP = "Materialize the valid tasks over their rows into dynosaur-full.jsonl (+ Parquet and a report)."

@@ -6,13 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from dynosaur import config
-from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
-from dynosaur.engines import EngineError
-from dynosaur.prompts import PromptError
-from dynosaur.propose import ProposeOptions, propose
-from dynosaur.propose_prompt import MAX_TOKENS, MODES
+from dynosaur.core import config
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import EngineError
+from dynosaur.core.prompts import PromptError
+from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES
+from dynosaur.hub.propose.run import ProposeOptions, propose
 
 NAME = "propose"
 HELP = "Propose instruction tasks for each dataset-config in huggingface_metadata.jsonl (writes tasks.jsonl)."

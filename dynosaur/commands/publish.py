@@ -8,8 +8,8 @@ import sys
 from huggingface_hub.errors import HfHubHTTPError
 
 from crawl.telemetry import hub_telemetry_off
-from dynosaur import config
-from dynosaur.publish import DEFAULT_SHARD_ROWS, PublishError, Release, UploadResult, publish
+from dynosaur.core import config
+from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, PublishError, Release, UploadResult, publish
 
 NAME = "publish"
 HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
-from dynosaur.grow import run_steps
+from dynosaur.hub.publish.grow import run_steps
 
 NAME = "run"
 HELP = "Run the whole chain: crawl, propose, filter and organize (run_report.json says how far it got)."

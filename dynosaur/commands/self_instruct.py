@@ -7,14 +7,14 @@ import asyncio
 import sys
 from pathlib import Path
 
-from dynosaur.cache import CachedEngine, ResponseCache
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
-from dynosaur.engines import (
+from dynosaur.contracts.seed_tasks import SeedTaskError, load_seed_tasks
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import (
     BudgetExceeded,
     EngineError,
     require_capability,
 )
-from dynosaur.seed_tasks import SeedTaskError, load_seed_tasks
 from dynosaur.self_instruct import DEFAULT_BLOCKLIST, BootstrapConfig, Sampling, self_instruct
 from dynosaur.self_instruct.instances import DEFAULT_MAX_TOKENS
 

@@ -4,9 +4,9 @@
 against a kept text exceeds the threshold; ``dedup_lines``/``dedup_file`` apply it to JSONL.
 """
 
-from dynosaur.dedup.filter import DEFAULT_THRESHOLD, Match, NearDuplicateFilter
+from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, Match, NearDuplicateFilter
+from dynosaur.core.rouge import rouge_l, rouge_l_fmeasure, rouge_tokens
 from dynosaur.dedup.jsonl import DedupResult, RemovedLine, dedup_file, dedup_lines, split_lines
-from dynosaur.dedup.rouge import rouge_l, rouge_l_fmeasure, rouge_tokens
 
 __all__ = [
     "DEFAULT_THRESHOLD",

@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dynosaur.dedup.filter import DEFAULT_THRESHOLD, NearDuplicateFilter
-from dynosaur.io import atomic_write_bytes, atomic_write_jsonl
+from dynosaur.core.io import atomic_write_bytes, atomic_write_jsonl
+from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ the closing one. Texts that never close are reported as ``no_closing_quote``.
 - ``ScoringGenerator`` (engines with "next_token_scores", e.g. ``transformers``): raw prompts are
   continued with top-k / top-p sampling until the closing quote or ``max_output_length`` tokens.
   With counter labels, each main prompt travels with its counter prompts in one group and the
-  self-debiasing processor steers every step (``dynosaur.engines.debias``).
+  self-debiasing processor steers every step (``dynosaur.core.engines.debias``).
 - ``ChatGenerator`` (engines with "chat", e.g. ``openai``): one chat request per entry, asking
   for the quoted text only. A chat answer that ends on its own counts as closed; one cut by the
   token limit without a closing quote does not. Counter labels cannot be honoured here.
@@ -23,14 +23,14 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from dynosaur.dino.spec import QUOTE, TaskSpec
-from dynosaur.engines.base import (
+from dynosaur.core.engines.base import (
     ChatRequest,
     ContinuationRequest,
     Engine,
     GenerationParams,
     ScoringEngine,
 )
+from dynosaur.dino.spec import QUOTE, TaskSpec
 
 CHAT_SYSTEM_PROMPT = (
     "Continue the user's text exactly where it stops. It ends with an opening quotation mark: "
@@ -125,7 +125,7 @@ class ScoringGenerator:
         group_size = len(groups[0])
         steer = None
         if group_size > 1:
-            from dynosaur.engines.debias import SelfDebiasingLogitsProcessor  # needs torch
+            from dynosaur.core.engines.debias import SelfDebiasingLogitsProcessor  # needs torch
 
             steer = SelfDebiasingLogitsProcessor(group_size, self.options.decay_constant)
         params = GenerationParams(

@@ -22,6 +22,21 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dynosaur.core.engines.base import (
+    BudgetExceeded,
+    Engine,
+    EngineError,
+    ScoringEngine,
+    UnsupportedRequest,
+    require_capability,
+)
+from dynosaur.core.io import (
+    append_jsonl,
+    atomic_write_json,
+    atomic_write_jsonl,
+    read_jsonl,
+    repair_jsonl_tail,
+)
 from dynosaur.dino.generate import (
     Batch,
     ChatGenerator,
@@ -32,15 +47,6 @@ from dynosaur.dino.generate import (
 from dynosaur.dino.inputs import Inputs
 from dynosaur.dino.postprocess import STEPS, PostprocessOptions, postprocess
 from dynosaur.dino.spec import TaskSpec, check_mode
-from dynosaur.engines.base import (
-    BudgetExceeded,
-    Engine,
-    EngineError,
-    ScoringEngine,
-    UnsupportedRequest,
-    require_capability,
-)
-from dynosaur.io import append_jsonl, atomic_write_json, atomic_write_jsonl, read_jsonl, repair_jsonl_tail
 
 
 @dataclass

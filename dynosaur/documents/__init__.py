@@ -9,7 +9,7 @@ chunk, drops near-duplicates, and writes ``documents_instructions.jsonl`` and
 
 from pathlib import Path
 
-from dynosaur import resources
+from dynosaur.core import resources
 from dynosaur.documents.chunking import Chunk, chunk_text
 from dynosaur.documents.pipeline import (
     INSTRUCTIONS_FILE,

@@ -13,10 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynosaur import prompts
+from dynosaur.core import prompts
+from dynosaur.core.engines import (
+    BudgetExceeded,
+    ChatRequest,
+    Completion,
+    Engine,
+    EngineError,
+    GenerationParams,
+)
+from dynosaur.core.jsonparse import JSONParseError, parse_json_value
 from dynosaur.documents.chunking import Chunk
-from dynosaur.engines import BudgetExceeded, ChatRequest, Completion, Engine, EngineError, GenerationParams
-from dynosaur.jsonparse import JSONParseError, parse_json_value
 
 SYSTEM_TEMPLATE = "documents_system.jinja"
 USER_TEMPLATE = "documents_user.jinja"

@@ -16,8 +16,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dynosaur.cache import CachedEngine, ResponseCache
-from dynosaur.dedup import DEFAULT_THRESHOLD, NearDuplicateFilter
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import ChatRequest, Engine, require_capability
+from dynosaur.core.io import atomic_write_jsonl
+from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
 from dynosaur.documents.chunking import Chunk, chunk_text
 from dynosaur.documents.discover import find_documents
 from dynosaur.documents.generate import (
@@ -31,8 +33,6 @@ from dynosaur.documents.generate import (
 from dynosaur.documents.grounding import chunk_skip_reason, content_words, unsupported_reason
 from dynosaur.documents.readers import SkipDocument, read_document
 from dynosaur.documents.report import ChunkResult, DocumentsSummary, FileResult
-from dynosaur.engines import ChatRequest, Engine, require_capability
-from dynosaur.io import atomic_write_jsonl
 
 INSTRUCTIONS_FILE = "documents_instructions.jsonl"
 REPORT_FILE = "documents_report.jsonl"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynosaur.seed_tasks import Instance, SeedTask
+from dynosaur.contracts.seed_tasks import Instance, SeedTask
 
 
 def seed_tasks(records: list[dict[str, Any]]) -> list[SeedTask]:

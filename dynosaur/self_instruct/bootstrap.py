@@ -19,9 +19,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dynosaur.dedup import NearDuplicateFilter
-from dynosaur.engines import BudgetExceeded, ChatRequest, Completion, Engine, EngineError
-from dynosaur.seed_tasks import SeedTask
+from dynosaur.contracts.seed_tasks import SeedTask
+from dynosaur.core.engines import BudgetExceeded, ChatRequest, Completion, Engine, EngineError
+from dynosaur.core.near_duplicates import NearDuplicateFilter
 from dynosaur.self_instruct.filters import DEFAULT_BLOCKLIST, first_problem, instruction_filters
 from dynosaur.self_instruct.parsing import parse_numbered_list
 from dynosaur.self_instruct.prompting import Sampling, bootstrap_request, round_seed, sample_demonstrations

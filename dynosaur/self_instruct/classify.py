@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from dynosaur.engines import Completion, Engine
-from dynosaur.seed_tasks import SeedTask
+from dynosaur.contracts.seed_tasks import SeedTask
+from dynosaur.core.engines import Completion, Engine
 from dynosaur.self_instruct.parsing import parse_yes_no
 from dynosaur.self_instruct.prompting import classify_request
 

@@ -10,7 +10,7 @@ import re
 import string
 from collections.abc import Callable, Iterable
 
-from dynosaur.seed_tasks import Instance
+from dynosaur.contracts.seed_tasks import Instance
 
 # Words that point at inputs or outputs a text-only model cannot handle.
 DEFAULT_BLOCKLIST = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from dynosaur.engines import Completion, Engine
-from dynosaur.seed_tasks import Instance, SeedTask
+from dynosaur.contracts.seed_tasks import Instance, SeedTask
+from dynosaur.core.engines import Completion, Engine
 from dynosaur.self_instruct.filters import instance_problem
 from dynosaur.self_instruct.parsing import parse_instances
 from dynosaur.self_instruct.prompting import instances_request

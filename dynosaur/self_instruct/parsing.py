@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from dynosaur.seed_tasks import Instance
+from dynosaur.contracts.seed_tasks import Instance
 
 _EMPHASIS = r"(?:\*\*|__)?"
 _ITEM_MARKER = re.compile(

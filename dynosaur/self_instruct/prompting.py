@@ -11,9 +11,9 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dynosaur import prompts
-from dynosaur.engines import ChatRequest, GenerationParams
-from dynosaur.seed_tasks import SeedTask
+from dynosaur.contracts.seed_tasks import SeedTask
+from dynosaur.core import prompts
+from dynosaur.core.engines import ChatRequest, GenerationParams
 
 CLASSIFY_SHOTS_PER_SIDE = 3  # few-shot examples per answer (Yes / No) when deciding classification
 INSTANCE_SHOTS = 3  # seed tasks shown with their instances when asking for instances

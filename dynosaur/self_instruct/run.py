@@ -24,10 +24,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dynosaur import prompts
-from dynosaur.engines import BudgetExceeded, Engine, EngineError, require_capability
-from dynosaur.io import atomic_write_json, atomic_write_jsonl
-from dynosaur.seed_tasks import SeedTask, write_seed_tasks
+from dynosaur.contracts.seed_tasks import SeedTask, write_seed_tasks
+from dynosaur.core import prompts
+from dynosaur.core.engines import BudgetExceeded, Engine, EngineError, require_capability
+from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.self_instruct.bootstrap import (
     STOP_BUDGET,
     BootstrapConfig,

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from crawl.mirror import MirrorServer
 from crawl.snapshot import Snapshot, SnapshotDataset
+from hubmirror import MirrorServer
 
 STRING = {"dtype": "string", "_type": "Value"}
 INT = {"dtype": "int64", "_type": "Value"}
@@ -36,7 +36,7 @@ def write_snapshot(root: Path, datasets: Iterable[SnapshotDataset]) -> Path:
 @pytest.fixture(scope="session")
 def demo_snapshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled demo Hub, written once per test session (treat it as read-only)."""
-    from crawl.demo_snapshot import write_demo_snapshot
+    from hubmirror.demo.snapshot import write_demo_snapshot
 
     root = tmp_path_factory.mktemp("demo-snapshot")
     write_demo_snapshot(root)

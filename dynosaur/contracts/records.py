@@ -1,0 +1,117 @@
+"""Dynosaur's published record and its writer (JSONL and Parquet side by side, both atomic)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dynosaur.core.io import dumps_line, temp_path_beside
+
+RECORD_KEYS = ("instruction", "input", "output", "license", "website", "taskname")
+RECORD_SCHEMA = pa.schema([(key, pa.string()) for key in RECORD_KEYS])
+
+
+class MissingLicense(ValueError):
+    """A record without the license of its source dataset; such a record is never written."""
+
+
+@dataclass(frozen=True)
+class Record:
+    """One instruction-tuning record: ``{instruction, input, output, license, website, taskname}``."""
+
+    instruction: str
+    input: str
+    output: str
+    license: str
+    website: str
+    taskname: str
+
+    def to_json(self) -> dict[str, str]:
+        """The record as a dict with the published key order."""
+        return {
+            "instruction": self.instruction,
+            "input": self.input,
+            "output": self.output,
+            "license": self.license,
+            "website": self.website,
+            "taskname": self.taskname,
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict[str, Any]) -> Record:
+        return cls(**{key: str(obj.get(key) or "") for key in RECORD_KEYS})
+
+
+class RecordWriter:
+    """Stream records into a JSONL file and, optionally, a Parquet file in row groups.
+
+    Both files are written to temporary names and renamed into place only when the writer
+    closes without an error, so a failed run leaves the previous files untouched.
+    """
+
+    def __init__(
+        self, jsonl_path: str | Path, parquet_path: str | Path | None = None, row_group_size: int = 10_000
+    ) -> None:
+        self.jsonl_path = Path(jsonl_path)
+        self.parquet_path = Path(parquet_path) if parquet_path else None
+        self.row_group_size = max(1, row_group_size)
+        self.count = 0
+        self._jsonl_tmp = temp_path_beside(self.jsonl_path)
+        self._jsonl = open(self._jsonl_tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._parquet_tmp = temp_path_beside(self.parquet_path) if self.parquet_path else None
+        self._parquet = pq.ParquetWriter(self._parquet_tmp, RECORD_SCHEMA) if self._parquet_tmp else None
+        self._columns: dict[str, list[str]] = {key: [] for key in RECORD_KEYS}
+
+    def write(self, record: Record) -> None:
+        """Append one record; raises :class:`MissingLicense` when it has no license."""
+        if not record.license or not record.license.strip():
+            raise MissingLicense(f"record of task {record.taskname!r} has no license")
+        row = record.to_json()
+        self._jsonl.write(dumps_line(row) + "\n")
+        if self._parquet is not None:
+            for key in RECORD_KEYS:
+                self._columns[key].append(row[key])
+            if len(self._columns["instruction"]) >= self.row_group_size:
+                self._flush_row_group()
+        self.count += 1
+
+    def _flush_row_group(self) -> None:
+        if self._parquet is None or not self._columns["instruction"]:
+            return
+        table = pa.Table.from_pydict(self._columns, schema=RECORD_SCHEMA)
+        self._parquet.write_table(table, row_group_size=self.row_group_size)
+        self._columns = {key: [] for key in RECORD_KEYS}
+
+    def close(self, commit: bool = True) -> None:
+        """Finish both files and rename them into place (or discard them when not ``commit``)."""
+        try:
+            if commit:
+                self._flush_row_group()
+                self._jsonl.flush()
+                os.fsync(self._jsonl.fileno())
+        finally:
+            self._jsonl.close()
+            if self._parquet is not None:
+                self._parquet.close()
+        if commit:
+            os.replace(self._jsonl_tmp, self.jsonl_path)
+            if self._parquet_tmp is not None and self.parquet_path is not None:
+                os.replace(self._parquet_tmp, self.parquet_path)
+        else:
+            self._jsonl_tmp.unlink(missing_ok=True)
+            if self._parquet_tmp is not None:
+                self._parquet_tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close(commit=exc_type is None)

@@ -1,0 +1,295 @@
+"""The rules that judge proposed tasks, shared by the propose and filter stages.
+
+Each rule returns None (keep) or a reason. A reason reads ``"<kind>: <detail>"``; the kind
+(before the colon) is what summaries count. Answer-level rules read the model's raw answer (does
+it parse, was it cut off, are the items task objects, too many of them); task rules check one
+task against its dataset-config's fields; the set rules then drop repeats in a fixed order (the
+first proposal wins).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from dynosaur.contracts.fields import Field, is_id_like, sample_values, schema_fields
+from dynosaur.contracts.tasks import Task
+from dynosaur.core import prompts
+from dynosaur.core.jsonparse import JSONParseError, parse_json_list
+
+# The propose prompt's modes and system template: an instruction that echoes a sentence of it is
+# rejected by every stage that judges tasks.
+MODES = ("aware", "unaware")
+SYSTEM_TEMPLATE = "propose_system.jinja"
+
+# Rejections decided from the answer itself; re-validation keeps them as they are.
+ANSWER_KINDS = frozenset(
+    {"unparseable answer", "truncated answer", "empty answer", "not a task object", "too many tasks"}
+)
+WITHHELD = "[withheld: the instruction echoes the prompt]"
+
+
+def reason_kind(reason: str | None) -> str:
+    """The countable part of a reason: ``"unknown field: 'x' ..."`` -> ``"unknown field"``."""
+    return (reason or "").split(":", 1)[0].strip()
+
+
+# --- the answer --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """One item of an answer: the task's parts, or why the item is not a task."""
+
+    instruction: str = ""
+    input_fields: tuple[str, ...] = ()
+    output_field: tuple[str, ...] = ()
+    reason: str | None = None
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value.strip(),) if value.strip() else ()
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v).strip() for v in value if v is not None and str(v).strip())
+    return (str(value),)
+
+
+def _item(item: Any) -> Proposal:
+    if not isinstance(item, dict):
+        return Proposal(reason=f"not a task object: the answer holds a {type(item).__name__}")
+    instruction = item.get("instruction")
+    inputs = item.get("input_fields", item.get("input_field", item.get("inputs")))
+    outputs = item.get("output_field", item.get("output_fields", item.get("output")))
+    return Proposal(
+        instruction=" ".join(instruction.split()) if isinstance(instruction, str) else "",
+        input_fields=_names(inputs),
+        output_field=_names(outputs),
+    )
+
+
+def parse_answer(text: str, finish_reason: str = "stop", max_tasks: int = 3) -> list[Proposal]:
+    """The proposals in an answer; a single rejected Proposal when the answer itself is unusable.
+
+    An answer cut off by the token limit (``finish_reason == "length"``) that does not parse is a
+    ``truncated answer``; items beyond ``max_tasks`` are kept as ``too many tasks`` rejections.
+    """
+    try:
+        items = parse_json_list(text)
+    except JSONParseError as exc:
+        if finish_reason == "length" or exc.kind == "truncated":
+            return [Proposal(reason=f"truncated answer: {exc} (finish_reason {finish_reason})")]
+        if exc.kind == "empty":
+            return [Proposal(reason="empty answer: the model answered nothing")]
+        return [Proposal(reason=f"unparseable answer: {exc}")]
+    proposals = [_item(item) for item in items]
+    for index in range(max_tasks, len(proposals)):
+        proposals[index] = replace(
+            proposals[index], reason=f"too many tasks: only {max_tasks} were asked for"
+        )
+    return proposals
+
+
+# --- one task against its dataset ----------------------------------------------------------------
+
+
+@dataclass
+class DatasetFields:
+    """A dataset-config's fields, as validation needs them."""
+
+    metadata: dict[str, Any]
+    fields: dict[str, Field]
+
+    @classmethod
+    def of(cls, metadata: dict[str, Any]) -> DatasetFields:
+        return cls(metadata, schema_fields(metadata))
+
+    def has(self, name: str) -> bool:
+        return name in self.fields or any(True for _ in sample_values(self.metadata, name))
+
+    def get(self, name: str) -> Field | None:
+        return self.fields.get(name)
+
+
+TaskRule = Callable[[Task, DatasetFields], "str | None"]
+
+
+def empty_instruction(task: Task, data: DatasetFields) -> str | None:
+    return None if task.instruction.strip() else "empty instruction: the task has no instruction"
+
+
+def output_count(task: Task, data: DatasetFields) -> str | None:
+    if not task.output_field:
+        return "empty output: the task names no output field"
+    if len(task.output_field) > 1:
+        return f"multi-field output: {list(task.output_field)} (exactly one field is allowed)"
+    return None
+
+
+def no_input(task: Task, data: DatasetFields) -> str | None:
+    return None if task.input_fields else "no input field: the task names no input field"
+
+
+def unknown_field(task: Task, data: DatasetFields) -> str | None:
+    for name in (*task.input_fields, *task.output_field):
+        if not data.has(name):
+            return f"unknown field: {name!r} is not a field of {task.task_name}"
+    return None
+
+
+def id_field(task: Task, data: DatasetFields) -> str | None:
+    for name in (*task.input_fields, *task.output_field):
+        if is_id_like(name):
+            return f"id field: {name!r} identifies rows, it is not task content"
+    return None
+
+
+def media_field(task: Task, data: DatasetFields) -> str | None:
+    for name in (*task.input_fields, *task.output_field):
+        info = data.get(name)
+        if info is not None and info.kind == "media":
+            return f"media field: {name!r} holds images, audio or video"
+    return None
+
+
+def output_is_input(task: Task, data: DatasetFields) -> str | None:
+    shared = [name for name in task.output_field if name in task.input_fields]
+    return f"output used as input: {shared[0]!r} is both" if shared else None
+
+
+def output_not_text(task: Task, data: DatasetFields) -> str | None:
+    """Judged from the features first, then from the sample rows."""
+    name = task.output_field[0]
+    info = data.get(name)
+    if info is not None and info.kind in ("struct", "struct_list", "translation", "media"):
+        return f"output not text: {name!r} is a {info.kind.replace('_', ' ')}"
+    if info is not None and info.kind != "other":
+        return None
+    for value in sample_values(data.metadata, name):
+        problem = _not_text(value)
+        if problem:
+            return f"output not text: {name!r} holds {problem}"
+    return None
+
+
+def _not_text(value: Any) -> str | None:
+    if isinstance(value, dict):
+        texts = value.get("text")
+        if isinstance(texts, list) and all(isinstance(t, str) for t in texts):
+            return None
+        return "structs"
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        return "lists of structs or lists"
+    return None
+
+
+TASK_RULES: list[TaskRule] = [
+    empty_instruction,
+    output_count,
+    no_input,
+    unknown_field,
+    id_field,
+    media_field,
+    output_is_input,
+    output_not_text,
+]
+
+
+def first_reason(task: Task, data: DatasetFields) -> str | None:
+    """The first rule that rejects ``task``, or None."""
+    for rule in TASK_RULES:
+        reason = rule(task, data)
+        if reason:
+            return reason
+    return None
+
+
+def echoes_prompt(instruction: str, sentences: Iterable[str]) -> bool:
+    """Whether the instruction repeats a sentence of the system prompt."""
+    text = " ".join(instruction.lower().split())
+    return any(sentence in text for sentence in sentences)
+
+
+# --- the whole set ---------------------------------------------------------------------------
+
+
+def _norm(instruction: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", instruction.lower()).strip()
+
+
+def judge(
+    tasks: list[Task], metadata: dict[str, dict[str, Any]], prompt_sentences: Iterable[str] = ()
+) -> list[Task]:
+    """Every task marked valid or rejected with a reason, in the given (fixed) order.
+
+    Identical tasks (same dataset, instruction and fields, e.g. from both modes) keep only the
+    first; an instruction repeated for a dataset with other fields is rejected too.
+    """
+    sentences = list(prompt_sentences)
+    views: dict[str, DatasetFields] = {}
+    seen_tasks: set[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = set()
+    seen_instructions: set[tuple[str, str]] = set()
+    judged: list[Task] = []
+    for task in tasks:
+        if task.reason and reason_kind(task.reason) in ANSWER_KINDS:
+            judged.append(task.judged(task.reason))
+            continue
+        if task.instruction == WITHHELD or echoes_prompt(task.instruction, sentences):
+            task = replace(task, instruction=WITHHELD)
+            judged.append(task.judged("instruction echoes the prompt: withheld from every artifact"))
+            continue
+        if task.task_name not in metadata:
+            judged.append(task.judged(f"unknown dataset: no metadata line for {task.task_name!r}"))
+            continue
+        if task.task_name not in views:
+            views[task.task_name] = DatasetFields.of(metadata[task.task_name])
+        reason = first_reason(task, views[task.task_name])
+        if reason is None:
+            key = (task.task_name, _norm(task.instruction), task.input_fields, task.output_field)
+            said = (task.task_name, _norm(task.instruction))
+            if key in seen_tasks:
+                reason = "duplicate task: the same task was proposed earlier for this dataset"
+            elif said in seen_instructions:
+                reason = "repeated instruction: the dataset already has a task with this instruction"
+            seen_tasks.add(key)
+            seen_instructions.add(said)
+        judged.append(task.judged(reason))
+    return judged
+
+
+def judge_answer_tasks(
+    text: str, metadata: dict[str, Any], finish_reason: str = "stop", max_tasks: int = 3
+) -> list[dict[str, Any]]:
+    """Parse and judge one answer for one metadata line: ``[{instruction, input_fields,
+    output_field, reason}]`` (a convenience for checks and tests)."""
+    name = str(metadata.get("task_name", ""))
+    tasks = [
+        Task(name, p.instruction, p.input_fields, p.output_field, source="", reason=p.reason)
+        for p in parse_answer(text, finish_reason, max_tasks)
+    ]
+    return [{**t.published(), "reason": t.reason} for t in judge(tasks, {name: metadata})]
+
+
+def prompt_sentences(
+    max_tasks: int = 3, directory: str | Path | None = None, min_chars: int = 24
+) -> list[str]:
+    """Distinctive sentences of every system prompt, lower-cased with whitespace collapsed.
+
+    An instruction that contains one of them echoes the prompt (validation rejects it and keeps
+    its text out of every artifact).
+    """
+    found: set[str] = set()
+    for mode in MODES:
+        text = " ".join(
+            prompts.render(SYSTEM_TEMPLATE, directory, mode=mode, max_tasks=max_tasks).lower().split()
+        )
+        for sentence in re.split(r"(?<=[.:!?])\s+|\s+-\s+", text):
+            sentence = sentence.strip(" -")
+            if len(sentence) >= min_chars:
+                found.add(sentence)
+    return sorted(found)

@@ -1,0 +1,2 @@
+"""Machinery that knows no stage: engines, the response cache, config, I/O, JSON parsing, prompts,
+bundled resources and text similarity."""

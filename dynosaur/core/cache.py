@@ -1,0 +1,110 @@
+"""The response cache: SQLite in front of every engine.
+
+The key is a SHA-256 over the engine name, model, messages, generation parameters and context, so
+a rerun of the same command makes no engine call and an interrupted run resumes with only the
+missing ones. Each answer is committed as soon as it arrives. Only answers are stored: no API key
+or header ever reaches the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dynosaur.core.engines.base import ChatRequest, Completion, Engine
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    engine TEXT NOT NULL,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
+)
+"""
+
+
+def cache_key(engine: str, model: str, request: ChatRequest) -> str:
+    """Stable hash of everything that determines an answer."""
+    payload = {"engine": engine, "model": model, **request.to_json()}
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class ResponseCache:
+    """A SQLite key-value store of completions (safe to share between threads of one process)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+
+    def get(self, key: str) -> Completion | None:
+        with self._lock:
+            row = self._db.execute("SELECT response FROM responses WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return Completion.from_json(json.loads(row[0]), cache_key=key, cached=True)
+
+    def put(self, key: str, engine: str, model: str, request: ChatRequest, completion: Completion) -> None:
+        request_blob = json.dumps(request.to_json(), ensure_ascii=False, sort_keys=True)
+        response_blob = json.dumps(completion.to_json(), ensure_ascii=False, sort_keys=True)
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
+                (key, engine, model, request_blob, response_blob, time.time()),
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM responses").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0
+    misses: int = 0
+
+
+class CachedEngine:
+    """An engine wrapped by the response cache; it has the same interface as the engine."""
+
+    def __init__(self, engine: Engine, cache: ResponseCache) -> None:
+        self.engine = engine
+        self.cache = cache
+        self.stats = CacheStats()
+        self.name = engine.name
+        self.model = engine.model
+        self.capabilities = engine.capabilities
+
+    def key_for(self, request: ChatRequest) -> str:
+        return cache_key(self.engine.name, self.engine.model, request)
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        key = self.key_for(request)
+        hit = self.cache.get(key)
+        if hit is not None:
+            self.stats.hits += 1
+            return hit
+        self.stats.misses += 1
+        completion = await self.engine.complete(request)
+        completion.cache_key = key
+        self.cache.put(key, self.engine.name, self.engine.model, request, completion)
+        return completion
+
+    async def aclose(self) -> None:
+        await self.engine.aclose()

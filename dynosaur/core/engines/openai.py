@@ -1,0 +1,301 @@
+"""The ``openai`` engine: any OpenAI-compatible chat server (OpenAI, vLLM, Ollama, llama.cpp, TGI).
+
+- Concurrency is bounded by a semaphore; the client's own retries are off and ``tenacity`` retries
+  rate limits, timeouts, connection errors and 5xx, waiting at least what ``retry-after-ms`` /
+  ``retry-after`` ask (capped), otherwise backing off exponentially with jitter.
+- Structured output: with ``GenerationParams.json_schema`` set, the request carries a
+  ``json_schema`` response format; a server that rejects it (400) is asked again with
+  ``json_object``, then with no response format, and the engine remembers what worked.
+- ``finish_reason`` comes back as the server gave it (``length`` marks a cut-off answer).
+- ``usage`` accumulates calls, tokens and dollars; with ``budget_usd`` each call first reserves its
+  worst case (prompt characters / 4 + ``max_tokens``) and ``BudgetExceeded`` is raised instead of
+  going over.
+- The API key lives only inside the client: it is never part of an error, a log line or the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import openai
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from dynosaur.core.engines import register_engine
+from dynosaur.core.engines.accounting import (
+    Budget,
+    Price,
+    Usage,
+    estimate_prompt_tokens,
+    load_prices,
+    price_for,
+)
+from dynosaur.core.engines.base import ChatRequest, Completion, EngineError
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# Ways to ask for JSON, most to least specific; the engine steps down when a server refuses one.
+RESPONSE_FORMATS = ("json_schema", "json_object", "none")
+_PLACEHOLDER_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The wait a server asked for in ``retry-after-ms`` or ``retry-after`` (seconds or a date)."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return max(0.0, float(millis) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth retrying: rate limits (unless the quota is gone), timeouts, lost connections, 5xx."""
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        if exc.code == "insufficient_quota":
+            return False
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return False
+
+
+@register_engine("openai")
+class OpenAIEngine:
+    """Chat completions from an OpenAI-compatible server."""
+
+    name = "openai"
+    capabilities = frozenset({"chat"})
+
+    def __init__(
+        self,
+        model: str = "gpt-4o-mini",
+        base_url: str | None = None,
+        api_key: str | None = None,
+        concurrency: int = 8,
+        timeout: float = 60.0,
+        max_retries: int = 5,
+        budget_usd: float | None = None,
+        prices: str | Path | Mapping[str, Any] | None = None,
+        *,
+        max_retry_wait: float = 60.0,
+        retry_wait_initial: float = 0.5,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        self.model = model
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self.retry_wait_initial = retry_wait_initial
+        self.prices = load_prices(prices)
+        self.price: Price | None = price_for(model, self.prices)
+        if budget_usd is not None and self.price is None:
+            raise ValueError(
+                f"a budget needs a price for model {model!r}, and none is known; pass a price file "
+                f'(JSON: {{"{model}": {{"input": USD_PER_1M, "output": USD_PER_1M}}}}) or drop the budget'
+            )
+        self.budget = Budget(budget_usd) if budget_usd is not None else None
+        self.usage = Usage()
+        self.format_level = 0  # index into RESPONSE_FORMATS of the best format the server accepts
+        self.token_param = "max_tokens"
+        self._api_key = api_key
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: openai.AsyncOpenAI | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+
+    def __repr__(self) -> str:
+        return f"OpenAIEngine(model={self.model!r}, base_url={self.base_url!r})"
+
+    @property
+    def response_format(self) -> str:
+        """The structured-output mode the server is currently asked for."""
+        return RESPONSE_FORMATS[self.format_level]
+
+    def _session(self) -> tuple[openai.AsyncOpenAI, asyncio.Semaphore]:
+        # Clients and semaphores belong to one event loop; a new loop gets fresh ones.
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._client is None or self._semaphore is None:
+            self._client = openai.AsyncOpenAI(
+                api_key=self._api_key or _PLACEHOLDER_KEY,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=0,
+            )
+            self._semaphore = asyncio.Semaphore(self.concurrency)
+            self._loop = loop
+        return self._client, self._semaphore
+
+    def worst_case_cost(self, request: ChatRequest) -> float:
+        """The most one request can cost: its prompt (chars / 4) plus ``max_tokens`` of answer."""
+        if self.price is None:
+            return 0.0
+        return self.price.cost(estimate_prompt_tokens(request.prompt_chars()), request.params.max_tokens)
+
+    async def complete(self, request: ChatRequest) -> Completion:
+        """Answer one request; EngineError when it fails for good, BudgetExceeded before overspending."""
+        client, semaphore = self._session()
+        async with semaphore:
+            reserved = self.budget.reserve(self.worst_case_cost(request)) if self.budget else 0.0
+            cost = 0.0
+            try:
+                response = await self._with_retries(client, request)
+                completion = self._completion(response, request)
+                if self.price is not None:
+                    cost = self.price.cost(completion.prompt_tokens, completion.completion_tokens)
+            finally:
+                if self.budget is not None:
+                    self.budget.settle(reserved, cost)
+        self.usage.calls += 1
+        self.usage.prompt_tokens += completion.prompt_tokens
+        self.usage.completion_tokens += completion.completion_tokens
+        self.usage.cost_usd += cost
+        return completion
+
+    async def _with_retries(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._wait,
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._create(client, request)
+        except openai.APIError as exc:
+            self.usage.failures += 1
+            attempts = retrying.statistics.get("attempt_number", 1)
+            raise EngineError(self._describe(exc, attempts)) from None
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = wait_exponential_jitter(
+            multiplier=self.retry_wait_initial, max=self.max_retry_wait, jitter=self.retry_wait_initial
+        )(state)
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after_seconds(exc) if exc is not None else None
+        if asked is None:
+            return backoff
+        return min(asked, self.max_retry_wait)
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.usage.retries += 1
+
+    async def _create(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
+        level = self.format_level if request.params.json_schema is not None else len(RESPONSE_FORMATS) - 1
+        while True:
+            try:
+                response = await client.chat.completions.create(**self._arguments(request, level))
+            except openai.BadRequestError as exc:
+                if self._switch_token_param(exc):
+                    continue
+                if level + 1 >= len(RESPONSE_FORMATS):
+                    raise
+                level += 1  # the server may not know this response format: ask more plainly
+                continue
+            if request.params.json_schema is not None and level > self.format_level:
+                self.format_level = level  # remembered only once a plainer format has worked
+            return response
+
+    def _switch_token_param(self, exc: openai.BadRequestError) -> bool:
+        # Newer OpenAI models refuse ``max_tokens`` and name ``max_completion_tokens`` instead.
+        message = str(exc.message)
+        if self.token_param == "max_tokens" and "max_completion_tokens" in message:
+            self.token_param = "max_completion_tokens"
+            return True
+        return False
+
+    def _arguments(self, request: ChatRequest, level: int) -> dict[str, Any]:
+        params = request.params
+        arguments: dict[str, Any] = {
+            "model": self.model,
+            "messages": [dict(m) for m in request.messages],
+            "temperature": params.temperature,
+            "top_p": params.top_p,
+            self.token_param: params.max_tokens,
+        }
+        if params.seed is not None:
+            arguments["seed"] = params.seed
+        if params.stop:
+            arguments["stop"] = list(params.stop)
+        mode = RESPONSE_FORMATS[level]
+        if params.json_schema is not None and mode == "json_schema":
+            arguments["response_format"] = {"type": "json_schema", "json_schema": params.json_schema}
+        elif params.json_schema is not None and mode == "json_object":
+            arguments["response_format"] = {"type": "json_object"}
+        return arguments
+
+    def _completion(self, response: Any, request: ChatRequest) -> Completion:
+        if not response.choices:
+            raise EngineError("the server answered without any choice")
+        choice = response.choices[0]
+        text = choice.message.content if choice.message is not None else None
+        usage = response.usage
+        prompt_tokens = usage.prompt_tokens if usage else estimate_prompt_tokens(request.prompt_chars())
+        completion_tokens = usage.completion_tokens if usage else estimate_prompt_tokens(len(text or ""))
+        return Completion(
+            text=text or "",
+            finish_reason=choice.finish_reason or "stop",
+            model=response.model or self.model,
+            prompt_tokens=int(prompt_tokens or 0),
+            completion_tokens=int(completion_tokens or 0),
+        )
+
+    def _describe(self, exc: openai.APIError, attempts: int) -> str:
+        if isinstance(exc, openai.APITimeoutError):
+            what = f"timed out after {self.timeout:g}s"
+        elif isinstance(exc, openai.APIConnectionError):
+            what = f"could not connect to {self.base_url}"
+        elif isinstance(exc, openai.APIStatusError):
+            body = exc.body if isinstance(exc.body, dict) else {}
+            what = f"HTTP {exc.status_code}: {body.get('message') or exc.message}"
+        else:
+            what = f"{type(exc).__name__}: {exc.message}"
+        text = f"{self.model} request failed after {attempts} attempt(s): {what}"
+        if self._api_key:
+            text = text.replace(self._api_key, "***")
+        return text
+
+    async def aclose(self) -> None:
+        """Close the HTTP client (when it belongs to the running loop)."""
+        client, loop = self._client, self._loop
+        self._client = self._semaphore = self._loop = None
+        if client is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            await client.close()

@@ -1,0 +1,2 @@
+"""The Dynosaur chain over the Hub's datasets, one package per stage: propose, filter, organize,
+publish (with grow)."""

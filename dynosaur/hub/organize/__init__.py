@@ -1,0 +1,1 @@
+"""The organize stage: materialize the valid tasks into ``instruction / input / output`` records."""

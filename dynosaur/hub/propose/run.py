@@ -1,0 +1,289 @@
+"""Task proposal: ask an engine for tasks for every dataset-config, in each mode.
+
+Reads ``huggingface_metadata.jsonl``, sends one request per (dataset-config, mode) through the
+response cache, parses and validates each answer, and rebuilds ``tasks.jsonl`` atomically, in a
+fixed order, from everything answered so far, also when the run stops early (budget, Ctrl-C).
+Answers are committed to the cache as they arrive, so a killed run loses nothing paid for and a
+rerun makes only the missing calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from dynosaur.contracts.metadata import METADATA_FILE, load_metadata
+from dynosaur.contracts.task_checks import judge, parse_answer, reason_kind
+from dynosaur.contracts.tasks import SOURCE_BY_MODE, Task
+from dynosaur.core.engines.base import BudgetExceeded, Completion, Engine, EngineError
+from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
+from dynosaur.core.prompts import prompts_version
+from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES, build_request, prompt_sentences
+
+TASKS_FILE = "tasks.jsonl"
+REPORT_FILE = "propose_report.json"
+
+
+@dataclass
+class ProposeOptions:
+    """What to ask for."""
+
+    modes: tuple[str, ...] = MODES
+    max_tasks: int = 3
+    max_tokens: int = MAX_TOKENS
+    prompts_dir: Path | None = None
+    progress: bool = True
+
+
+@dataclass
+class ProposeSummary:
+    """What a run did; printed at the end and written to ``propose_report.json``."""
+
+    engine: str = ""
+    model: str = ""
+    prompts_version: str = ""
+    configs: int = 0
+    requests: int = 0
+    engine_calls: int = 0
+    cache_hits: int = 0
+    prompt_chars: int = 0
+    prompt_chars_sent: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+    proposed: Counter = field(default_factory=Counter)
+    valid: Counter = field(default_factory=Counter)
+    rejected: Counter = field(default_factory=Counter)
+    skipped_lines: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    not_asked: int = 0
+    stopped: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "engine": self.engine,
+            "model": self.model,
+            "prompts_version": self.prompts_version,
+            "configs": self.configs,
+            "requests": self.requests,
+            "engine_calls": self.engine_calls,
+            "cache_hits": self.cache_hits,
+            "prompt_chars": self.prompt_chars,
+            "prompt_chars_sent": self.prompt_chars_sent,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "proposed_by_mode": dict(sorted(self.proposed.items())),
+            "valid_by_mode": dict(sorted(self.valid.items())),
+            "rejected_by_reason": dict(sorted(self.rejected.items())),
+            "skipped_lines": self.skipped_lines,
+            "failures": self.failures,
+            "not_asked": self.not_asked,
+            "stopped": self.stopped,
+        }
+
+    def render(self) -> str:
+        """A one-screen summary."""
+        cost = "unknown (no price for this model)" if self.cost_usd is None else f"${self.cost_usd:.4f}"
+        lines = [
+            f"propose: {self.configs} dataset-configs, {self.requests} requests "
+            f"(engine {self.engine}, model {self.model}, prompts {self.prompts_version})",
+            f"  engine calls {self.engine_calls}, cache hits {self.cache_hits}, failed {len(self.failures)}",
+            f"  prompt characters {self.prompt_chars:,} (sent to the engine {self.prompt_chars_sent:,}); "
+            f"tokens {self.prompt_tokens:,} in / {self.completion_tokens:,} out; cost {cost}",
+        ]
+        modes = sorted(self.proposed)
+        if modes:
+            lines.append(
+                "  tasks proposed: "
+                + ", ".join(f"{mode} {self.proposed[mode]} ({self.valid[mode]} valid)" for mode in modes)
+            )
+        else:
+            lines.append("  tasks proposed: none")
+        if self.rejected:
+            lines.append("  rejected: " + ", ".join(f"{n} {k}" for k, n in self.rejected.most_common()))
+        for item in self.skipped_lines[:5]:
+            lines.append(f"  skipped {item['where']}: {item['reason']}")
+        for item in self.failures[:5]:
+            lines.append(f"  failed {item['task_name']} [{item['mode']}]: {item['reason']}")
+        hidden = max(0, len(self.skipped_lines) - 5) + max(0, len(self.failures) - 5)
+        if hidden:
+            lines.append(f"  ... {hidden} more in {REPORT_FILE}")
+        if self.stopped:
+            lines.append(f"  stopped early ({self.not_asked} requests not made): {self.stopped}")
+            lines.append("  rerun to continue: answers already received come from the cache")
+        return "\n".join(lines)
+
+
+def _source(engine: Engine, mode: str) -> str:
+    return "rules" if engine.name == "rules" else SOURCE_BY_MODE.get(mode, mode)
+
+
+def tasks_from_completion(
+    completion: Completion, metadata: dict[str, Any], mode: str, engine: Engine, max_tasks: int, version: str
+) -> list[Task]:
+    """The proposals of one answer, with provenance (not yet judged)."""
+    return [
+        Task(
+            task_name=metadata["task_name"],
+            instruction=p.instruction,
+            input_fields=p.input_fields,
+            output_field=p.output_field,
+            source=_source(engine, mode),
+            mode=mode,
+            engine=engine.name,
+            model=completion.model or engine.model,
+            cache_key=completion.cache_key,
+            prompts_version=version,
+            reason=p.reason,
+        )
+        for p in parse_answer(completion.text, completion.finish_reason, max_tasks)
+    ]
+
+
+async def _ask_all(
+    units: list[tuple[dict[str, Any], str]],
+    engine: Engine,
+    options: ProposeOptions,
+    answers: dict[int, Completion],
+    summary: ProposeSummary,
+) -> None:
+    with_context = "context" in engine.capabilities
+    inner = getattr(engine, "engine", engine)
+    workers = max(1, min(int(getattr(inner, "concurrency", 8)), len(units)))
+    pending = iter(range(len(units)))
+    bar = tqdm(total=len(units), desc="propose", unit="req", disable=not options.progress)
+
+    async def work() -> None:
+        for index in pending:
+            if summary.stopped:
+                return
+            metadata, mode = units[index]
+            request = build_request(
+                metadata,
+                mode,
+                options.max_tasks,
+                with_context=with_context,
+                max_tokens=options.max_tokens,
+                directory=options.prompts_dir,
+            )
+            try:
+                completion = await engine.complete(request)
+            except BudgetExceeded as exc:
+                summary.stopped = str(exc)
+                return
+            except EngineError as exc:
+                summary.failures.append(
+                    {"task_name": metadata["task_name"], "mode": mode, "reason": str(exc)}
+                )
+            else:
+                answers[index] = completion
+                summary.prompt_chars += request.prompt_chars()
+                if not completion.cached:
+                    summary.prompt_chars_sent += request.prompt_chars()
+            bar.update(1)
+
+    try:
+        await asyncio.gather(*(work() for _ in range(workers)))
+    finally:
+        bar.close()
+        await engine.aclose()
+
+
+def propose(data_dir: str | Path, engine: Engine, options: ProposeOptions | None = None) -> ProposeSummary:
+    """Propose tasks for every dataset-config in ``data_dir``; writes tasks.jsonl and the report.
+
+    ``engine`` should be wrapped in ``dynosaur.core.cache.CachedEngine``. Returns the run's summary.
+    """
+    options = options or ProposeOptions()
+    data_dir = Path(data_dir)
+    for mode in options.modes:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; modes are {', '.join(MODES)}")
+    if not ({"chat", "context"} & set(engine.capabilities)):
+        raise ValueError(f"engine {engine.name!r} can neither chat nor read a request's context")
+    lines, skipped = load_metadata(data_dir / METADATA_FILE)
+    version = prompts_version(options.prompts_dir)
+    summary = ProposeSummary(
+        engine=engine.name,
+        model=engine.model,
+        prompts_version=version,
+        configs=len(lines),
+        skipped_lines=skipped,
+    )
+    units = [(line, mode) for line in lines for mode in options.modes]
+    summary.requests = len(units)
+    if units:  # a broken template fails here, before any call and before any file is touched
+        build_request(
+            *units[0], options.max_tasks, max_tokens=options.max_tokens, directory=options.prompts_dir
+        )
+    answers: dict[int, Completion] = {}
+    try:
+        asyncio.run(_ask_all(units, engine, options, answers, summary))
+    except KeyboardInterrupt:
+        summary.stopped = "interrupted"
+        # keep what arrived (the cache holds it too, so a rerun resumes from here)
+        _finish(data_dir, engine, options, units, answers, lines, summary, version)
+        raise
+    _finish(data_dir, engine, options, units, answers, lines, summary, version)
+    return summary
+
+
+def _finish(
+    data_dir: Path,
+    engine: Engine,
+    options: ProposeOptions,
+    units: list[tuple[dict[str, Any], str]],
+    answers: dict[int, Completion],
+    lines: list[dict[str, Any]],
+    summary: ProposeSummary,
+    version: str,
+) -> None:
+    """Judge everything answered so far; write tasks.jsonl and the report (each atomically)."""
+    tasks: list[Task] = []
+    for index in sorted(answers):
+        metadata, mode = units[index]
+        found = tasks_from_completion(answers[index], metadata, mode, engine, options.max_tasks, version)
+        if not found:
+            summary.failures.append(
+                {
+                    "task_name": metadata["task_name"],
+                    "mode": mode,
+                    "reason": "no task proposed: the answer was an empty list",
+                }
+            )
+        tasks.extend(found)
+    judged = judge(
+        tasks,
+        {line["task_name"]: line for line in lines},
+        prompt_sentences(options.max_tasks, options.prompts_dir),
+    )
+    for task in judged:
+        summary.proposed[task.mode] += 1
+        if task.valid:
+            summary.valid[task.mode] += 1
+        else:
+            summary.rejected[reason_kind(task.reason)] += 1
+    summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
+    summary.not_asked = (
+        len(units)
+        - len(answers)
+        - sum(1 for f in summary.failures if not f["reason"].startswith("no task proposed"))
+    )
+    stats = getattr(engine, "stats", None)
+    if stats is not None:
+        summary.engine_calls, summary.cache_hits = stats.misses, stats.hits
+    usage = getattr(getattr(engine, "engine", engine), "usage", None)
+    if usage is not None:
+        summary.prompt_tokens, summary.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        priced = getattr(getattr(engine, "engine", engine), "price", None) is not None
+        summary.cost_usd = usage.cost_usd if priced else None
+    # a run stopped before any answer leaves an earlier tasks.jsonl as it was
+    if answers or not summary.stopped:
+        atomic_write_jsonl(data_dir / TASKS_FILE, (task.to_json() for task in judged))
+    atomic_write_json(data_dir / REPORT_FILE, summary.to_json())

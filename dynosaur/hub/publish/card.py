@@ -1,0 +1,195 @@
+"""The dataset card (README.md) of a published Dynosaur release, written from its manifest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from huggingface_hub import DatasetCardData
+
+from dynosaur.contracts.manifest import Manifest
+
+CITATION = """@inproceedings{yin2023dynosaur,
+  title     = {Dynosaur: A Dynamic Growth Paradigm for Instruction-Tuning Data Curation},
+  author    = {Yin, Da and Liu, Xiao and Yin, Fan and Zhong, Ming and Bansal, Hritik and Han, Jiawei and Chang, Kai-Wei},
+  booktitle = {Proceedings of the 2023 Conference on Empirical Methods in Natural Language Processing},
+  year      = {2023}
+}"""
+
+ABOUT = (
+    "Dynosaur turns what already exists on the Hugging Face Hub into instruction-tuning data. A crawler "
+    "gathers the metadata, licenses and sample rows of English, permissively licensed, text datasets; "
+    "a language model reads each dataset's metadata and proposes tasks (an instruction, the input "
+    "fields and the output field); the valid tasks are applied to the dataset's rows to make "
+    "`instruction` / `input` / `output` records, each tagged with the license and page of its source. "
+    "The collection grows as the Hub grows: each new version adds what is new or changed on the Hub "
+    "and drops what vanished."
+)
+
+_SIZES = [
+    (1_000, "n<1K"),
+    (10_000, "1K<n<10K"),
+    (100_000, "10K<n<100K"),
+    (1_000_000, "100K<n<1M"),
+    (10_000_000, "1M<n<10M"),
+    (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+]
+
+
+def size_category(records: int) -> str:
+    """The Hub's ``size_categories`` value for a number of records."""
+    for bound, name in _SIZES:
+        if records < bound:
+            return name
+    return "n>1B"
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def languages(manifest: Manifest) -> list[str]:
+    found = {str(lang) for source in manifest.sources.values() for lang in source.get("languages") or []}
+    return sorted(found | {"en"})
+
+
+def front_matter(manifest: Manifest, pretty_name: str) -> str:
+    """The card's YAML metadata: licenses, languages, task category, size, configs, name."""
+    data = DatasetCardData(
+        license=manifest.licenses,
+        language=languages(manifest),
+        task_categories=["text-generation"],
+        tags=["instruction-tuning", "dynosaur"],
+        size_categories=[size_category(manifest.records)],
+        pretty_name=pretty_name,
+        configs=[{"config_name": "default", "data_files": [{"split": "train", "path": "data/train-*"}]}],
+    )
+    return f"---\n{data.to_yaml()}\n---\n"
+
+
+def _sources_table(manifest: Manifest) -> list[str]:
+    lines = [
+        "| dataset | config | license | Hub revision | tasks | records |",
+        "| --- | --- | --- | --- | ---: | ---: |",
+    ]
+    for name, source in sorted(manifest.sources.items()):
+        dataset = source.get("dataset") or name
+        link = f"[{_cell(dataset)}]({source['website']})" if source.get("website") else _cell(dataset)
+        revision = str(source.get("revision") or "")[:12]
+        lines.append(
+            f"| {link} | {_cell(source.get('config') or '')} | {_cell(source.get('license') or '')} "
+            f"| `{revision}` | {source.get('tasks', 0)} | {source.get('records', 0)} |"
+        )
+    return lines
+
+
+def _generation(manifest: Manifest) -> list[str]:
+    lines = []
+    for entry in manifest.generation:
+        parts = [f"engine `{entry.get('engine') or '?'}`"]
+        if entry.get("model"):
+            parts.append(f"model `{entry['model']}`")
+        if entry.get("source"):
+            parts.append(f"mode `{entry['source']}`")
+        if entry.get("prompts_version"):
+            parts.append(f"prompts version `{entry['prompts_version']}`")
+        lines.append(f"- {', '.join(parts)}: {entry.get('tasks', 0)} valid tasks")
+    if not lines:
+        lines.append("- no task provenance was found (tasks.jsonl absent)")
+    if manifest.crawled_at:
+        lines.append(f"- Hub crawled: {manifest.crawled_at} (each source's revision is in the table above)")
+    if manifest.organize:
+        settings = ", ".join(f"{k}={v}" for k, v in manifest.organize.items())
+        lines.append(f"- organize settings: {settings}")
+    return lines
+
+
+def _changelog(manifest: Manifest) -> list[str]:
+    lines = []
+    for entry in manifest.changelog:
+        lines.append(f"### {entry['version']} ({entry.get('date', '')})")
+        lines.append("")
+        lines.append(
+            f"{entry.get('records', 0)} records"
+            + (f"; changes since {entry['previous']}:" if entry.get("previous") else "; first release.")
+        )
+        for kind in ("added", "changed", "removed"):
+            names = entry.get(kind) or []
+            if names and (entry.get("previous") or kind != "added"):
+                lines.append(f"- {kind} ({len(names)}): {', '.join(names)}")
+        lines.append("")
+    return lines
+
+
+def _versions(manifest: Manifest) -> list[str]:
+    """How to load this version later: every version is a git tag named as the version."""
+    if not manifest.repo_id:
+        return []
+    return [
+        f"Every version is a git tag of this repo named as the version, so this one stays loadable "
+        f'after later releases: `load_dataset("{manifest.repo_id}", revision="{manifest.version}", '
+        'split="train")`. The changelog below lists every version.',
+        "",
+    ]
+
+
+def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
+    """The full README.md of a release."""
+    name = pretty_name or (
+        f"Dynosaur instructions ({manifest.repo_id})" if manifest.repo_id else "Dynosaur instructions"
+    )
+    load = (
+        f'load_dataset("{manifest.repo_id}", split="train")'
+        if manifest.repo_id
+        else 'load_dataset("parquet", data_files="data/train-*.parquet", split="train")'
+    )
+    body = [
+        front_matter(manifest, name).rstrip("\n"),
+        "",
+        f"# {name}",
+        "",
+        ABOUT,
+        "",
+        f"Version **{manifest.version}** ({manifest.date}): {manifest.records} records from {manifest.tasks} "
+        f"tasks over {len(manifest.sources)} source dataset-configs.",
+        "",
+        "```python",
+        "from datasets import load_dataset",
+        "",
+        f"records = {load}",
+        "```",
+        "",
+        *_versions(manifest),
+        "## Records",
+        "",
+        "Each record is `{instruction, input, output, license, website, taskname}`: `taskname` is the "
+        "source dataset (`<repo id>` or `<repo id>-<config>`), `license` and `website` are those of the "
+        "source. Several fields of a row are rendered as one `<field> is '<value>'.` line each; answer "
+        "options as `A. '...', B. '...'`. Classification instructions end with their label space.",
+        "",
+        "## Licenses",
+        "",
+        "This collection has no single license: every record carries the license of the dataset it came "
+        f"from ({', '.join(manifest.licenses) or 'none'}). Use each record under its source's terms.",
+        "",
+        "## Sources",
+        "",
+        *_sources_table(manifest),
+        "",
+        "## Generation settings",
+        "",
+        *_generation(manifest),
+        "",
+        "## Changelog",
+        "",
+        *_changelog(manifest),
+        "## Citation",
+        "",
+        "Cite Dynosaur, and the source datasets whose records you use (see their pages above).",
+        "",
+        "```bibtex",
+        CITATION,
+        "```",
+        "",
+    ]
+    return "\n".join(body)

@@ -1,0 +1,384 @@
+"""Publish: build a release folder (Parquet shards, dataset card, manifest) and upload it.
+
+The folder is exactly what lands in the dataset repo::
+
+    README.md                                  the dataset card
+    manifest.json                              version, sources, generation settings, changelog
+    data/train-00000-of-0000N.parquet          the records, sharded by row count
+
+``build_release`` writes it (``--dry-run DIR`` stops there); ``upload_release`` creates the repo
+if needed, commits the folder in one commit, deleting shards the new version no longer has, and
+tags that commit with the version (``dynosaur.release_tags``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+
+from dynosaur.contracts.manifest import (
+    MANIFEST_FILE,
+    Manifest,
+    changelog_entry,
+    diff_sources,
+    next_version,
+    read_manifest,
+    today,
+    version_key,
+)
+from dynosaur.contracts.records import RECORD_SCHEMA
+from dynosaur.hub.publish.card import render_card
+from dynosaur.hub.publish.release_repo import (
+    RemoteState,
+    RepoRefs,
+    TagResult,
+    open_remote,
+    tag_holds_other_files,
+    tag_message,
+    tag_release,
+)
+
+PARQUET_FILE = "dynosaur-full.parquet"
+REPORT_FILE = "organize_report.json"
+TASKS_FILE = "tasks.jsonl"
+DEFAULT_SHARD_ROWS = 250_000
+_RELEASE_FILES = ("README.md", MANIFEST_FILE)
+
+
+class PublishError(RuntimeError):
+    """A release that cannot be built or uploaded, with the reason."""
+
+
+def shard_names(count: int) -> list[str]:
+    """``data/train-{i:05d}-of-{n:05d}.parquet``, as ``push_to_hub`` names them."""
+    return [f"data/train-{i:05d}-of-{count:05d}.parquet" for i in range(count)]
+
+
+def write_shards(source: Path, folder: Path, shard_rows: int) -> tuple[Counter, list[str]]:
+    """Split the organized Parquet file into shards of at most ``shard_rows`` rows, streaming.
+
+    Returns the records counted by ``(taskname, license)`` and the shard names.
+    """
+    parquet = pq.ParquetFile(source)
+    total = parquet.metadata.num_rows
+    if parquet.schema_arrow.names != RECORD_SCHEMA.names:
+        raise PublishError(f"{source} does not hold Dynosaur records (columns {parquet.schema_arrow.names})")
+    names = shard_names(max(1, math.ceil(total / shard_rows)))
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    counts: Counter = Counter()
+    index, in_shard, writer = 0, 0, pq.ParquetWriter(folder / names[0], RECORD_SCHEMA)
+    try:
+        for batch in parquet.iter_batches(batch_size=min(shard_rows, 65_536)):
+            offset = 0
+            while offset < batch.num_rows:
+                if in_shard == shard_rows:
+                    writer.close()
+                    index, in_shard = index + 1, 0
+                    writer = pq.ParquetWriter(folder / names[index], RECORD_SCHEMA)
+                take = min(shard_rows - in_shard, batch.num_rows - offset)
+                part = batch.slice(offset, take)
+                writer.write_batch(part)
+                counts.update(
+                    zip(part.column("taskname").to_pylist(), part.column("license").to_pylist(), strict=True)
+                )
+                offset += take
+                in_shard += take
+    finally:
+        writer.close()
+    return counts, names
+
+
+def generation_settings(path: Path) -> list[dict[str, Any]]:
+    """Valid tasks counted by engine, model, mode and prompts version (from ``tasks.jsonl``)."""
+    counts: Counter = Counter()
+    if path.is_file():
+        with open(path, encoding="utf-8") as handle:
+            for line in handle:
+                try:
+                    task = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if not isinstance(task, dict) or task.get("valid") is False:
+                    continue
+                key = tuple(str(task.get(k) or "") for k in ("engine", "model", "source", "prompts_version"))
+                counts[key] += 1
+    return [
+        {"engine": e, "model": m, "source": s, "prompts_version": p, "tasks": n}
+        for (e, m, s, p), n in sorted(counts.items())
+    ]
+
+
+def sources_of(counts: Counter, report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every source with records: licenses and counts from the records themselves, the rest
+    (dataset, config, Hub revision, languages, tasks) from the organize report."""
+    known = report.get("sources") or {}
+    by_task: dict[str, Counter] = {}
+    for (taskname, license_), count in counts.items():
+        by_task.setdefault(taskname, Counter())[license_] += count
+    sources = {}
+    for taskname, licenses in sorted(by_task.items()):
+        entry = dict(known.get(taskname) or {"dataset": taskname})
+        entry["license"] = ", ".join(sorted(licenses))
+        entry["records"] = sum(licenses.values())
+        entry.setdefault(
+            "tasks",
+            sum(
+                1
+                for t in report.get("tasks") or []
+                if t.get("task_name") == taskname and t.get("status") == "kept"
+            ),
+        )
+        sources[taskname] = entry
+    return sources
+
+
+def _prepare_folder(folder: Path) -> None:
+    """An empty folder, or a previous release folder whose release files are cleared."""
+    if folder.exists():
+        if not folder.is_dir():
+            raise PublishError(f"{folder} is not a folder")
+        entries = [p.name for p in folder.iterdir()]
+        if entries and MANIFEST_FILE not in entries:
+            raise PublishError(f"{folder} is not empty and holds no release: choose an empty or new folder")
+        shutil.rmtree(folder / "data", ignore_errors=True)
+        for name in _RELEASE_FILES:
+            (folder / name).unlink(missing_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass
+class Release:
+    """A built release folder and its manifest."""
+
+    folder: Path
+    manifest: Manifest
+
+    def files(self) -> list[str]:
+        """Every file of the folder, as repository paths, sorted."""
+        return sorted(str(p.relative_to(self.folder)) for p in self.folder.rglob("*") if p.is_file())
+
+
+def build_release(
+    data_dir: str | Path,
+    folder: str | Path,
+    *,
+    repo_id: str,
+    previous: Manifest | None = None,
+    version: str | None = None,
+    date: str | None = None,
+    shard_rows: int = DEFAULT_SHARD_ROWS,
+    pretty_name: str | None = None,
+    taken: Collection[str] = (),
+) -> Release:
+    """Write the release folder for the organized records of ``data_dir``.
+
+    Without ``version``, the version is the date's, skipping the versions in ``taken`` (tags).
+    """
+    data_dir, folder = Path(data_dir), Path(folder)
+    source = data_dir / PARQUET_FILE
+    if not source.is_file():
+        raise PublishError(f"{source} not found: run `dynosaur organize` first")
+    try:
+        report = json.loads((data_dir / REPORT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PublishError(
+            f"{data_dir / REPORT_FILE} is missing or unreadable: run `dynosaur organize` first"
+        ) from exc
+    if shard_rows < 1:
+        raise PublishError("shard rows must be at least 1")
+    _prepare_folder(folder)
+    counts, shards = write_shards(source, folder, shard_rows)
+    records = sum(counts.values())
+    if records == 0:
+        shutil.rmtree(folder / "data", ignore_errors=True)
+        raise PublishError("there are no records to publish (see organize_report.json)")
+    date = date or today()
+    manifest = Manifest(
+        version=version or next_version(date, previous.version if previous else None, taken),
+        date=date,
+        repo_id=repo_id,
+        records=records,
+        shards=shards,
+        sources=sources_of(counts, report),
+        generation=generation_settings(data_dir / TASKS_FILE),
+        organize=dict(report.get("config") or {}),
+        crawled_at=str(report.get("crawled_at") or ""),
+    )
+    manifest.changelog = changelog_of(manifest, previous)
+    manifest.write(folder)
+    (folder / "README.md").write_text(render_card(manifest, pretty_name), encoding="utf-8")
+    return Release(folder, manifest)
+
+
+def changelog_of(manifest: Manifest, previous: Manifest | None) -> list[dict[str, Any]]:
+    """The new changelog: this version's entry on top of the previous ones.
+
+    Republishing the same version with the same sources keeps the changelog as it was, so an
+    unchanged release uploads nothing new.
+    """
+    if previous is None:
+        return [changelog_entry(manifest, None)]
+    if (
+        previous.version == manifest.version
+        and previous.records == manifest.records
+        and not diff_sources(previous.sources, manifest.sources)
+    ):
+        return previous.changelog
+    older = [entry for entry in previous.changelog if entry.get("version") != manifest.version]
+    return [changelog_entry(manifest, previous), *older]
+
+
+def version_check(api: HfApi, repo_id: str, refs: RepoRefs) -> Callable[[Release], None]:
+    """A :func:`stage_release` check: refuse a version whose tag already names other files."""
+
+    def check(release: Release) -> None:
+        reason = tag_holds_other_files(
+            api, repo_id, refs, release.manifest.version, release.folder, release.files()
+        )
+        if reason:
+            raise PublishError(reason)
+
+    return check
+
+
+@dataclass
+class UploadResult:
+    """Where a release went, and its tag (``head_tag``: the previous head's, made first)."""
+
+    repo_url: str
+    commit_oid: str
+    commit_url: str
+    uploaded: list[str]
+    deleted: list[str]
+    tag: TagResult | None = None
+    head_tag: TagResult | None = None
+
+    @property
+    def tags_ok(self) -> bool:
+        return all(t.ok for t in (self.tag, self.head_tag) if t is not None)
+
+
+def upload_release(
+    api: HfApi,
+    release: Release,
+    repo_id: str,
+    *,
+    private: bool = False,
+    remote: RemoteState | None = None,
+) -> UploadResult:
+    """Create the dataset repo if needed, commit the release folder in one commit and tag it.
+
+    A tag the Hub refuses leaves the commit in place; ``result.tag`` says why.
+    """
+    remote = remote or open_remote(api, repo_id)
+    repo_url = api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    files = release.files()
+    existing = api.list_repo_files(repo_id, repo_type="dataset")
+    stale = sorted(p for p in existing if p.startswith("data/") and p.endswith(".parquet") and p not in files)
+    operations: list[Any] = [CommitOperationAdd(path, str(release.folder / path)) for path in files]
+    operations += [CommitOperationDelete(path) for path in stale]
+    manifest = release.manifest
+    info = api.create_commit(
+        repo_id,
+        operations,
+        repo_type="dataset",
+        commit_message=tag_message(manifest),
+        commit_description=_commit_description(manifest),
+    )
+    tag = tag_release(api, repo_id, manifest.version, info.oid, remote.refs, tag_message(manifest))
+    return UploadResult(str(repo_url), info.oid, info.commit_url, files, stale, tag, remote.head_tag)
+
+
+def _commit_description(manifest: Manifest) -> str:
+    entry = manifest.changelog[0] if manifest.changelog else {}
+    return "\n".join(
+        f"{kind}: {', '.join(entry[kind])}" for kind in ("added", "changed", "removed") if entry.get(kind)
+    )
+
+
+def releases_dir(data_dir: str | Path) -> Path:
+    return Path(data_dir) / "releases"
+
+
+def latest_release(data_dir: str | Path) -> Manifest | None:
+    """The newest release kept under ``DATA_DIR/releases/``, or ``None``."""
+    base = releases_dir(data_dir)
+    manifests = (
+        [m for m in (read_manifest(p) for p in base.glob(f"*/{MANIFEST_FILE}")) if m] if base.is_dir() else []
+    )
+    return max(manifests, key=lambda m: version_key(m.version), default=None)
+
+
+def stage_release(
+    data_dir: str | Path,
+    *,
+    repo_id: str,
+    previous: Manifest | None,
+    check: Callable[[Release], None] | None = None,
+    **options: Any,
+) -> Release:
+    """Build the release into ``DATA_DIR/releases/<version>/`` (replacing a same-named one).
+
+    ``check`` sees the built release before it replaces anything; what it raises stops there.
+    """
+    base = releases_dir(data_dir)
+    base.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
+    try:
+        release = build_release(data_dir, staging, repo_id=repo_id, previous=previous, **options)
+        if check is not None:
+            check(release)
+        final = base / release.manifest.version
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return Release(final, release.manifest)
+
+
+def publish(
+    data_dir: str | Path,
+    repo_id: str,
+    *,
+    endpoint: str,
+    token: str | None,
+    private: bool = False,
+    dry_run: str | Path | None = None,
+    **options: Any,
+) -> tuple[Release, UploadResult | None]:
+    """Build the release and upload it; with ``dry_run``, only write it to that folder.
+
+    The previous version comes from the repo's ``manifest.json`` (from the newest local release
+    for a dry run, which stays offline), the repo's tags rule out versions already taken. A
+    published release is kept in ``DATA_DIR/releases/``.
+    ``options``: ``version``, ``date``, ``shard_rows``, ``pretty_name``.
+    """
+    if dry_run is not None:
+        return build_release(
+            data_dir, dry_run, repo_id=repo_id, previous=latest_release(data_dir), **options
+        ), None
+    if not token:
+        raise PublishError("publishing needs a token with write access: pass --token or set HF_TOKEN")
+    api = HfApi(endpoint=endpoint, token=token)
+    remote = open_remote(api, repo_id)
+    release = stage_release(
+        data_dir,
+        repo_id=repo_id,
+        previous=remote.manifest,
+        taken=remote.refs.tags,
+        check=version_check(api, repo_id, remote.refs),
+        **options,
+    )
+    return release, upload_release(api, release, repo_id, private=private, remote=remote)

@@ -1,0 +1,1 @@
+"""Checks on what was generated: decontamination, judging and reports."""

@@ -1,0 +1,295 @@
+"""Hub write routes: create a dataset repo, validate a card, preupload and commit files.
+
+What ``HfApi.create_repo`` / ``create_commit`` / ``upload_file`` / ``upload_folder`` (huggingface_hub
+1.x) send, answered the Hub's way, with the files written into the served snapshot:
+
+* ``POST /api/repos/create`` ``{"name", "organization", "type", "visibility"|"private"}`` →
+  ``{"url", "name", "id"}``; 409 with the same ``url`` when the repo exists (``exist_ok`` reads it).
+* ``POST /api/validate-yaml`` ``{"content", "repoType"}`` → ``{"errors": [], "warnings": []}`` or 400.
+* ``POST /api/datasets/{id}/preupload/{rev}`` ``{"files": [{"path", "sample", "size"}]}`` →
+  every file ``uploadMode: "regular"`` (no LFS server needed) with the current blob ``oid``, so
+  the client skips files that did not change.
+* ``GET /api/datasets/{id}/tree/{rev}[/{path}]``: what ``list_repo_files`` / ``list_repo_tree`` read,
+  at ``main``, a tag or a recorded sha.
+* ``POST /api/datasets/{id}/commit/{rev}``: ndjson, a ``header`` line then ``file`` (base64
+  content), ``deletedFile`` and ``deletedFolder`` lines → ``{"commitOid", "commitUrl", ...}``.
+  Each commit gets a new sha (a digest of the parent sha and the payload); ``siblings``,
+  ``cardData`` and the card's tags of the API item follow the new files, and the commit is
+  recorded (``hubmirror.history``) so that tags and older shas keep serving its files.
+
+Writes need a token (``Authorization: Bearer ...``); its value is never read or kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import shutil
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+
+from crawl.snapshot import InvalidRepoId, validate_filename, validate_repo_id
+from hubmirror.context import MirrorContext
+from hubmirror.demo.builder import card_tags, make_dataset, parse_card_metadata
+from hubmirror.history import WRITE_LOCK, CommitView, at_revision, head_record, record_commit
+from hubmirror.hub_routes import check_revision, git_blob_sha, visible_item
+from hubmirror.routing import REPO_ID, Request, Response, Route, hub_error, json_response, repo_id_param
+
+_FRONT_MATTER_RE = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _require_token(request: Request) -> None:
+    if not request.authenticated:
+        raise hub_error(401, "Invalid credentials in Authorization header")
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise hub_error(400, "Invalid JSON body") from None
+    if not isinstance(body, dict):
+        raise hub_error(400, "Invalid JSON body: an object is expected")
+    return body
+
+
+def create_repo(request: Request, ctx: MirrorContext) -> Response:
+    """``POST /api/repos/create``: a new, empty dataset repo (a ``.gitattributes`` only)."""
+    _require_token(request)
+    body = _json_body(request)
+    if body.get("type", "model") != "dataset":
+        raise hub_error(400, "The mirror hosts dataset repositories only")
+    name, organization = body.get("name"), body.get("organization")
+    repo_id = f"{organization}/{name}" if organization else str(name)
+    try:
+        validate_repo_id(repo_id)
+    except InvalidRepoId:
+        raise hub_error(400, f"Invalid repo name: {repo_id!r}") from None
+    url = f"{ctx.url}/datasets/{repo_id}"
+    private = body.get("visibility") == "private" or body.get("private") is True
+    with WRITE_LOCK:
+        existing = ctx.snapshot.load_api(repo_id)
+        if existing is not None:
+            message = "You already created this dataset repo"
+            return json_response({"error": message, "url": url}, 409, {"X-Error-Message": message})
+        now = _now()
+        dataset = make_dataset(
+            repo_id, card=None, private=private, viewer=False, created_at=now, last_modified=now
+        )
+        ctx.snapshot.write_dataset(dataset)
+        ctx.invalidate()
+    return json_response({"url": url, "name": repo_id, "id": dataset.api["_id"]})
+
+
+def card_errors(content: str) -> list[str]:
+    """Why a card's YAML front matter does not parse (empty when it does or there is none)."""
+    match = _FRONT_MATTER_RE.match(content)
+    if not match:
+        return []
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        return [" ".join(f"Invalid YAML in the card metadata: {exc}".split())]
+    if data is not None and not isinstance(data, dict):
+        return ["The card metadata must be a YAML mapping"]
+    return []
+
+
+def validate_yaml(request: Request, ctx: MirrorContext) -> Response:
+    """``POST /api/validate-yaml``: check a README.md's front matter before a commit."""
+    body = _json_body(request)
+    errors = card_errors(str(body.get("content") or ""))
+    if errors:
+        return json_response(
+            {"errors": [{"message": e} for e in errors], "warnings": []}, 400, {"X-Error-Message": errors[0]}
+        )
+    return json_response({"errors": [], "warnings": []})
+
+
+def preupload(request: Request, ctx: MirrorContext) -> Response:
+    """``POST /api/datasets/{id}/preupload/{rev}``: every file goes "regular", with its current oid."""
+    _require_token(request)
+    repo_id = repo_id_param(request)
+    item = visible_item(request, ctx, repo_id)
+    check_revision(item, request.params["revision"])
+    files = _json_body(request).get("files")
+    if not isinstance(files, list):
+        raise hub_error(400, "Invalid preupload payload: 'files' must be a list")
+    answer = []
+    for entry in files:
+        path = _path(entry.get("path") if isinstance(entry, dict) else None)
+        current = ctx.snapshot.load_file(repo_id, path)
+        answer.append(
+            {
+                "path": path,
+                "uploadMode": "regular",
+                "shouldIgnore": False,
+                "oid": git_blob_sha(current) if current is not None else None,
+            }
+        )
+    return json_response({"files": answer, "commitOid": item["sha"]})
+
+
+def _path(value: Any) -> str:
+    try:
+        return validate_filename(str(value))
+    except ValueError:
+        raise hub_error(400, f"Invalid path in repository: {value!r}") from None
+
+
+def parse_commit(body: bytes) -> tuple[dict[str, Any], list[tuple[str, str, bytes]]]:
+    """The header and the ``(kind, path, content)`` operations of an ndjson commit payload."""
+    header: dict[str, Any] | None = None
+    operations: list[tuple[str, str, bytes]] = []
+    for number, line in enumerate(body.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            key, value = item["key"], item["value"]
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+            raise hub_error(400, f"Invalid commit payload at line {number}") from None
+        if key == "header":
+            header = value
+        elif key == "file":
+            if value.get("encoding") != "base64":
+                raise hub_error(400, f"Unsupported file encoding at line {number}")
+            try:
+                content = base64.b64decode(value.get("content") or "", validate=True)
+            except (binascii.Error, ValueError):
+                raise hub_error(400, f"Invalid base64 content at line {number}") from None
+            operations.append(("file", _path(value.get("path")), content))
+        elif key in ("deletedFile", "deletedFolder"):
+            operations.append((key, _path(str(value.get("path") or "").rstrip("/")), b""))
+        elif key == "lfsFile":
+            raise hub_error(400, "LFS uploads are not supported by the mirror (preupload answers 'regular')")
+        else:
+            raise hub_error(400, f"Unknown commit operation {key!r} at line {number}")
+    if not isinstance(header, dict) or not str(header.get("summary") or "").strip():
+        raise hub_error(400, "Invalid commit payload: a header with a summary is required")
+    return header, operations
+
+
+def _apply(ctx: MirrorContext, repo_id: str, operations: list[tuple[str, str, bytes]]) -> None:
+    files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
+    for kind, path, _ in operations:
+        target = files_dir / path
+        if kind == "deletedFile" and not target.is_file():
+            raise hub_error(404, f"A file with this name doesn't exist: {path}", "EntryNotFound")
+        if kind == "deletedFolder" and not target.is_dir():
+            raise hub_error(404, f"A folder with this name doesn't exist: {path}", "EntryNotFound")
+    for kind, path, content in operations:
+        target = files_dir / path
+        if kind == "file":
+            ctx.snapshot.write_file(repo_id, path, content)
+        elif kind == "deletedFile":
+            target.unlink()
+        else:
+            shutil.rmtree(target)
+
+
+def _refresh_item(ctx: MirrorContext, item: dict[str, Any], sha: str) -> dict[str, Any]:
+    repo_id = item["id"]
+    files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
+    names = sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file())
+    card = ctx.snapshot.load_file(repo_id, "README.md")
+    metadata = parse_card_metadata(card.decode("utf-8", "replace")) if card is not None else None
+    tags = card_tags(metadata)
+    if any(name.endswith(".parquet") for name in names):
+        tags.append("format:parquet")
+    updated = {
+        **item,
+        "sha": sha,
+        "lastModified": _now(),
+        "siblings": [{"rfilename": n} for n in names],
+        "tags": list(dict.fromkeys([*tags, "region:us"])),
+    }
+    updated.pop("cardData", None)
+    if metadata is not None:
+        updated["cardData"] = metadata
+    return updated
+
+
+def commit(request: Request, ctx: MirrorContext) -> Response:
+    """``POST /api/datasets/{id}/commit/{rev}``: apply an ndjson commit to the served snapshot."""
+    _require_token(request)
+    repo_id = repo_id_param(request)
+    if request.arg("create_pr"):
+        raise hub_error(400, "Pull requests are not supported by the mirror")
+    header, operations = parse_commit(request.body)
+    with WRITE_LOCK:
+        item = visible_item(request, ctx, repo_id)
+        check_revision(item, request.params["revision"])
+        parent = header.get("parentCommit")
+        if parent and not item["sha"].startswith(str(parent)):
+            raise hub_error(412, f"Parent commit {parent} is not the head of the branch")
+        parent_record = head_record(ctx.snapshot, item)
+        _apply(ctx, repo_id, operations)
+        sha = hashlib.sha1(item["sha"].encode() + b"\0" + request.body).hexdigest()
+        updated = _refresh_item(ctx, item, sha)
+        record_commit(ctx.snapshot, parent_record, operations, updated)
+        ctx.snapshot.write_api(repo_id, updated)
+        ctx.invalidate()
+    return json_response(
+        {
+            "success": True,
+            "commitOid": sha,
+            "commitUrl": f"{ctx.url}/datasets/{repo_id}/commit/{sha}",
+            "commitMessage": header.get("summary"),
+            "pullRequestUrl": None,
+        }
+    )
+
+
+def tree(request: Request, ctx: MirrorContext) -> Response:
+    """``GET /api/datasets/{id}/tree/{rev}[/{path}]``: files and folders, as ``list_repo_tree`` reads them."""
+    request, ctx = at_revision(request, ctx)
+    repo_id = repo_id_param(request)
+    item = visible_item(request, ctx, repo_id)
+    sha = check_revision(item, request.params["revision"])
+    base = request.params.get("filename")
+    prefix = (_path(unquote(base)).rstrip("/") + "/") if base else ""
+    recursive = (request.arg("recursive") or "").lower() == "true"
+    if isinstance(ctx.store, CommitView):
+        names = ctx.store.names()
+    else:
+        files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
+        names = (
+            sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file())
+            if files_dir.is_dir()
+            else []
+        )
+    names = [name for name in names if name.startswith(prefix)]
+    if base and not names:
+        raise hub_error(404, f"{base} does not exist on {request.params['revision']}", "EntryNotFound")
+    entries: dict[str, dict[str, Any]] = {}
+    for name in names:
+        parts = name[len(prefix) :].split("/")
+        depth = len(parts) if recursive else 1
+        for level in range(1, min(depth, len(parts) - 1) + 1):
+            folder = prefix + "/".join(parts[:level])
+            oid = hashlib.sha1(f"{sha}:{folder}".encode()).hexdigest()
+            entries.setdefault(folder, {"type": "directory", "oid": oid, "size": 0, "path": folder})
+        if recursive or len(parts) == 1:
+            data = ctx.store.file(repo_id, name) or b""
+            entries[name] = {"type": "file", "oid": git_blob_sha(data), "size": len(data), "path": name}
+    return json_response([entries[key] for key in sorted(entries)])
+
+
+ROUTES = [
+    Route("GET", rf"/api/datasets/{REPO_ID}/tree/(?P<revision>[^/]+)(?:/(?P<filename>[^/]+))?", tree),
+    Route("POST", r"/api/repos/create", create_repo),
+    Route("POST", r"/api/validate-yaml", validate_yaml),
+    Route("POST", rf"/api/datasets/{REPO_ID}/preupload/(?P<revision>[^/]+)", preupload),
+    Route("POST", rf"/api/datasets/{REPO_ID}/commit/(?P<revision>[^/]+)", commit),
+]
