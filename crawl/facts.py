@@ -56,6 +56,7 @@ class DatasetFacts:
     task_categories: list[str] = field(default_factory=list)
     task_ids: list[str] = field(default_factory=list)
     modalities: list[str] = field(default_factory=list)
+    source_datasets: list[str] = field(default_factory=list)
 
     @property
     def license(self) -> str:
@@ -87,4 +88,5 @@ def dataset_facts(metadata: dict[str, Any] | None, tags: list[Any] | None) -> Da
         task_categories=_dedup(_from_metadata_or_tags(meta, tags, ("task_categories",), "task_categories")),
         task_ids=_dedup(_from_metadata_or_tags(meta, tags, ("task_ids",), "task_ids")),
         modalities=_dedup(x.lower() for x in tag_values(tags, "modality")),
+        source_datasets=_dedup(_from_metadata_or_tags(meta, tags, ("source_datasets",), "source_datasets")),
     )

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from crawl.benchmarks import DEFAULT_BENCHMARK_NAMES, benchmark_named
 from crawl.facts import DatasetFacts, normalize_language
 from crawl.features import (
     MEDIA_TYPES,
@@ -68,6 +69,8 @@ class PolicyOptions:
     deny_modalities: tuple[str, ...] = DEFAULT_DENY_MODALITIES
     deny_task_categories: tuple[str, ...] = DEFAULT_DENY_TASK_CATEGORIES
     min_fields: int = 2
+    # Lower-case names of evaluation benchmarks (repo ids and the old names cards use).
+    benchmarks: tuple[str, ...] = DEFAULT_BENCHMARK_NAMES
     disabled_rules: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +98,11 @@ def private_rule(ds: ListedDataset, opts: PolicyOptions) -> str | None:
 
 def gated_rule(ds: ListedDataset, opts: PolicyOptions) -> str | None:
     return f"gated: {ds.gated}" if ds.gated else None
+
+
+def benchmark_rule(ds: ListedDataset, opts: PolicyOptions) -> str | None:
+    """An evaluation benchmark itself: its rows must never become training data."""
+    return f"benchmark: {ds.id}" if benchmark_named(opts.benchmarks, [ds.id]) else None
 
 
 # -- card metadata (listing cardData or README YAML, tags as fallback) --------------------------
@@ -128,6 +136,12 @@ def language_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
     if others:
         return None if opts.keep_multilingual else f"multilingual: {_short(others)}"
     return None
+
+
+def benchmark_source_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
+    """A dataset built from a benchmark (its card's ``source_datasets`` names one)."""
+    found = benchmark_named(opts.benchmarks, facts.source_datasets)
+    return f"benchmark_source: {found}" if found else None
 
 
 def modality_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
@@ -197,12 +211,18 @@ RepoRule = Callable[[ListedDataset, PolicyOptions], "str | None"]
 CardRule = Callable[[DatasetFacts, PolicyOptions], "str | None"]
 ConfigRule = Callable[[dict[str, Any], list[dict[str, Any]], PolicyOptions], "str | None"]
 
-REPO_RULES: dict[str, RepoRule] = {"disabled": disabled_rule, "private": private_rule, "gated": gated_rule}
+REPO_RULES: dict[str, RepoRule] = {
+    "disabled": disabled_rule,
+    "private": private_rule,
+    "gated": gated_rule,
+    "benchmark": benchmark_rule,
+}
 CARD_RULES: dict[str, CardRule] = {
     "license": license_rule,
     "language": language_rule,
     "modality": modality_rule,
     "task_category": task_category_rule,
+    "benchmark_source": benchmark_source_rule,
 }
 CONFIG_RULES: dict[str, ConfigRule] = {
     "media_feature": media_feature_rule,

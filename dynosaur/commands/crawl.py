@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from crawl.benchmarks import DEFAULT_BENCHMARK_NAMES, parse_benchmark
 from crawl.crawler import run_crawl
 from crawl.listing import ListingQuery
 from crawl.options import CrawlOptions
@@ -99,6 +100,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--min-fields", type=int, default=2, help="fields a config needs (default %(default)s)"
     )
     policy.add_argument(
+        "--against",
+        action="append",
+        default=[],
+        metavar="ID[:CONFIG[:SPLIT]]",
+        help="an evaluation benchmark, repeatable: the crawl skips it (besides the known ones), and "
+        "decontamination checks records against it instead of the default list",
+    )
+    policy.add_argument(
         "--no-rule",
         action="append",
         default=[],
@@ -169,6 +178,7 @@ def options_from_args(args: argparse.Namespace) -> CrawlOptions:
             deny_licenses=args.deny_licenses,
             deny_modalities=args.deny_modalities,
             min_fields=args.min_fields,
+            benchmarks=benchmark_names(args.against),
             disabled_rules=tuple(args.no_rule),
         ),
         retry=RetryPolicy(attempts=args.retries, base_wait=args.retry_wait),
@@ -176,6 +186,12 @@ def options_from_args(args: argparse.Namespace) -> CrawlOptions:
         full=args.full,
         progress=not args.no_progress,
     )
+
+
+def benchmark_names(against: list[str]) -> tuple[str, ...]:
+    """The known benchmarks' names and those of every ``--against`` (a bad one: ValueError)."""
+    named = [name for spec in against for name in parse_benchmark(spec).names]
+    return tuple(dict.fromkeys((*DEFAULT_BENCHMARK_NAMES, *named)))
 
 
 def run(args: argparse.Namespace) -> int:
