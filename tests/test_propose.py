@@ -234,3 +234,33 @@ def test_interrupted_run_keeps_what_arrived_and_a_rerun_makes_only_the_missing_c
     cache.close()
     assert engine.calls == 2
     assert {t["task_name"] for t in _tasks(data)} == {"glue-sst2", "glue-cola"}
+
+
+def test_configs_without_a_task_are_skipped_with_their_reason_and_the_run_exits_0(tmp_path, capsys):
+    from hubmirror import MirrorServer
+    from tests.test_crawl_support import crawl, dataset, text_config, write_hub
+
+    number = {"dtype": "int32", "_type": "Value"}
+    links = [{"url": f"https://example.org/{i}", "idx": i} for i in range(4)]
+    hub = write_hub(
+        tmp_path / "hub",
+        [
+            dataset("org/reviews"),
+            dataset("org/links", configs=text_config(links, features={"url": STRING, "idx": number})),
+        ],
+    )
+    data = tmp_path / "data"
+    with MirrorServer(hub) as mirror:
+        assert crawl(mirror, data).exit_code == 0
+    assert main(["propose", "--data-dir", str(data), "--no-progress"]) == 0
+    assert "skipped org/links [aware]: no task proposed" in capsys.readouterr().out
+    report = json.loads((data / "propose_report.json").read_text())
+    assert report["failures"] == [] and report["not_asked"] == 0
+    assert report["skipped_requests"] == [
+        {"task_name": "org/links", "mode": mode, "reason": "no task proposed: the answer was an empty list"}
+        for mode in ("aware", "unaware")
+    ]
+    assert {t["task_name"] for t in _tasks(data)} == {"org/reviews"}
+    # the rerun answers from the cache and still has nothing to retry
+    assert main(["propose", "--data-dir", str(data), "--no-progress"]) == 0
+    assert "engine calls 0, cache hits 4" in capsys.readouterr().out

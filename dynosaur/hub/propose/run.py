@@ -60,6 +60,9 @@ class ProposeSummary:
     valid: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
     skipped_lines: list[dict[str, Any]] = field(default_factory=list)
+    # answered, but with no task to judge (e.g. the rules engine finds none for a config)
+    skipped_requests: list[dict[str, Any]] = field(default_factory=list)
+    # no answer came back (network, server error): only these make a run incomplete
     failures: list[dict[str, Any]] = field(default_factory=list)
     not_asked: int = 0
     stopped: str | None = None
@@ -82,6 +85,7 @@ class ProposeSummary:
             "valid_by_mode": dict(sorted(self.valid.items())),
             "rejected_by_reason": dict(sorted(self.rejected.items())),
             "skipped_lines": self.skipped_lines,
+            "skipped_requests": self.skipped_requests,
             "failures": self.failures,
             "not_asked": self.not_asked,
             "stopped": self.stopped,
@@ -93,7 +97,8 @@ class ProposeSummary:
         lines = [
             f"propose: {self.configs} dataset-configs, {self.requests} requests "
             f"(engine {self.engine}, model {self.model}, prompts {self.prompts_version})",
-            f"  engine calls {self.engine_calls}, cache hits {self.cache_hits}, failed {len(self.failures)}",
+            f"  engine calls {self.engine_calls}, cache hits {self.cache_hits}, "
+            f"answered without a task {len(self.skipped_requests)}, failed {len(self.failures)}",
             f"  prompt characters {self.prompt_chars:,} (sent to the engine {self.prompt_chars_sent:,}); "
             f"tokens {self.prompt_tokens:,} in / {self.completion_tokens:,} out; cost {cost}",
         ]
@@ -109,9 +114,13 @@ class ProposeSummary:
             lines.append("  rejected: " + ", ".join(f"{n} {k}" for k, n in self.rejected.most_common()))
         for item in self.skipped_lines[:5]:
             lines.append(f"  skipped {item['where']}: {item['reason']}")
+        for item in self.skipped_requests[:5]:
+            lines.append(f"  skipped {item['task_name']} [{item['mode']}]: {item['reason']}")
         for item in self.failures[:5]:
             lines.append(f"  failed {item['task_name']} [{item['mode']}]: {item['reason']}")
-        hidden = max(0, len(self.skipped_lines) - 5) + max(0, len(self.failures) - 5)
+        hidden = sum(
+            max(0, len(items) - 5) for items in (self.skipped_lines, self.skipped_requests, self.failures)
+        )
         if hidden:
             lines.append(f"  ... {hidden} more in {REPORT_FILE}")
         if self.stopped:
@@ -249,8 +258,8 @@ def _finish(
     for index in sorted(answers):
         metadata, mode = units[index]
         found = tasks_from_completion(answers[index], metadata, mode, engine, options.max_tasks, version)
-        if not found:
-            summary.failures.append(
+        if not found:  # an answer all the same: a rerun would get the same one from the cache
+            summary.skipped_requests.append(
                 {
                     "task_name": metadata["task_name"],
                     "mode": mode,
@@ -269,12 +278,9 @@ def _finish(
             summary.valid[task.mode] += 1
         else:
             summary.rejected[reason_kind(task.reason)] += 1
+    summary.skipped_requests.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
-    summary.not_asked = (
-        len(units)
-        - len(answers)
-        - sum(1 for f in summary.failures if not f["reason"].startswith("no task proposed"))
-    )
+    summary.not_asked = len(units) - len(answers) - len(summary.failures)
     stats = getattr(engine, "stats", None)
     if stats is not None:
         summary.engine_calls, summary.cache_hits = stats.misses, stats.hits
