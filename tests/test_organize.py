@@ -103,15 +103,30 @@ def test_label_space_is_not_repeated_when_the_instruction_names_every_label(tmp_
     features = {"text": TEXT, "label": {"names": ["pos", "neg", "neu"], "_type": "ClassLabel"}}
     rows = labelled(["neg", "pos", "neu", "pos", "neg", "neu"])
     named = "Is the review pos, neg or neu?"
-    partly = "Is the review positive, negative or neutral: pos or neg?"  # "neutral" is not "neu"
-    data = arrange(
+    partly = "Is the review positive, negative or neutral?"  # "neutral" is not "neu"
+    data = arrange(  # two configs: one config keeps one task per (inputs, output) mapping
         tmp_path,
-        [config_line("senti", rows, features)],
-        [task("senti", ["text"], "label", named), task("senti", ["text"], "label", partly)],
+        [config_line("senti", rows, features), config_line("senti2", rows, features)],
+        [task("senti", ["text"], "label", named), task("senti2", ["text"], "label", partly)],
     )
     organize(data, progress=False)
     instructions = {r["instruction"] for r in records(data)}
     assert instructions == {named, f"{partly} Answers must be one of pos, neg, neu."}
+
+
+def test_an_instruction_listing_labels_its_rows_do_not_answer_is_dropped(tmp_path):
+    features = {"text": TEXT, "label": {"names": ["pos", "neg", "neu"], "_type": "ClassLabel"}}
+    rows = labelled(["neg", "pos", "neu", "pos", "neg", "neu"])
+    data = arrange(
+        tmp_path,
+        [config_line("senti", rows, features)],
+        [task("senti", ["text"], "label", "Classify the review as pos or neg.")],
+    )
+    organize(data, progress=False)
+    assert records(data) == []
+    assert task_entry(data, "senti")["reason"] == (
+        "labels miss outputs: the instruction lists pos, neg but rows answer 'neu'"
+    )
 
 
 def test_numeric_labels_sort_by_value_and_render_as_text(tmp_path):
@@ -304,7 +319,9 @@ def test_exact_duplicate_records_are_written_once(tmp_path):
     )
     organize(data, progress=False)
     assert [r["input"] for r in records(data)] == ["same", "other"]
-    assert report(data)["duplicates_removed"] == 6
+    # the second task maps the same fields, so it is dropped as a whole before making records
+    assert report(data)["duplicates_removed"] == 2
+    assert report(data)["tasks_dropped_by_reason"] == {"duplicate mapping": 1}
 
 
 def test_task_without_license_is_dropped_not_written(tmp_path):

@@ -84,10 +84,15 @@ def test_output_shape_is_judged_from_rows_when_features_are_missing():
     metadata = {
         "task_name": "org/qa",
         "features": {},
-        "selected_data": [{"text": "x", "spans": [{"a": 1}], "tags": ["A", "B"]}],
+        "selected_data": [
+            {"text": "x", "spans": [{"a": 1}], "tags": ["A", "B"], "references": ["A", "B"], "tag": ["A"]}
+        ],
     }
     assert _reason(_task(inputs=("text",), output=("spans",)), metadata).startswith("output not text")
-    assert _reason(_task(inputs=("text",), output=("tags",)), metadata) is None
+    # several tags per row are parts of one answer: no record can show them faithfully
+    assert _reason(_task(inputs=("text",), output=("tags",)), metadata).startswith("list output")
+    assert _reason(_task(inputs=("text",), output=("references",)), metadata) is None
+    assert _reason(_task(inputs=("text",), output=("tag",)), metadata) is None
 
 
 def test_identical_tasks_from_both_modes_keep_the_first():

@@ -21,7 +21,64 @@ MEDIA_TYPES = frozenset({"Image", "Audio", "Video", "Pdf", "Nifti"})
 LIST_TYPES = frozenset({"List", "Sequence", "LargeList"})
 TEXT_DTYPES = frozenset({"string", "large_string", "str"})
 TEXT_KINDS = frozenset({"text", "label", "number", "bool", "text_list", "answers"})
-_ID_NAME = re.compile(r"^(id|idx|guid|uuid|uid|key|index|row_idx|_id|.*_id|.*_idx|.*_uuid)$", re.IGNORECASE)
+_ID_NAME = re.compile(
+    r"^(id|ids|idx|guid|uuid|uid|key|index|row_idx|_id|ex_?id|.*_id|.*_ids|.*_idx|.*_uuid)$", re.IGNORECASE
+)
+# camelCase identifiers (``questionId``, ``docID``); case-sensitive so ``paid`` or ``valid`` are not
+_CAMEL_ID = re.compile(r"^[a-z][a-zA-Z0-9]*(Id|ID|Ids|IDs)$")
+# words of a field name that say its values point somewhere (a URL, a character offset, a position)
+LOCATOR_WORDS = frozenset(
+    {
+        "url",
+        "urls",
+        "uri",
+        "uris",
+        "link",
+        "links",
+        "href",
+        "offset",
+        "offsets",
+        "start",
+        "end",
+        "starts",
+        "ends",
+        "begin",
+        "range",
+        "ranges",
+        "index",
+        "indices",
+        "indexes",
+        "position",
+        "positions",
+        "char",
+        "chars",
+    }
+)
+# words of a list field's name that say its items are alternative answers to one input (each item
+# is a right output on its own), not parts of one answer (tokens, tags, several labels)
+ALTERNATIVE_WORDS = frozenset(
+    {
+        "answers",
+        "answer",
+        "references",
+        "reference",
+        "refs",
+        "targets",
+        "target",
+        "simplifications",
+        "simplification",
+        "paraphrases",
+        "captions",
+        "summaries",
+        "responses",
+        "outputs",
+        "completions",
+        "translations",
+        "rewrites",
+        "corrections",
+    }
+)
+_URL_VALUE = re.compile(r"^(https?|ftp)://\S+$|^www\.\S+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +90,8 @@ class Field:
     labels: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()
+    dtype: str = ""  # a Value's dtype (a list's item dtype): ``float32``, ``int64``, ``string``...
+    item: str = ""  # a list's item kind: ``text``, ``number``, ``bool``, ``label``
 
     @property
     def text_like(self) -> bool:
@@ -45,8 +104,34 @@ class Field:
 
 
 def is_id_like(name: str) -> bool:
-    """``id``, ``idx``, ``guid``, ``uuid``, ``*_id``...: row identifiers, never task content."""
-    return bool(_ID_NAME.match(name.rsplit(".", 1)[-1]))
+    """``id``, ``idx``, ``guid``, ``uuid``, ``exid``, ``*_id``, ``questionId``...: row identifiers,
+    never task content."""
+    last = name.rsplit(".", 1)[-1]
+    return bool(_ID_NAME.match(last) or _CAMEL_ID.match(last))
+
+
+def name_words(name: str) -> set[str]:
+    """The words of a field name's last part: ``answer_char_ranges`` / ``sourceUrl`` -> their words,
+    plus the whole lower-cased name."""
+    last = name.rsplit(".", 1)[-1]
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", last)
+    return {w for w in re.split(r"[^a-z0-9]+", spaced.lower()) if w} | {last.lower()}
+
+
+def is_locator(name: str) -> bool:
+    """Whether a field name says it holds a URL or an offset/position (``source_url``,
+    ``answer_start``, ``answer_char_ranges``, ``span2_index``): never an answer."""
+    return bool(name_words(name) & LOCATOR_WORDS)
+
+
+def is_alternatives(name: str) -> bool:
+    """Whether a list field's name says each item is a right output on its own (``references``)."""
+    return bool(name_words(name) & ALTERNATIVE_WORDS)
+
+
+def is_url(value: Any) -> bool:
+    """Whether a value is a bare URL."""
+    return isinstance(value, str) and bool(_URL_VALUE.match(value.strip()))
 
 
 def feature_map(features: Any) -> dict[str, Any]:
@@ -72,11 +157,11 @@ def _kind(feature: Any) -> tuple[str, dict[str, Any]]:
     if ftype == "Value":
         dtype = str(feature.get("dtype", ""))
         if dtype in TEXT_DTYPES:
-            return "text", {}
+            return "text", {"dtype": dtype}
         if dtype == "bool":
-            return "bool", {}
+            return "bool", {"dtype": dtype}
         if dtype.startswith(("int", "uint", "float", "decimal")):
-            return "number", {}
+            return "number", {"dtype": dtype}
         return "other", {}
     if ftype == "ClassLabel":
         return "label", {"labels": tuple(str(n) for n in feature.get("names") or ())}
@@ -96,9 +181,10 @@ def _kind(feature: Any) -> tuple[str, dict[str, Any]]:
 
 
 def _list_kind(inner: Any) -> tuple[str, dict[str, Any]]:
-    kind, _ = _kind(inner)
+    kind, details = _kind(inner)
     if kind in ("text", "number", "bool", "label"):
-        return "text_list", {}
+        keep = {k: v for k, v in details.items() if k in ("dtype", "labels")}
+        return "text_list", {**keep, "item": kind}
     if kind in ("struct", "answers", "translation"):
         return "struct_list", {}
     if kind == "media":

@@ -15,8 +15,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from dynosaur.contracts.fields import Field, is_id_like, sample_values, schema_fields
+from dynosaur.contracts.fields import (
+    Field,
+    is_alternatives,
+    is_id_like,
+    is_locator,
+    is_url,
+    name_words,
+    sample_values,
+    schema_fields,
+)
+from dynosaur.contracts.label_lists import coverage_reason
 from dynosaur.contracts.tasks import Task
+from dynosaur.contracts.values import cell_text
 from dynosaur.core import prompts
 from dynosaur.core.jsonparse import JSONParseError, parse_json_list
 
@@ -188,6 +199,95 @@ def _not_text(value: Any) -> str | None:
     return None
 
 
+def locator_output(task: Task, data: DatasetFields) -> str | None:
+    """An output that only points somewhere (a URL, a character offset) is not an answer."""
+    name = task.output_field[0]
+    if is_locator(name):
+        return f"locator output: {name!r} holds a URL, offset or position, not an answer"
+    values = [v for v in sample_values(data.metadata, name) if v not in (None, "")]
+    if values and all(is_url(v) for v in values):
+        return f"locator output: {name!r} holds URLs, not an answer"
+    return None
+
+
+# words of a number field's name that say what the number measures, so an instruction can ask
+# for a text that fits it ("Write a review that would get the given rating")
+MEASURE_WORDS = frozenset(
+    {"rating", "ratings", "score", "scores", "stars", "star", "grade", "level", "year", "age", "length"}
+)
+_CODE_LABEL = re.compile(r"^(label_?)?-?\d+$|^[a-z]$", re.IGNORECASE)
+
+
+def _scalar_kind(data: DatasetFields, name: str) -> str:
+    info = data.get(name)
+    if info is not None and info.kind != "other":
+        return info.kind
+    values = [v for v in sample_values(data.metadata, name) if v is not None]
+    if values and all(isinstance(v, bool) for v in values):
+        return "bool"
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return "number"
+    return "other"
+
+
+def bare_input(task: Task, data: DatasetFields) -> str | None:
+    """An input made only of true/false values, numbers or coded labels says nothing to write
+    from, unless the instruction names what the number measures."""
+    said = _norm(task.instruction)
+    for name in task.input_fields:
+        kind = _scalar_kind(data, name)
+        info = data.get(name)
+        if kind == "number":
+            measure = name_words(name) & MEASURE_WORDS
+            if measure and any(re.search(rf"\b{m}\b", said) for m in measure):
+                continue
+        if (
+            kind == "label"
+            and info is not None
+            and info.labels
+            and not all(_CODE_LABEL.match(label) for label in info.labels)
+        ):
+            continue
+        if kind not in ("bool", "number", "label"):
+            return None  # some input carries text
+    what = " and ".join(repr(n) for n in task.input_fields)
+    return f"bare input: {what} holds only true/false values, numbers or coded labels"
+
+
+def list_output(task: Task, data: DatasetFields) -> str | None:
+    """A list output with several items per row is either alternatives (one record each) or
+    parts of one answer that no record can show faithfully (never a comma-joined string)."""
+    name = task.output_field[0]
+    info = data.get(name)
+    if info is None or info.kind != "text_list" or is_alternatives(name):
+        return None
+    for value in sample_values(data.metadata, name):
+        if isinstance(value, list) and len([v for v in value if v not in (None, "")]) > 1:
+            return f"list output: {name!r} holds several items per row, not alternatives of one answer"
+    return None
+
+
+def output_texts(data: DatasetFields, name: str) -> list[str]:
+    """The sample rows' outputs of ``name`` as records show them (each item of a list)."""
+    info = data.get(name)
+    dtype = info.dtype if info is not None else ""
+    texts: list[str] = []
+    for value in sample_values(data.metadata, name):
+        if isinstance(value, dict) and isinstance(value.get("text"), list):
+            value = value["text"][:1]
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            text = cell_text(item, dtype)
+            if text is not None and text.strip():
+                texts.append(text)
+    return texts
+
+
+def labels_cover_outputs(task: Task, data: DatasetFields) -> str | None:
+    """An instruction that lists labels must name every output of the sample rows."""
+    return coverage_reason(task.instruction, output_texts(data, task.output_field[0]))
+
+
 TASK_RULES: list[TaskRule] = [
     empty_instruction,
     output_count,
@@ -197,6 +297,10 @@ TASK_RULES: list[TaskRule] = [
     media_field,
     output_is_input,
     output_not_text,
+    locator_output,
+    list_output,
+    bare_input,
+    labels_cover_outputs,
 ]
 
 
@@ -227,12 +331,14 @@ def judge(
 ) -> list[Task]:
     """Every task marked valid or rejected with a reason, in the given (fixed) order.
 
-    Identical tasks (same dataset, instruction and fields, e.g. from both modes) keep only the
-    first; an instruction repeated for a dataset with other fields is rejected too.
+    A mapping already proposed for the dataset (the same input fields, in any order, and the same
+    output field), whichever mode proposed it, is kept once: the first; a second instruction over
+    the same fields is a rewording, not a new task. An instruction repeated for a dataset with
+    other fields is rejected too.
     """
     sentences = list(prompt_sentences)
     views: dict[str, DatasetFields] = {}
-    seen_tasks: set[tuple[str, str, tuple[str, ...], tuple[str, ...]]] = set()
+    seen_tasks: dict[tuple[str, frozenset[str], tuple[str, ...]], Task] = {}
     seen_instructions: set[tuple[str, str]] = set()
     judged: list[Task] = []
     for task in tasks:
@@ -250,13 +356,20 @@ def judge(
             views[task.task_name] = DatasetFields.of(metadata[task.task_name])
         reason = first_reason(task, views[task.task_name])
         if reason is None:
-            key = (task.task_name, _norm(task.instruction), task.input_fields, task.output_field)
+            key = (task.task_name, frozenset(task.input_fields), task.output_field)
             said = (task.task_name, _norm(task.instruction))
-            if key in seen_tasks:
+            first = seen_tasks.get(key)
+            if first is not None and _norm(first.instruction) == said[1]:
                 reason = "duplicate task: the same task was proposed earlier for this dataset"
+            elif first is not None:
+                by = f" ({first.mode} mode)" if first.mode else ""
+                reason = (
+                    f"duplicate mapping: the same input and output fields were already proposed{by} "
+                    f"as {first.instruction!r}"
+                )
             elif said in seen_instructions:
                 reason = "repeated instruction: the dataset already has a task with this instruction"
-            seen_tasks.add(key)
+            seen_tasks.setdefault(key, task)
             seen_instructions.add(said)
         judged.append(task.judged(reason))
     return judged

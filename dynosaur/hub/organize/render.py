@@ -4,9 +4,12 @@ Inputs: one field is its text; several fields are one line each, ``<field> is '<
 joined by newlines (a choices list reads ``<field> are A. '...', B. '...'.``). A list of strings
 whose field name says it holds choices becomes lettered options; other lists of scalars are joined
 with spaces; ``{"text": [...], ...}`` (the viewer's shape for SQuAD-style answers) is read as its
-``text`` list, and an output takes its first answer. Numbers and booleans become text
-deterministically (``true``/``false``, shortest round-trip float). Anything else (lists of dicts,
-structs, lists of lists, NaN) raises :class:`NotRenderable`.
+``text`` list, and an output takes its first answer. An output list whose name says its items are
+alternatives (``references``, ``simplifications``) gives one output per distinct item; any other
+output list with several items raises :class:`SeveralItems` (it is never joined into one string).
+Numbers and booleans become text deterministically (``true``/``false``, the shortest round-trip
+float, float32-aware where the feature is float32). Anything else (lists of dicts, structs, lists
+of lists, NaN) raises :class:`NotRenderable`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import math
 import re
 import string
 from typing import Any, NamedTuple
+
+from dynosaur.contracts.fields import is_alternatives
+from dynosaur.contracts.values import number_text
 
 CHOICE_WORDS = frozenset(
     {
@@ -31,14 +37,15 @@ CHOICE_WORDS = frozenset(
         "distractors",
     }
 )
-ANSWER_WORDS = frozenset(
-    {"answer", "answers", "target", "targets", "reference", "references", "label", "labels"}
-)
 _MISSING = object()
 
 
 class NotRenderable(ValueError):
     """A cell whose value has no faithful text form (lists of dicts, structs, NaN...)."""
+
+
+class SeveralItems(NotRenderable):
+    """An output list with several items that are parts of one answer (tokens, several labels)."""
 
 
 class EmptyCell(ValueError):
@@ -61,23 +68,14 @@ def is_choice_field(field: str) -> bool:
     return bool(_name_words(field) & CHOICE_WORDS)
 
 
-def is_answer_field(field: str) -> bool:
-    """Whether a field name says its list holds reference answers (first one is the output)."""
-    return bool(_name_words(field) & ANSWER_WORDS)
-
-
-def scalar_text(value: Any) -> str:
+def scalar_text(value: Any, dtype: str = "") -> str:
     """Text of a string, number or boolean; raises :class:`NotRenderable` for anything else."""
     if isinstance(value, str):
         return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
+    if isinstance(value, (bool, int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
             raise NotRenderable(f"non-finite number {value!r}")
-        return repr(value)
+        return number_text(value, dtype)
     raise NotRenderable(f"{type(value).__name__} is not a scalar")
 
 
@@ -111,11 +109,11 @@ def _unwrap(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _scalar_list(value: list[Any]) -> list[str]:
+def _scalar_list(value: list[Any], dtype: str = "") -> list[str]:
     if any(not is_scalar(item) for item in value if item is not None):
         kinds = sorted({type(item).__name__ for item in value if not is_scalar(item) and item is not None})
         raise NotRenderable(f"list of {'/'.join(kinds)}")
-    return [scalar_text(item) for item in value if item is not None]
+    return [scalar_text(item, dtype) for item in value if item is not None]
 
 
 def lettered(options: list[str]) -> str:
@@ -131,36 +129,44 @@ def _cut(text: str, limit: int) -> Rendered:
     return Rendered(text)
 
 
-def input_cell(field: str, value: Any, limit: int) -> tuple[Rendered, bool]:
+def input_cell(field: str, value: Any, limit: int, dtype: str = "") -> tuple[Rendered, bool]:
     """Render one input cell; the flag says the text is a lettered options block."""
     value, from_struct = _unwrap(value)
     if value is None:
         return Rendered(""), False
     if isinstance(value, list):
-        texts = _scalar_list(value)
+        texts = _scalar_list(value, dtype)
         if texts and not from_struct and is_choice_field(field):
             return _cut(lettered(texts), limit), True
         return _cut(" ".join(texts), limit), False
     if isinstance(value, dict):
         raise NotRenderable("struct")
-    return _cut(scalar_text(value), limit), False
+    return _cut(scalar_text(value, dtype), limit), False
 
 
-def output_cell(field: str, value: Any, limit: int) -> Rendered:
-    """Render one output cell: a scalar, a text, or the first answer of an answers list."""
+def output_cells(field: str, value: Any, limit: int, dtype: str = "") -> list[Rendered]:
+    """Render one output cell: a scalar, a text, the first answer of an answers struct, or one
+    output per distinct item of an alternatives list; raises :class:`SeveralItems` for any other
+    list with several items."""
     value, from_struct = _unwrap(value)
     if value is None:
-        return Rendered("")
+        return []
     if isinstance(value, list):
-        texts = _scalar_list(value)
-        if not texts:
-            return Rendered("")
-        if from_struct or is_answer_field(field):
-            return _cut(texts[0], limit)
-        return _cut(", ".join(texts), limit)
+        texts = [t for t in _scalar_list(value, dtype) if t.strip()]
+        if from_struct or field.endswith(".text"):  # a SQuAD-style answers struct: its first answer
+            return [_cut(texts[0], limit)] if texts else []
+        if len(texts) > 1 and not is_alternatives(field):
+            raise SeveralItems(f"{len(texts)} items in one row (parts of one answer, not alternatives)")
+        return [_cut(text, limit) for text in dict.fromkeys(texts)]
     if isinstance(value, dict):
         raise NotRenderable("struct")
-    return _cut(scalar_text(value), limit)
+    return [_cut(scalar_text(value, dtype), limit)]
+
+
+def output_cell(field: str, value: Any, limit: int, dtype: str = "") -> Rendered:
+    """The first of :func:`output_cells` (an empty text when there is none)."""
+    cells = output_cells(field, value, limit, dtype)
+    return cells[0] if cells else Rendered("")
 
 
 def _value(row: dict[str, Any], field: str) -> Any:
@@ -168,11 +174,13 @@ def _value(row: dict[str, Any], field: str) -> Any:
     return None if value is _MISSING else value
 
 
-def render_input(fields: list[str], row: dict[str, Any], limit: int) -> Rendered:
+def render_input(
+    fields: list[str], row: dict[str, Any], limit: int, dtypes: dict[str, str] | None = None
+) -> Rendered:
     """The input text of a row over ``fields``; raises :class:`NotRenderable` or :class:`EmptyCell`."""
     cells = []
     for field in fields:
-        cell, is_options = input_cell(field, _value(row, field), limit)
+        cell, is_options = input_cell(field, _value(row, field), limit, (dtypes or {}).get(field, ""))
         if not cell.text.strip():
             raise EmptyCell(field)
         cells.append((field, cell, is_options))
@@ -186,9 +194,15 @@ def render_input(fields: list[str], row: dict[str, Any], limit: int) -> Rendered
     return Rendered("\n".join(lines), truncated)
 
 
-def render_output(field: str, row: dict[str, Any], limit: int) -> Rendered:
-    """The output text of a row; raises :class:`NotRenderable` or :class:`EmptyCell`."""
-    cell = output_cell(field, _value(row, field), limit)
-    if not cell.text.strip():
+def render_outputs(field: str, row: dict[str, Any], limit: int, dtype: str = "") -> list[Rendered]:
+    """The output texts of a row (one, or one per alternative); raises :class:`NotRenderable`
+    (:class:`SeveralItems` for a list of parts) or :class:`EmptyCell`."""
+    cells = [cell for cell in output_cells(field, _value(row, field), limit, dtype) if cell.text.strip()]
+    if not cells:
         raise EmptyCell(field)
-    return cell
+    return cells
+
+
+def render_output(field: str, row: dict[str, Any], limit: int, dtype: str = "") -> Rendered:
+    """The first output text of a row; raises :class:`NotRenderable` or :class:`EmptyCell`."""
+    return render_outputs(field, row, limit, dtype)[0]

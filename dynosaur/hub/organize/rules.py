@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from dynosaur.contracts import task_checks
+from dynosaur.contracts.label_lists import coverage_reason
+from dynosaur.contracts.tasks import Task as ProposedTask
 from dynosaur.hub.organize.render import has_field, is_scalar
 
 MEDIA_TYPES = frozenset({"Image", "Audio", "Video", "Pdf"})
@@ -87,6 +90,15 @@ def _type_name(feature: Any) -> str | None:
     return feature.get("_type") if isinstance(feature, dict) else None
 
 
+def value_dtype(feature: Any) -> str:
+    """The dtype of a Value feature, or of a list's Value items (``""`` when there is none)."""
+    while isinstance(feature, dict) and feature.get("_type") in ("List", "Sequence", "LargeList"):
+        feature = feature.get("feature")
+    if isinstance(feature, list) and len(feature) == 1:
+        return value_dtype(feature[0])
+    return str(feature.get("dtype") or "") if _type_name(feature) == "Value" else ""
+
+
 # --- task rules: (task, features, rows) -> None | reason ---------------------------------------
 
 
@@ -120,12 +132,34 @@ def media_field(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]
     return None
 
 
+# The validation rules that judge what a task's fields hold, applied again here so that an
+# instructions file made elsewhere (another tool, an older run) gets the same guard.
+CONTENT_RULES = (task_checks.id_field, task_checks.locator_output, task_checks.bare_input)
+
+
+def content(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+    """An id or locator field, or an input that is only true/false values or numbers."""
+    proposed = ProposedTask(task.task_name, task.instruction, task.input_fields, (task.output_field,), "")
+    data = task_checks.DatasetFields.of({"features": features, "selected_data": rows})
+    for rule in CONTENT_RULES:
+        reason = rule(proposed, data)
+        if reason:
+            return reason
+    return None
+
+
+def labels_cover(instruction: str, outputs: list[str]) -> str | None:
+    """An instruction that lists labels must name the output of every row."""
+    return coverage_reason(instruction, outputs)
+
+
 TASK_RULES: tuple[Callable[[Task, dict[str, Any], list[dict[str, Any]]], str | None], ...] = (
     no_input_fields,
     output_among_inputs,
     no_rows,
     field_vanished,
     media_field,
+    content,
 )
 
 

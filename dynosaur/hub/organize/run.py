@@ -20,7 +20,14 @@ from tqdm import tqdm
 
 from dynosaur.contracts.records import Record, RecordWriter
 from dynosaur.core.io import atomic_write_json
-from dynosaur.hub.organize.render import EmptyCell, NotRenderable, lookup, render_input, render_output
+from dynosaur.hub.organize.render import (
+    EmptyCell,
+    NotRenderable,
+    SeveralItems,
+    lookup,
+    render_input,
+    render_outputs,
+)
 from dynosaur.hub.organize.rules import (
     OrganizeConfig,
     Task,
@@ -30,6 +37,8 @@ from dynosaur.hub.organize.rules import (
     imbalanced,
     label_space,
     label_suffix,
+    labels_cover,
+    value_dtype,
 )
 
 DATA_FILE = "huggingface_data.jsonl"
@@ -214,28 +223,35 @@ class _TaskRun:
         self.duplicates = 0
 
     def pairs(self) -> tuple[list[tuple[str, str, Any]], str | None]:
-        """``(input, output, raw output)`` of every renderable row (skipped rows are counted),
-        or the reason the task is dropped: an output that is not text drops the whole task."""
+        """``(input, output, raw output)`` of every renderable row (skipped rows are counted; a
+        row whose output lists alternatives gives one pair per alternative), or the reason the task
+        is dropped: an output that is not text, or a list of parts, drops the whole task."""
         limit = self.config.max_cell_chars
+        dtypes = {name: value_dtype(feature_of(self.features, name)) for name in self.task.input_fields}
+        out_dtype = value_dtype(feature_of(self.features, self.task.output_field))
         kept = []
         for row in self.rows:
             try:
-                output = render_output(self.task.output_field, row, limit)
+                outputs = render_outputs(self.task.output_field, row, limit, out_dtype)
             except EmptyCell:
                 self.rows_skipped["empty output"] += 1
                 continue
+            except SeveralItems as exc:
+                return [], f"list output: {self.task.output_field!r} holds {exc}"
             except NotRenderable as exc:
                 return [], f"output not text: {self.task.output_field!r} holds {exc}"
             try:
-                input_ = render_input(list(self.task.input_fields), row, limit)
+                input_ = render_input(list(self.task.input_fields), row, limit, dtypes)
             except EmptyCell:
                 self.rows_skipped["empty input"] += 1
                 continue
             except NotRenderable as exc:
                 self.rows_skipped[f"input not renderable ({exc})"] += 1
                 continue
-            self.truncated += int(input_.truncated) + int(output.truncated)
-            kept.append((input_.text, output.text, lookup(row, self.task.output_field)))
+            raw = lookup(row, self.task.output_field)
+            for output in outputs:
+                self.truncated += int(input_.truncated) + int(output.truncated)
+                kept.append((input_.text, output.text, raw if len(outputs) == 1 else output.text))
         return kept, None
 
     def records(self) -> tuple[list[Record], str | None]:
@@ -261,6 +277,9 @@ class _TaskRun:
         if not pairs:
             return [], "no usable rows: every row was skipped"
         outputs = [output for _, output, _ in pairs]
+        reason = labels_cover(self.task.instruction, outputs)
+        if reason:
+            return [], reason
         labels = label_space(
             outputs,
             [raw for _, _, raw in pairs],
@@ -347,9 +366,21 @@ def organize(
                     )
                 continue
             kept_before, records_before = len(report.kept), report.records
+            mappings: dict[tuple[frozenset[str], str], str] = {}
             for task in config_tasks:
                 run = _TaskRun(task, line, license_info.get(name, {}), config)
-                records, reason = run.records()
+                mapping = (frozenset(task.input_fields), task.output_field)
+                if mapping in mappings:
+                    records, reason = (
+                        [],
+                        (
+                            "duplicate mapping: the same input and output fields already make the task "
+                            f"{mappings[mapping]!r}"
+                        ),
+                    )
+                else:
+                    records, reason = run.records()
+                    mappings[mapping] = task.instruction
                 written = 0
                 for record in records:
                     key = (record.instruction, record.input, record.output)
