@@ -192,7 +192,8 @@ def test_server_rejecting_json_schema_falls_back_to_json_object_and_remembers():
     formats = [body.get("response_format", {}).get("type") for body in server.requests]
     assert formats == ["json_schema", "json_object", "json_object"]
     assert first.text == second.text == '{"tasks": []}'
-    assert engine.response_format == "json_object"
+    assert engine.response_format == "json_object+schema"
+    assert server.requests[1]["response_format"]["schema"] == SCHEMA["schema"]
 
 
 def test_server_rejecting_any_response_format_gets_plain_requests():
@@ -204,8 +205,8 @@ def test_server_rejecting_any_response_format_gets_plain_requests():
     with ScriptedOpenAIServer(respond) as server:
         engine = _engine(server)
         assert _complete(engine, _request(json_schema=SCHEMA)).text == "[]"
-    assert [("response_format" in body) for body in server.requests] == [True, True, False]
-    assert engine.response_format == "none"
+    assert [("response_format" in body) for body in server.requests] == [True, True, True, False]
+    assert engine.response_format == "text"
 
 
 def test_model_that_refuses_max_tokens_gets_max_completion_tokens():
@@ -298,3 +299,68 @@ def test_concurrency_is_bounded():
         answers = asyncio.run(many())
     assert [a.text for a in answers] == ["ok"] * 6
     assert active["peak"] <= 2
+
+
+def _structured(engine, texts: list[str]) -> list[str]:
+    async def go():
+        try:
+            done = await asyncio.gather(*(engine.complete(_request(t, json_schema=SCHEMA)) for t in texts))
+        finally:
+            await engine.aclose()
+        return [c.text for c in done]
+
+    return asyncio.run(go())
+
+
+def test_llama_cpp_python_500_naming_response_format_steps_down_without_retrying():
+    with ScriptedOpenAIServer(_script(Reply(content='{"tasks": []}')), flavor="llama-cpp-python") as server:
+        engine = _engine(server, concurrency=4)
+        texts = _structured(engine, [f"dataset {i}" for i in range(4)])
+    assert texts == ['{"tasks": []}'] * 4
+    formats = [body.get("response_format", {}).get("type") for body in server.requests]
+    # one probe is refused (and not retried as a transient 500); everything after asks json_object
+    assert formats == ["json_schema"] + ["json_object"] * 4
+    assert all(body["response_format"]["schema"] == SCHEMA["schema"] for body in server.requests[1:])
+    assert engine.response_format == "json_object+schema"
+    assert engine.usage.retries == 0 and engine.usage.failures == 0
+
+
+def test_a_plain_500_is_still_retried_and_not_taken_for_a_refused_format():
+    with ScriptedOpenAIServer(_script(Reply(status=500), Reply(content="{}"))) as server:
+        engine = _engine(server)
+        assert _structured(engine, ["x"]) == ["{}"]
+    formats = [body["response_format"]["type"] for body in server.requests]
+    assert formats == ["json_schema", "json_schema"]
+    assert engine.usage.retries == 1 and engine.response_format == "json_schema"
+
+
+def test_a_400_about_something_else_does_not_step_down():
+    bad = Reply(status=400, raw_body={"error": {"message": "context length exceeded"}})
+    with ScriptedOpenAIServer(_script(bad)) as server:
+        engine = _engine(server)
+        with pytest.raises(EngineError, match="context length"):
+            _structured(engine, ["x"])
+    assert server.calls == 1
+    assert engine.format_known is False and engine.response_format == "json_schema"
+
+
+def test_the_accepted_format_is_remembered_in_the_cache_per_server_and_model(tmp_path):
+    from dynosaur.core.cache import CachedEngine, ResponseCache
+
+    path = tmp_path / "cache.sqlite"
+    with ScriptedOpenAIServer(_script(Reply(content="{}")), flavor="llama-cpp-python") as server:
+        cache = ResponseCache(path)
+        _structured(CachedEngine(_engine(server, model="small"), cache), ["first"])
+        cache.close()
+        assert server.calls == 2  # the probe, then json_object with the schema
+        cache = ResponseCache(path)
+        again = _engine(server, model="small")
+        _structured(CachedEngine(again, cache), ["second"])
+        other_model = _engine(server, model="other")
+        _structured(CachedEngine(other_model, cache), ["third"])
+        cache.close()
+    formats = [body["response_format"]["type"] for body in server.requests]
+    # the second run asks json_object straight away; another model on the server probes for itself
+    assert formats == ["json_schema", "json_object", "json_object", "json_schema", "json_object"]
+    assert again.response_format == "json_object+schema"
+    assert SECRET not in path.read_bytes().decode("utf-8", "replace")

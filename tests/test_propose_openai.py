@@ -183,6 +183,23 @@ def test_server_without_json_schema_support_still_gives_tasks(tmp_path):
     assert formats == ["json_schema", "json_object", "json_object"]  # learned once, not per call
 
 
+def test_llama_cpp_python_server_gets_the_field_enum_inside_json_object_and_the_summary_says_so(tmp_path):
+    data = _data_dir(tmp_path, names=("org/a", "org/b"))
+    with ScriptedOpenAIServer(
+        lambda body: Reply(content=json.dumps({"tasks": [GOOD]})), flavor="llama-cpp-python"
+    ) as server:
+        summary = _run(data, server, concurrency=2)
+    assert [t["valid"] for t in _tasks(data)] == [True, True]
+    assert summary.failures == [] and server.calls == 3  # one refused probe, then one call each
+    schema = server.requests[-1]["response_format"]["schema"]
+    item = schema["properties"]["tasks"]["items"]["properties"]["input_fields"]["items"]
+    assert item["enum"] == ["review", "label"]
+    assert summary.structured_output == "json_object+schema"
+    assert "structured output json_object+schema" in summary.render()
+    report = json.loads((data / "propose_report.json").read_text())
+    assert report["structured_output"] == "json_object+schema"
+
+
 def test_request_carries_the_schema_restricted_to_the_dataset_fields(tmp_path):
     data = _data_dir(tmp_path)
     with ScriptedOpenAIServer(lambda body: Reply(content=json.dumps([GOOD]))) as server:

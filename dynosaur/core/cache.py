@@ -4,6 +4,11 @@ The key is a SHA-256 over the engine name, model, messages, generation parameter
 a rerun of the same command makes no engine call and an interrupted run resumes with only the
 missing ones. Each answer is committed as soon as it arrives. Only answers are stored: no API key
 or header ever reaches the cache.
+
+Next to the answers the cache keeps what an engine learnt about its server (``server_facts``:
+which structured-output mode a server and model accept), so that a later run does not probe
+again. An engine that offers ``server_scope``, ``server_facts()`` and
+``restore_server_facts(facts)`` takes part; the others are left alone.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from dynosaur.core.engines.base import ChatRequest, Completion, Engine
 
@@ -26,6 +32,11 @@ CREATE TABLE IF NOT EXISTS responses (
     request TEXT NOT NULL,
     response TEXT NOT NULL,
     created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS server_facts (
+    scope TEXT PRIMARY KEY,
+    facts TEXT NOT NULL,
+    updated REAL NOT NULL
 )
 """
 
@@ -47,7 +58,7 @@ class ResponseCache:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
 
     def get(self, key: str) -> Completion | None:
         with self._lock:
@@ -63,6 +74,26 @@ class ResponseCache:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
                 (key, engine, model, request_blob, response_blob, time.time()),
+            )
+
+    def facts(self, scope: str) -> dict[str, Any]:
+        """What was remembered about ``scope`` (a server and model); empty when nothing."""
+        with self._lock:
+            row = self._db.execute("SELECT facts FROM server_facts WHERE scope = ?", (scope,)).fetchone()
+        if row is None:
+            return {}
+        try:
+            facts = json.loads(row[0])
+        except json.JSONDecodeError:
+            return {}
+        return facts if isinstance(facts, dict) else {}
+
+    def put_facts(self, scope: str, facts: dict[str, Any]) -> None:
+        """Remember ``facts`` about ``scope``, replacing what was there."""
+        blob = json.dumps(facts, ensure_ascii=False, sort_keys=True)
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO server_facts VALUES (?, ?, ?)", (scope, blob, time.time())
             )
 
     def __len__(self) -> int:
@@ -90,6 +121,20 @@ class CachedEngine:
         self.name = engine.name
         self.model = engine.model
         self.capabilities = engine.capabilities
+        self._facts_scope: str | None = getattr(engine, "server_scope", None)
+        self._facts: dict[str, Any] = {}
+        if self._facts_scope is not None:
+            self._facts = cache.facts(self._facts_scope)
+            if self._facts:
+                engine.restore_server_facts(self._facts)  # type: ignore[attr-defined]
+
+    def _remember_facts(self) -> None:
+        if self._facts_scope is None:
+            return
+        facts = self.engine.server_facts()  # type: ignore[attr-defined]
+        if facts != self._facts:
+            self.cache.put_facts(self._facts_scope, facts)
+            self._facts = dict(facts)
 
     def key_for(self, request: ChatRequest) -> str:
         return cache_key(self.engine.name, self.engine.model, request)
@@ -101,7 +146,10 @@ class CachedEngine:
             self.stats.hits += 1
             return hit
         self.stats.misses += 1
-        completion = await self.engine.complete(request)
+        try:
+            completion = await self.engine.complete(request)
+        finally:
+            self._remember_facts()
         completion.cache_key = key
         self.cache.put(key, self.engine.name, self.engine.model, request, completion)
         return completion

@@ -17,7 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from dynosaur.core.cache import CachedEngine, ResponseCache
-from dynosaur.core.engines import ChatRequest, Engine, require_capability
+from dynosaur.core.engines import ChatRequest, Engine, require_capability, structured_output_mode
 from dynosaur.core.io import atomic_write_jsonl
 from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
 from dynosaur.documents.chunking import Chunk, chunk_text
@@ -148,6 +148,7 @@ async def _run(
     atomic_write_jsonl(instructions_path, records)
     atomic_write_jsonl(report_path, (line for item in files for line in item.report_lines()))
     summary.instructions_path, summary.report_path = str(instructions_path), str(report_path)
+    summary.structured_output = structured_output_mode(engine)
     if isinstance(engine, CachedEngine):
         summary.engine_calls, summary.cache_hits = engine.stats.misses, engine.stats.hits
     else:

@@ -100,6 +100,7 @@ class DocumentsSummary:
     self_instruct_summary: str = ""
     engine_calls: int = 0
     cache_hits: int = 0
+    structured_output: str | None = None
     instructions_path: str = ""
     report_path: str = ""
 
@@ -151,7 +152,10 @@ class DocumentsSummary:
                 f"self-instruct records: {self.self_instruct_records}"
                 + _reasons(self.self_instruct_dropped, "dropped")
             )
-        lines.append(f"engine calls: {self.engine_calls}, cache hits: {self.cache_hits}")
+        lines.append(
+            f"engine calls: {self.engine_calls}, cache hits: {self.cache_hits}"
+            + (f", structured output: {self.structured_output}" if self.structured_output else "")
+        )
         if self.instructions_path:
             lines.append(f"wrote {self.instructions_path} and {self.report_path}")
         return "\n".join(lines)

@@ -26,7 +26,13 @@ from tqdm import tqdm
 
 from dynosaur.contracts.seed_tasks import SeedTask, write_seed_tasks
 from dynosaur.core import prompts
-from dynosaur.core.engines import BudgetExceeded, Engine, EngineError, require_capability
+from dynosaur.core.engines import (
+    BudgetExceeded,
+    Engine,
+    EngineError,
+    require_capability,
+    structured_output_mode,
+)
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.self_instruct.bootstrap import (
     STOP_BUDGET,
@@ -211,6 +217,7 @@ def _report(
             "cache_hits": hits,
             "calls": requests - hits,
             "usage": usage.to_json() if hasattr(usage, "to_json") else None,
+            "structured_output": structured_output_mode(engine),
         },
         "prompts_version": prompts.prompts_version(),
         "settings": settings,

@@ -4,6 +4,10 @@ It speaks the parts of the chat-completions wire format the ``openai`` client us
 (``POST /v1/chat/completions``, ``GET /v1/models``), records every request it received, and lets
 a test answer each one with text, an error status with headers (429 + retry-after, 500), a delay
 (for timeouts) or a raw body.
+
+``flavor="llama-cpp-python"`` imitates llama.cpp's Python server: a ``response_format`` other than
+``text`` or ``json_object`` is refused with the HTTP 500 validation error that server gives
+(``json_object`` may carry a ``schema``), before the responder sees the request.
 """
 
 from __future__ import annotations
@@ -39,11 +43,30 @@ def _approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+FLAVORS = ("openai", "llama-cpp-python")
+
+
+def _llama_cpp_python_refusal(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The 500 llama-cpp-python answers for a response_format its request model does not take."""
+    kind = (body.get("response_format") or {}).get("type")
+    if kind is None or kind in ("text", "json_object"):
+        return None
+    message = (
+        "1 validation error for CreateChatCompletionRequest\nresponse_format.type\n"
+        f"  Input should be 'text' or 'json_object' [type=literal_error, input_value='{kind}', "
+        "input_type=str]"
+    )
+    return {"error": {"message": message, "type": "internal_server_error", "param": None, "code": None}}
+
+
 class ScriptedOpenAIServer:
     """``with ScriptedOpenAIServer(responder) as server: server.base_url ...``"""
 
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, *, flavor: str = "openai") -> None:
+        if flavor not in FLAVORS:
+            raise ValueError(f"unknown flavor {flavor!r}; known: {', '.join(FLAVORS)}")
         self.responder = responder
+        self.flavor = flavor
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         server = self
@@ -81,6 +104,11 @@ class ScriptedOpenAIServer:
                 body["_headers"] = {k.lower(): v for k, v in self.headers.items()}
                 with server.lock:
                     server.requests.append(body)
+                if server.flavor == "llama-cpp-python":
+                    refusal = _llama_cpp_python_refusal(body)
+                    if refusal is not None:
+                        self._send(500, refusal)
+                        return
                 reply = server.responder(body)
                 if isinstance(reply, str):
                     reply = Reply(content=reply)

@@ -15,6 +15,7 @@ from dynosaur.core.engines.base import (
     GenerationParams,
     UnsupportedRequest,
     require_capability,
+    structured_output_mode,
 )
 
 # name -> module that registers it on import; imported lazily so that optional dependencies
@@ -62,4 +63,5 @@ __all__ = [
     "engine_names",
     "register_engine",
     "require_capability",
+    "structured_output_mode",
 ]

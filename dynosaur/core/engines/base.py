@@ -179,6 +179,17 @@ class ScoringEngine(Engine, Protocol):
         ...
 
 
+def structured_output_mode(engine: Engine) -> str | None:
+    """The structured-output mode a chat server turned out to accept (``json_schema``,
+    ``json_object+schema``, ``json_object`` or ``text``); None for engines without one, or when no
+    structured request has been answered yet. Looks through the response cache's wrapper."""
+    inner = getattr(engine, "engine", engine)
+    if not getattr(inner, "format_known", False):
+        return None
+    mode = getattr(inner, "response_format", None)
+    return mode if isinstance(mode, str) else None
+
+
 def require_capability(engine: Engine, capability: str, purpose: str) -> None:
     """Raise a clear UnsupportedRequest when ``engine`` cannot serve ``purpose``."""
     if capability not in engine.capabilities:

@@ -4,8 +4,12 @@
   rate limits, timeouts, connection errors and 5xx, waiting at least what ``retry-after-ms`` /
   ``retry-after`` ask (capped), otherwise backing off exponentially with jitter.
 - Structured output: with ``GenerationParams.json_schema`` set, the request carries a
-  ``json_schema`` response format; a server that rejects it (400) is asked again with
-  ``json_object``, then with no response format, and the engine remembers what worked.
+  ``json_schema`` response format. A server that rejects it (a 400, or a 500 whose body names
+  ``response_format``, as llama.cpp's Python server answers) is asked again with ``json_object``
+  carrying the schema (llama.cpp turns that into a grammar), then plain ``json_object``, then
+  plain text. The first structured request probes alone (the others wait for its verdict), and
+  ``server_facts`` / ``restore_server_facts`` let the response cache remember the verdict per
+  server and model, so a later run does not probe again.
 - ``finish_reason`` comes back as the server gave it (``length`` marks a cut-off answer).
 - ``usage`` accumulates calls, tokens and dollars; with ``budget_usd`` each call first reserves its
   worst case (prompt characters / 4 + ``max_tokens``) and ``BudgetExceeded`` is raised instead of
@@ -17,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 from tenacity import (
@@ -44,7 +50,9 @@ from dynosaur.core.engines.base import ChatRequest, Completion, EngineError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Ways to ask for JSON, most to least specific; the engine steps down when a server refuses one.
-RESPONSE_FORMATS = ("json_schema", "json_object", "none")
+RESPONSE_FORMATS = ("json_schema", "json_object+schema", "json_object", "text")
+# What a rejection of ``response_format`` mentions (a 400/422 naming none of them is another problem).
+_FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema")
 _PLACEHOLDER_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
 
 
@@ -74,12 +82,30 @@ def retry_after_seconds(exc: BaseException) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _error_text(exc: openai.APIStatusError) -> str:
+    body = exc.body if isinstance(exc.body, (dict, list, str)) else ""
+    return f"{exc.message} {json.dumps(body, default=str)}".lower()
+
+
+def rejects_response_format(exc: BaseException) -> bool:
+    """The server refused the request's ``response_format``: a 400/422 naming it (or JSON/schema
+    output), or a 500 naming ``response_format`` (llama-cpp-python reports its validation
+    errors as 500s)."""
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    text = _error_text(exc)
+    if exc.status_code in (400, 422):
+        return any(word in text for word in _FORMAT_WORDS)
+    return exc.status_code == 500 and "response_format" in text
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Worth retrying: rate limits (unless the quota is gone), timeouts, lost connections, 5xx."""
+    """Worth retrying: rate limits (unless the quota is gone), timeouts, lost connections, 5xx
+    (except a 500 that is really a refused ``response_format``)."""
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
-        if exc.code == "insufficient_quota":
+        if exc.code == "insufficient_quota" or rejects_response_format(exc):
             return False
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
     return False
@@ -127,11 +153,13 @@ class OpenAIEngine:
         self.budget = Budget(budget_usd) if budget_usd is not None else None
         self.usage = Usage()
         self.format_level = 0  # index into RESPONSE_FORMATS of the best format the server accepts
+        self.format_known = False  # True once a structured request succeeded (or the cache said so)
         self.token_param = "max_tokens"
         self._api_key = api_key
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: openai.AsyncOpenAI | None = None
         self._semaphore: asyncio.Semaphore | None = None
+        self._probe: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
         return f"OpenAIEngine(model={self.model!r}, base_url={self.base_url!r})"
@@ -140,6 +168,32 @@ class OpenAIEngine:
     def response_format(self) -> str:
         """The structured-output mode the server is currently asked for."""
         return RESPONSE_FORMATS[self.format_level]
+
+    @property
+    def server_scope(self) -> str:
+        """Which server and model ``server_facts`` describe (no credentials: only scheme, host, path)."""
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or ""
+        if parts.port:
+            host = f"{host}:{parts.port}"
+        return f"{self.name} {parts.scheme}://{host}{parts.path} {self.model}"
+
+    def server_facts(self) -> dict[str, Any]:
+        """What this engine learnt about the server that is worth remembering across runs."""
+        facts: dict[str, Any] = {}
+        if self.format_known:
+            facts["response_format"] = self.response_format
+        if self.token_param != "max_tokens":
+            facts["token_param"] = self.token_param
+        return facts
+
+    def restore_server_facts(self, facts: Mapping[str, Any]) -> None:
+        """Take over what an earlier run learnt (unknown values are ignored)."""
+        if facts.get("response_format") in RESPONSE_FORMATS:
+            self.format_level = RESPONSE_FORMATS.index(facts["response_format"])
+            self.format_known = True
+        if facts.get("token_param") == "max_completion_tokens":
+            self.token_param = "max_completion_tokens"
 
     def _session(self) -> tuple[openai.AsyncOpenAI, asyncio.Semaphore]:
         # Clients and semaphores belong to one event loop; a new loop gets fresh ones.
@@ -152,6 +206,7 @@ class OpenAIEngine:
                 max_retries=0,
             )
             self._semaphore = asyncio.Semaphore(self.concurrency)
+            self._probe = asyncio.Lock()
             self._loop = loop
         return self._client, self._semaphore
 
@@ -213,19 +268,30 @@ class OpenAIEngine:
         self.usage.retries += 1
 
     async def _create(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
-        level = self.format_level if request.params.json_schema is not None else len(RESPONSE_FORMATS) - 1
+        if request.params.json_schema is None or self.format_known or self._probe is None:
+            return await self._create_stepping_down(client, request)
+        async with self._probe:  # the first structured request finds out alone what the server takes
+            if not self.format_known:
+                return await self._create_stepping_down(client, request)
+        return await self._create_stepping_down(client, request)
+
+    async def _create_stepping_down(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
+        structured = request.params.json_schema is not None
+        level = self.format_level if structured else len(RESPONSE_FORMATS) - 1
         while True:
             try:
                 response = await client.chat.completions.create(**self._arguments(request, level))
-            except openai.BadRequestError as exc:
-                if self._switch_token_param(exc):
+            except openai.APIStatusError as exc:
+                if isinstance(exc, openai.BadRequestError) and self._switch_token_param(exc):
                     continue
-                if level + 1 >= len(RESPONSE_FORMATS):
+                if not structured or level + 1 >= len(RESPONSE_FORMATS) or not rejects_response_format(exc):
                     raise
-                level += 1  # the server may not know this response format: ask more plainly
+                level += 1  # the server does not take this response format: ask more plainly
                 continue
-            if request.params.json_schema is not None and level > self.format_level:
-                self.format_level = level  # remembered only once a plainer format has worked
+            if structured:
+                # remembered only once a format has worked; another request may have stepped further
+                self.format_level = max(self.format_level, level)
+                self.format_known = True
             return response
 
     def _switch_token_param(self, exc: openai.BadRequestError) -> bool:
@@ -250,9 +316,14 @@ class OpenAIEngine:
         if params.stop:
             arguments["stop"] = list(params.stop)
         mode = RESPONSE_FORMATS[level]
-        if params.json_schema is not None and mode == "json_schema":
+        if params.json_schema is None or mode == "text":
+            return arguments
+        if mode == "json_schema":
             arguments["response_format"] = {"type": "json_schema", "json_schema": params.json_schema}
-        elif params.json_schema is not None and mode == "json_object":
+        elif mode == "json_object+schema":
+            schema = params.json_schema.get("schema", params.json_schema)
+            arguments["response_format"] = {"type": "json_object", "schema": schema}
+        else:
             arguments["response_format"] = {"type": "json_object"}
         return arguments
 
@@ -290,7 +361,7 @@ class OpenAIEngine:
     async def aclose(self) -> None:
         """Close the HTTP client (when it belongs to the running loop)."""
         client, loop = self._client, self._loop
-        self._client = self._semaphore = self._loop = None
+        self._client = self._semaphore = self._loop = self._probe = None
         if client is None:
             return
         try:

@@ -20,7 +20,13 @@ from tqdm import tqdm
 from dynosaur.contracts.metadata import METADATA_FILE, load_metadata
 from dynosaur.contracts.task_checks import judge, parse_answer, reason_kind
 from dynosaur.contracts.tasks import SOURCE_BY_MODE, Task
-from dynosaur.core.engines.base import BudgetExceeded, Completion, Engine, EngineError
+from dynosaur.core.engines.base import (
+    BudgetExceeded,
+    Completion,
+    Engine,
+    EngineError,
+    structured_output_mode,
+)
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.core.prompts import prompts_version
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES, build_request, prompt_sentences
@@ -56,6 +62,7 @@ class ProposeSummary:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
+    structured_output: str | None = None
     proposed: Counter = field(default_factory=Counter)
     valid: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
@@ -81,6 +88,7 @@ class ProposeSummary:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "structured_output": self.structured_output,
             "proposed_by_mode": dict(sorted(self.proposed.items())),
             "valid_by_mode": dict(sorted(self.valid.items())),
             "rejected_by_reason": dict(sorted(self.rejected.items())),
@@ -98,7 +106,8 @@ class ProposeSummary:
             f"propose: {self.configs} dataset-configs, {self.requests} requests "
             f"(engine {self.engine}, model {self.model}, prompts {self.prompts_version})",
             f"  engine calls {self.engine_calls}, cache hits {self.cache_hits}, "
-            f"answered without a task {len(self.skipped_requests)}, failed {len(self.failures)}",
+            f"answered without a task {len(self.skipped_requests)}, failed {len(self.failures)}"
+            + (f"; structured output {self.structured_output}" if self.structured_output else ""),
             f"  prompt characters {self.prompt_chars:,} (sent to the engine {self.prompt_chars_sent:,}); "
             f"tokens {self.prompt_tokens:,} in / {self.completion_tokens:,} out; cost {cost}",
         ]
@@ -281,6 +290,7 @@ def _finish(
     summary.skipped_requests.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.not_asked = len(units) - len(answers) - len(summary.failures)
+    summary.structured_output = structured_output_mode(engine)
     stats = getattr(engine, "stats", None)
     if stats is not None:
         summary.engine_calls, summary.cache_hits = stats.misses, stats.hits
