@@ -33,7 +33,7 @@ from crawl.policy import check_card, check_config, check_detected_language, chec
 from crawl.records import KEPT, ConfigLine, DatasetOutcome, task_name, website
 from crawl.snapshot import InvalidRepoId, validate_repo_id
 from crawl.transport import RequestFailed
-from crawl.viewer import RowsPage, ViewerClient, ViewerError, ViewerPending, choose_splits
+from crawl.viewer import NO_TRAIN_SPLIT, RowsPage, ViewerClient, ViewerError, ViewerPending, choose_splits
 
 T = TypeVar("T")
 # Checks that need no card text: they run before the card is downloaded even without cardData.
@@ -172,13 +172,16 @@ class DatasetCrawler:
             raise self._fail(ds, "viewer_pending") from None
         except RequestFailed as exc:
             raise self._fail(ds, f"viewer_failed: {exc.reason}") from None
-        chosen, total = choose_splits(entries, self.options.max_configs)
+        chosen, total = choose_splits(entries, self.options.max_configs, self.options.splits)
         if not chosen:
             raise self._skip(ds, "viewer_no_splits")
         if total > len(chosen):
             notes.append(f"configs_truncated: {len(chosen)} of {total}")
         outcome = DatasetOutcome(dataset=ds.id, sha=ds.sha, status=KEPT, notes=notes)
         for config, split in chosen:
+            if split is None:
+                outcome.configs_skipped[config] = NO_TRAIN_SPLIT
+                continue
             line, reason = await self._config(ds, facts, sections, config, split, total > 1, notes)
             if line is not None:
                 outcome.lines.append(line.to_json())

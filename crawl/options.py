@@ -11,11 +11,12 @@ from crawl.listing import ListingQuery
 from crawl.policy import PolicyOptions
 from crawl.ratelimit import Quota, plan_quotas
 from crawl.transport import RetryPolicy
+from crawl.viewer import DEFAULT_SPLITS
 
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
 # Bump when a change to the crawl changes what it writes for the same Hub state.
-OUTPUT_VERSION = 2  # 2: translation datasets kept, Translation features flattened
+OUTPUT_VERSION = 3  # 2: translation datasets kept, Translation features flattened; 3: train splits only
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class CrawlOptions:
     query: ListingQuery = field(default_factory=ListingQuery)
     rows: int = 100
     max_configs: int = 20
+    splits: tuple[str, ...] = DEFAULT_SPLITS  # the splits rows may come from, in preference order
     max_row_chars: int = 100_000
     concurrency: int = 16
     token: str | None = field(default=None, repr=False)
@@ -45,6 +47,8 @@ class CrawlOptions:
                 raise ValueError(f"{name} must be at least 1")
         if self.query.limit is not None and self.query.limit < 1:
             raise ValueError("limit must be at least 1")
+        if not self.splits or not all(isinstance(s, str) and s.strip() for s in self.splits):
+            raise ValueError("splits must name at least one split")
         if self.timeout <= 0:
             raise ValueError("timeout must be positive")
         for name in ("hub_endpoint", "viewer_endpoint"):
@@ -60,6 +64,7 @@ class CrawlOptions:
             "hub_endpoint": self.hub_endpoint.rstrip("/"),
             "rows": self.rows,
             "max_configs": self.max_configs,
+            "splits": list(self.splits),
             "max_row_chars": self.max_row_chars,
             "policy": self.policy.as_dict(),
         }

@@ -13,7 +13,10 @@ from typing import Any
 import httpx
 
 MAX_PAGE = 100  # the viewer refuses /rows?length= over 100
-SPLIT_PREFERENCE = ("train", "validation")
+# Training data comes from these splits only, the first one a config has; a test split is taken
+# only when named (evaluation rows must not become training data).
+DEFAULT_SPLITS = ("train", "validation")
+NO_TRAIN_SPLIT = "no_train_split"
 
 
 class ViewerError(Exception):
@@ -42,8 +45,10 @@ class RowsPage:
     num_rows_total: int | None = None
 
 
-def choose_splits(entries: list[dict[str, Any]], max_configs: int) -> tuple[list[tuple[str, str]], int]:
-    """One split per config (train, else validation, else the first), first ``max_configs`` configs.
+def choose_splits(
+    entries: list[dict[str, Any]], max_configs: int, splits: tuple[str, ...] = DEFAULT_SPLITS
+) -> tuple[list[tuple[str, str | None]], int]:
+    """One split per config: the first of ``splits`` it has (None: none), first ``max_configs`` configs.
 
     Returns the (config, split) pairs in the viewer's config order and the number of configs.
     """
@@ -54,10 +59,10 @@ def choose_splits(entries: list[dict[str, Any]], max_configs: int) -> tuple[list
             by_config.setdefault(config, [])
             if split not in by_config[config]:
                 by_config[config].append(split)
-    chosen = []
-    for config, splits in list(by_config.items())[: max(0, max_configs)]:
-        preferred = [s for s in SPLIT_PREFERENCE if s in splits]
-        chosen.append((config, preferred[0] if preferred else splits[0]))
+    chosen: list[tuple[str, str | None]] = []
+    for config, found in list(by_config.items())[: max(0, max_configs)]:
+        preferred = [s for s in splits if s in found]
+        chosen.append((config, preferred[0] if preferred else None))
     return chosen, len(by_config)
 
 

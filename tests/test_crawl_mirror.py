@@ -279,6 +279,44 @@ def test_several_configs_make_one_task_each_up_to_max_configs(tmp_path: Path) ->
     assert two["configs_kept"] == ["sst2", "cola"] and "configs_truncated: 2 of 4" in two["notes"]
 
 
+def test_test_splits_never_become_training_rows_unless_named(tmp_path: Path) -> None:
+    def split(n: int, offset: int = 0) -> dict:
+        return {"features": {"text": TEXT, "label": LABEL}, "rows": reviews(n, offset)}
+
+    hub = write_hub(
+        tmp_path / "hub",
+        [
+            dataset("eval-only", configs={"default": {"test": split(3)}}),
+            dataset("dev", configs={"default": {"test": split(2), "validation": split(3, 10)}}),
+            dataset(
+                "mixed", configs={"full": {"train": split(3), "test": split(2)}, "probe": {"test": split(2)}}
+            ),
+        ],
+    )
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+        asked = [r.params for r in mirror.requests if r.path == "/viewer/rows"]
+        crawl(mirror, tmp_path / "with-test", splits=("train", "test"))
+    found = reports(tmp_path / "out")
+    assert (found["eval-only"]["status"], found["eval-only"]["reason"]) == ("skipped", "no_train_split")
+    assert found["eval-only"]["configs_skipped"] == {"default": "no_train_split"}
+    assert found["mixed"]["status"] == "kept" and found["mixed"]["configs_skipped"] == {
+        "probe": "no_train_split"
+    }
+    assert {p["split"][0] for p in asked} == {"train", "validation"}  # no test rows are even read
+    lines = {line["task_name"]: line for line in read_jsonl(tmp_path / "out" / "huggingface_data.jsonl")}
+    assert {name: line["split"] for name, line in lines.items()} == {
+        "dev": "validation",
+        "mixed-full": "train",
+    }
+    assert lines["dev"]["selected_data"][0]["text"] == "review number 10 is bad"
+    named = {
+        line["task_name"]: line["split"]
+        for line in read_jsonl(tmp_path / "with-test" / "huggingface_data.jsonl")
+    }
+    assert named == {"eval-only": "test", "dev": "test", "mixed-full": "train", "mixed-probe": "test"}
+
+
 def test_rows_beyond_one_page_are_paged(tmp_path: Path) -> None:
     hub = write_hub(tmp_path / "hub", [dataset("big", configs=text_config(reviews(260)))])
     with MirrorServer(hub) as mirror:

@@ -244,7 +244,7 @@ def test_row_language_detection_is_deterministic() -> None:
     assert detect_language([{"n": 3}]) is None
 
 
-def test_split_choice_prefers_train_then_validation() -> None:
+def test_split_choice_prefers_train_then_validation_and_never_takes_test_unasked() -> None:
     entries = [
         {"config": "a", "split": "test"},
         {"config": "a", "split": "validation"},
@@ -252,8 +252,13 @@ def test_split_choice_prefers_train_then_validation() -> None:
         {"config": "c", "split": "train"},
         {"config": "c", "split": "validation"},
     ]
-    assert choose_splits(entries, 20) == ([("a", "validation"), ("b", "test"), ("c", "train")], 3)
-    assert choose_splits(entries, 2) == ([("a", "validation"), ("b", "test")], 3)
+    assert choose_splits(entries, 20) == ([("a", "validation"), ("b", None), ("c", "train")], 3)
+    assert choose_splits(entries, 2) == ([("a", "validation"), ("b", None)], 3)
+    assert choose_splits(entries, 20, ("test",)) == ([("a", "test"), ("b", "test"), ("c", None)], 3)
+    assert choose_splits(entries, 20, ("validation", "train")) == (
+        [("a", "validation"), ("b", None), ("c", "validation")],
+        3,
+    )
 
 
 def test_pacer_spaces_requests_to_stay_under_any_window() -> None:

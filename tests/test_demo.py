@@ -54,7 +54,15 @@ def test_the_demo_hub_exercises_the_skip_reasons_and_a_failure(demo: tuple[Path,
     out, _ = demo
     report = _lines(out / "crawl_report.jsonl")
     reasons = Counter((line["reason"] or "").split(":")[0] for line in report if line["status"] == "skipped")
-    for reason in ("gated", "disabled", "license_missing", "license_denied", "no_card", "modality"):
+    for reason in (
+        "gated",
+        "disabled",
+        "license_missing",
+        "license_denied",
+        "no_card",
+        "modality",
+        "no_train_split",
+    ):
         assert reasons[reason] >= 1, reason
     failed = [line for line in report if line["status"] == "failed"]
     assert [line["reason"] for line in failed] == ["viewer_failed: http 500 ResponseNotReady"]

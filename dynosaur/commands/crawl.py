@@ -15,6 +15,7 @@ from crawl.ratelimit import DEFAULT_WINDOW_SECONDS, HUB_PLANS, plan_quotas
 from crawl.state import StateError
 from crawl.summary import format_summary
 from crawl.transport import RetryPolicy
+from crawl.viewer import DEFAULT_SPLITS
 from dynosaur.core import config
 
 NAME = "crawl"
@@ -23,6 +24,13 @@ HELP = "Crawl the Hub: keep English, permissively licensed, text-only datasets w
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+def _split_names(value: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    if not names:
+        raise argparse.ArgumentTypeError("name at least one split")
+    return names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +69,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rows", type=int, default=100, help="rows kept per dataset-config (default %(default)s)"
     )
     what.add_argument("--max-configs", type=int, default=20, help="configs per dataset (default %(default)s)")
+    what.add_argument(
+        "--splits",
+        type=_split_names,
+        default=DEFAULT_SPLITS,
+        help="splits rows may come from, first found wins; a config with none is skipped as "
+        "no_train_split; test splits only when named (default train,validation)",
+    )
     what.add_argument(
         "--max-row-chars",
         type=int,
@@ -163,6 +178,7 @@ def options_from_args(args: argparse.Namespace) -> CrawlOptions:
         query=ListingQuery(search=args.search, filters=tuple(args.filter), sort=args.sort, limit=args.limit),
         rows=args.rows,
         max_configs=args.max_configs,
+        splits=args.splits,
         max_row_chars=args.max_row_chars,
         concurrency=args.concurrency,
         token=token,

@@ -174,6 +174,12 @@ SPECS: list[Spec] = [
         license="cc-by-nc-nd-4.0", task_ids=["sentiment-classification"], kinds=("nc-nd",),
     ),
     Spec(
+        "acme/held-out-reviews", "Held-out Reviews", "Product reviews kept for evaluation: the repository has a test split only.",
+        "`text-classification`: sentiment, for evaluation.", SENTIMENT_FIELDS,
+        {"default": Table(SENTIMENT.features, r.sentiment, {"test": 40})},
+        license="mit", task_ids=["sentiment-classification"], kinds=("test-only",),
+    ),
+    Spec(
         "hobbyist/recipes", "Recipes", "Home recipes with their ingredients.", "`text2text-generation`: write instructions.",
         {"name": "the dish.", "ingredients": "what goes in.", "instructions": "how to cook it."},
         {"default": Table({"name": STRING, "ingredients": list_of(STRING), "instructions": STRING}, t.recipes, {"train": 40})},
