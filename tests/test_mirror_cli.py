@@ -12,6 +12,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from dynosaur.cli import main
+from hubmirror.demo.specs import SPECS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -68,7 +69,7 @@ def test_serve_prints_urls_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         assert hub_line.startswith("Hub mirror:") and viewer_line.startswith("Viewer:"), process.stderr.read()
         url, viewer_url = hub_line.split()[-1], viewer_line.split()[-1]
         assert url.startswith("http://127.0.0.1:") and viewer_url == url + "/viewer"
-        assert "Serving 31 datasets" in process.stdout.readline()
+        assert f"Serving {len(SPECS)} datasets" in process.stdout.readline()
         ids = [d.id for d in HfApi(endpoint=url).list_datasets(search="glue")]
         assert ids == ["benchmarks/glue-mini"]
         response = httpx.get(f"{viewer_url}/is-valid", params={"dataset": "nli-lite"})
