@@ -10,6 +10,7 @@ from types import ModuleType
 
 import dynosaur.commands
 from dynosaur import __version__
+from dynosaur.commands._engine import settle_engine_defaults
 
 
 def command_modules() -> list[ModuleType]:
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
+    settle_engine_defaults(args)  # before a command reads --concurrency into its own settings
     try:
         return int(args._run(args) or 0)
     except KeyboardInterrupt:

@@ -364,3 +364,30 @@ def test_the_accepted_format_is_remembered_in_the_cache_per_server_and_model(tmp
     assert formats == ["json_schema", "json_object", "json_object", "json_schema", "json_object"]
     assert again.response_format == "json_object+schema"
     assert SECRET not in path.read_bytes().decode("utf-8", "replace")
+
+
+def test_local_servers_default_to_one_request_at_a_time_and_a_long_timeout():
+    local = create_engine("openai", base_url="http://127.0.0.1:8080/v1")
+    named = create_engine("openai", base_url="http://localhost:11434/v1")
+    remote = create_engine("openai", base_url="https://api.example.invalid/v1", api_key="sk-x")
+    assert (local.concurrency, local.timeout) == (1, 600.0)
+    assert (named.concurrency, named.timeout) == (1, 600.0)
+    assert (remote.concurrency, remote.timeout) == (8, 120.0)
+    chosen = create_engine("openai", base_url="http://127.0.0.1:8080/v1", concurrency=3, timeout=5)
+    assert (chosen.concurrency, chosen.timeout) == (3, 5)
+    with pytest.raises(ValueError, match="timeout"):
+        create_engine("openai", base_url="http://127.0.0.1:8080/v1", timeout=0)
+
+
+def test_timeouts_are_retried_a_bounded_number_of_times_and_the_error_says_how_long():
+    with ScriptedOpenAIServer(_script(Reply(content="late", delay=0.5))) as server:
+        engine = _engine(server, timeout=0.15, max_retries=5, max_timeout_retries=1)
+        with pytest.raises(EngineError) as caught:
+            _complete(engine, _request())
+    # five retries would be allowed for other errors; a saturated server is asked twice only
+    assert server.calls == 2
+    assert engine.usage.timeouts == 2 and engine.usage.failures == 1
+    message = str(caught.value)
+    assert "timed out after 0.15s" in message
+    elapsed = float(message.split(" in ")[1].split("s:")[0])
+    assert elapsed >= 0.3

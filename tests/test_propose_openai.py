@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 
 import pytest
 
@@ -306,3 +308,36 @@ def test_openai_engine_without_a_key_or_a_server_is_refused_up_front(tmp_path, m
     )
     assert "OPENAI_API_KEY" in capsys.readouterr().err
     assert not (data / "tasks.jsonl").exists()
+
+
+def _in_flight_counter():
+    """A responder that answers slowly and records the most requests it ever held at once."""
+    lock, state = threading.Lock(), {"now": 0, "most": 0}
+
+    def respond(body):
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return json.dumps({"tasks": [GOOD]})
+
+    return respond, state
+
+
+def test_a_local_server_gets_one_request_at_a_time_and_the_run_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    data = _data_dir(tmp_path, names=("org/a", "org/b", "org/c", "org/d"))
+    respond, state = _in_flight_counter()
+    with ScriptedOpenAIServer(respond) as server:
+        assert _cli(data, server) == 0
+    assert state["most"] == 1
+    assert "is on this machine: 1 request at a time (--concurrency N to change)" in capsys.readouterr().err
+    (tmp_path / "again").mkdir()
+    again = _data_dir(tmp_path / "again", names=("org/a", "org/b", "org/c", "org/d"))
+    respond, state = _in_flight_counter()
+    with ScriptedOpenAIServer(respond) as server:
+        assert _cli(again, server, "--concurrency", "4") == 0  # an explicit setting wins
+    assert state["most"] > 1
+    assert "request at a time" not in capsys.readouterr().err

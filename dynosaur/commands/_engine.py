@@ -7,10 +7,12 @@ through argparse, so it cannot show up in a ``--help`` default or an options dum
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from dynosaur.core import config
 from dynosaur.core.engines import Engine, create_engine, engine_names
+from dynosaur.core.engines.openai import is_local_server, server_defaults
 
 
 def build_engine(
@@ -18,8 +20,8 @@ def build_engine(
     *,
     model: str | None = None,
     base_url: str | None = None,
-    concurrency: int = 8,
-    timeout: float = 60.0,
+    concurrency: int | None = None,
+    timeout: float | None = None,
     max_retries: int = 5,
     budget_usd: float | None = None,
     prices: str | Path | None = None,
@@ -83,16 +85,21 @@ def add_engine_arguments(
         f"--{prefix}concurrency",
         dest=f"{dest}concurrency",
         type=int,
-        default=concurrency,
-        help="LLM requests in flight at once (default %(default)s)",
+        default=None,
+        help=f"LLM requests in flight at once (default {concurrency}; 1 for a server on this machine, "
+        "127.0.0.1 or localhost, which usually answers one request at a time)",
     )
+    remote_timeout = server_defaults(None)[1]
+    local_timeout = server_defaults("http://127.0.0.1")[1]
     parser.add_argument(
         f"--{prefix}timeout",
         dest=f"{dest}timeout",
         type=float,
-        default=60.0,
-        help="seconds per LLM request (default %(default)s)",
+        default=None,
+        help=f"seconds per LLM request (default {remote_timeout:g}; {local_timeout:g} for a server on "
+        "this machine, long enough for CPU inference); a timed-out request is retried once",
     )
+    parser.set_defaults(_engine_prefix=prefix, _engine_concurrency_default=concurrency)
     parser.add_argument(
         "--max-retries",
         type=int,
@@ -112,9 +119,34 @@ def add_engine_arguments(
     )
 
 
+def settle_engine_defaults(args: argparse.Namespace) -> None:
+    """Fill in the concurrency and timeout left unset, from where the server is; says so on stderr
+    when a local server gets one request at a time. Does nothing for commands without engine
+    options, or once settled."""
+    prefix = getattr(args, "_engine_prefix", None)
+    if prefix is None:
+        return
+    dest = prefix.replace("-", "_")
+    local = args.engine == "openai" and is_local_server(args.base_url)
+    concurrency_default, timeout_default = server_defaults(args.base_url if local else None)
+    if not local:
+        concurrency_default = args._engine_concurrency_default
+    if getattr(args, f"{dest}concurrency") is None:
+        setattr(args, f"{dest}concurrency", concurrency_default)
+        if local and concurrency_default < args._engine_concurrency_default:
+            print(
+                f"{args.base_url} is on this machine: {concurrency_default} request at a time "
+                f"(--{prefix}concurrency N to change)",
+                file=sys.stderr,
+            )
+    if getattr(args, f"{dest}timeout") is None:
+        setattr(args, f"{dest}timeout", timeout_default)
+
+
 def engine_from_args(args: argparse.Namespace, *, prefix: str = "") -> Engine:
     """The engine that ``add_engine_arguments``' options name."""
     dest = prefix.replace("-", "_")
+    settle_engine_defaults(args)
     return build_engine(
         args.engine,
         model=args.model,

@@ -79,10 +79,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)",
     )
     group.add_argument(
-        "--concurrency", type=int, default=8, help="API requests in flight (default %(default)s)"
+        "--concurrency",
+        type=int,
+        default=None,
+        help="API requests in flight (default 8; 1 for a server on this machine)",
     )
     group.add_argument(
-        "--timeout", type=float, default=60.0, help="API request timeout in seconds (default %(default)s)"
+        "--timeout",
+        type=float,
+        default=None,
+        help="API request timeout in seconds (default 120; 600 for a server on this machine)",
     )
     group.add_argument(
         "--max-retries", type=int, default=5, help="API retries per request (default %(default)s)"

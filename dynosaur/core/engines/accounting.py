@@ -103,6 +103,7 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     retries: int = 0
+    timeouts: int = 0
     failures: int = 0
 
     def to_json(self) -> dict[str, Any]:

@@ -3,6 +3,10 @@
 - Concurrency is bounded by a semaphore; the client's own retries are off and ``tenacity`` retries
   rate limits, timeouts, connection errors and 5xx, waiting at least what ``retry-after-ms`` /
   ``retry-after`` ask (capped), otherwise backing off exponentially with jitter.
+- Slow local servers: unless told otherwise, a server on this machine (127.0.0.1, localhost) gets
+  one request at a time and a timeout long enough for CPU inference (``server_defaults``). A
+  timed-out call is retried at most ``max_timeout_retries`` times (asking a saturated server again
+  and again only queues more work on it), and the final error says how long the call took.
 - Structured output: with ``GenerationParams.json_schema`` set, the request carries a
   ``json_schema`` response format. A server that rejects it (a 400, or a 500 whose body names
   ``response_format``, as llama.cpp's Python server answers) is asked again with ``json_object``
@@ -33,7 +37,6 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
-    stop_after_attempt,
     wait_exponential_jitter,
 )
 
@@ -54,6 +57,26 @@ RESPONSE_FORMATS = ("json_schema", "json_object+schema", "json_object", "text")
 # What a rejection of ``response_format`` mentions (a 400/422 naming none of them is another problem).
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema")
 _PLACEHOLDER_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
+REMOTE_CONCURRENCY = 8
+REMOTE_TIMEOUT = 120.0
+LOCAL_CONCURRENCY = 1  # llama.cpp / Ollama on a CPU serve one request at a time anyway
+LOCAL_TIMEOUT = 600.0  # a small model on two CPU cores takes up to a minute per answer, longer queued
+
+
+def is_local_server(base_url: str | None) -> bool:
+    """Whether ``base_url`` points at this machine (where a model is likely served on CPU)."""
+    if not base_url:
+        return False
+    host = (urlsplit(base_url).hostname or "").lower()
+    return host in _LOCAL_HOSTS or host.startswith("127.")
+
+
+def server_defaults(base_url: str | None) -> tuple[int, float]:
+    """The concurrency and timeout (seconds) used for ``base_url`` when none is given."""
+    if is_local_server(base_url):
+        return LOCAL_CONCURRENCY, LOCAL_TIMEOUT
+    return REMOTE_CONCURRENCY, REMOTE_TIMEOUT
 
 
 def retry_after_seconds(exc: BaseException) -> float | None:
@@ -123,24 +146,33 @@ class OpenAIEngine:
         model: str = "gpt-4o-mini",
         base_url: str | None = None,
         api_key: str | None = None,
-        concurrency: int = 8,
-        timeout: float = 60.0,
+        concurrency: int | None = None,
+        timeout: float | None = None,
         max_retries: int = 5,
         budget_usd: float | None = None,
         prices: str | Path | Mapping[str, Any] | None = None,
         *,
+        max_timeout_retries: int = 1,
         max_retry_wait: float = 60.0,
         retry_wait_initial: float = 0.5,
     ) -> None:
+        default_concurrency, default_timeout = server_defaults(base_url or DEFAULT_BASE_URL)
+        concurrency = default_concurrency if concurrency is None else concurrency
+        timeout = default_timeout if timeout is None else timeout
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
         if max_retries < 0:
             raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+        if max_timeout_retries < 0:
+            raise ValueError(f"max_timeout_retries must be 0 or more, got {max_timeout_retries}")
+        if not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
         self.model = model
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.concurrency = concurrency
         self.timeout = timeout
         self.max_retries = max_retries
+        self.max_timeout_retries = max_timeout_retries
         self.max_retry_wait = max_retry_wait
         self.retry_wait_initial = retry_wait_initial
         self.prices = load_prices(prices)
@@ -237,21 +269,34 @@ class OpenAIEngine:
         return completion
 
     async def _with_retries(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
+        timeouts = 0
+
+        def out_of_tries(state: RetryCallState) -> bool:
+            if state.attempt_number > self.max_retries:
+                return True
+            return timeouts > self.max_timeout_retries
+
         retrying = AsyncRetrying(
             retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(self.max_retries + 1),
+            stop=out_of_tries,
             wait=self._wait,
             before_sleep=self._count_retry,
             reraise=True,
         )
+        started = time.monotonic()
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._create(client, request)
+                    try:
+                        return await self._create(client, request)
+                    except openai.APITimeoutError:
+                        timeouts += 1
+                        self.usage.timeouts += 1
+                        raise
         except openai.APIError as exc:
             self.usage.failures += 1
             attempts = retrying.statistics.get("attempt_number", 1)
-            raise EngineError(self._describe(exc, attempts)) from None
+            raise EngineError(self._describe(exc, attempts, time.monotonic() - started)) from None
         raise AssertionError("unreachable: tenacity either returns or raises")
 
     def _wait(self, state: RetryCallState) -> float:
@@ -343,7 +388,7 @@ class OpenAIEngine:
             completion_tokens=int(completion_tokens or 0),
         )
 
-    def _describe(self, exc: openai.APIError, attempts: int) -> str:
+    def _describe(self, exc: openai.APIError, attempts: int, elapsed: float) -> str:
         if isinstance(exc, openai.APITimeoutError):
             what = f"timed out after {self.timeout:g}s"
         elif isinstance(exc, openai.APIConnectionError):
@@ -353,7 +398,7 @@ class OpenAIEngine:
             what = f"HTTP {exc.status_code}: {body.get('message') or exc.message}"
         else:
             what = f"{type(exc).__name__}: {exc.message}"
-        text = f"{self.model} request failed after {attempts} attempt(s): {what}"
+        text = f"{self.model} request failed after {attempts} attempt(s) in {elapsed:.1f}s: {what}"
         if self._api_key:
             text = text.replace(self._api_key, "***")
         return text
