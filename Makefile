@@ -21,11 +21,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check crawl hubmirror dynosaur tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check crawl hubmirror dynosaur tests bench
 	$(BIN)/ruff format --check crawl hubmirror dynosaur tests bench
+	$(BIN)/mypy
 
 # Exit 3 means "done, but some datasets or requests failed; a rerun retries only those":
 # the outputs are complete for everything else, so the chain goes on.
@@ -47,4 +49,4 @@ bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -11,15 +11,25 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
+from huggingface_hub.hf_api import DatasetSort_T, ExpandDatasetProperty_T
 
 from crawl.transport import RequestFailed
 
 MAX_PAGE = 1000
-EXPAND = ["sha", "cardData", "tags", "gated", "private", "disabled", "lastModified", "downloads"]
+EXPAND: list[ExpandDatasetProperty_T] = [
+    "sha",
+    "cardData",
+    "tags",
+    "gated",
+    "private",
+    "disabled",
+    "lastModified",
+    "downloads",
+]
 
 
 @dataclass(frozen=True)
@@ -109,7 +119,8 @@ def list_datasets(api: HfApi, query: ListingQuery) -> Listing:
     items: Iterable[Any] = api.list_datasets(
         search=query.search or None,
         filter=list(query.filters) or None,
-        sort=query.sort or None,
+        # the client passes a sort key it does not list through unchanged, as the Hub may know it
+        sort=cast(DatasetSort_T, query.sort) if query.sort else None,
         limit=page_limit,
         expand=list(EXPAND),
     )

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from huggingface_hub.utils import parse_ratelimit_headers
@@ -284,10 +284,11 @@ class PacedTransport(httpx.BaseTransport):
         self.core.stats.record_send(bucket)
         try:
             raw = self._inner.handle_request(request)
+            stream = cast(httpx.SyncByteStream, raw.stream)  # a sync transport answers with one
             try:
-                body = b"".join(raw.stream)
+                body = b"".join(stream)
             finally:
-                raw.stream.close()
+                stream.close()
         except RETRY_EXCEPTIONS as exc:
             self.core.stats.record_error(type(exc).__name__)
             raise
@@ -320,10 +321,11 @@ class AsyncPacedTransport(httpx.AsyncBaseTransport):
         self.core.stats.record_send(bucket)
         try:
             raw = await self._inner.handle_async_request(request)
+            astream = cast(httpx.AsyncByteStream, raw.stream)  # an async transport answers with one
             try:
-                body = b"".join([chunk async for chunk in raw.stream])
+                body = b"".join([chunk async for chunk in astream])
             finally:
-                await raw.stream.aclose()
+                await astream.aclose()
         except RETRY_EXCEPTIONS as exc:
             self.core.stats.record_error(type(exc).__name__)
             raise
@@ -333,7 +335,7 @@ class AsyncPacedTransport(httpx.AsyncBaseTransport):
         bucket = self.core.router.bucket(request.url)
         retrying = AsyncRetrying(sleep=asyncio.sleep, **self.core.retry_kwargs())
         try:
-            response = await retrying(self._attempt, request, bucket)
+            response: httpx.Response = await retrying(self._attempt, request, bucket)
         except RETRY_EXCEPTIONS as exc:
             raise self.core.network_failure(request, exc) from exc
         return self.core.finish(request, response, retrying.statistics.get("attempt_number", 1))

@@ -102,7 +102,7 @@ def dataset_info(request: Request, ctx: MirrorContext) -> Response:
         keys = projection(None, request.args("expand")) if request.args("expand") else None
     except ListingError as exc:
         raise hub_error(400, str(exc)) from None
-    if request.arg("blobs", "").lower() == "true":
+    if (request.arg("blobs") or "").lower() == "true":
         item = _with_blobs(item, ctx)
     return json_response(project(item, keys))
 

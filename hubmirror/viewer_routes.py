@@ -177,7 +177,7 @@ def rows(request: Request, ctx: MirrorContext) -> Response:
 def _config_info(
     dataset: str, config: str, item: dict[str, Any], config_view: dict[str, Any]
 ) -> dict[str, Any]:
-    first = next(iter(config_view.values()), {"features": []})
+    first: dict[str, Any] = next(iter(config_view.values()), {"features": []})
     card = item.get("cardData") or {}
     license_ = card.get("license")
     return {

@@ -138,7 +138,9 @@ class Chain:
             shard_rows=self.args.shard_rows,
             pretty_name=self.args.pretty_name,
             taken=remote.refs.tags if remote else (),
-            check=version_check(self.api, self.repo_id, remote.refs) if self.api and remote else None,
+            check=version_check(self.api, self.repo_id, remote.refs)
+            if self.api and self.repo_id and remote
+            else None,
         )
         if nothing_new(release.manifest, previous):
             assert previous is not None

@@ -16,7 +16,7 @@ HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, so
 
 
 def add_publish_arguments(
-    parser: argparse.ArgumentParser, *, repo_required: bool, endpoint: bool = True
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, repo_required: bool, endpoint: bool = True
 ) -> None:
     """Options shared with ``grow``: where and how to publish."""
     parser.add_argument("--repo-id", required=repo_required, help="dataset repo to publish to, ORG/NAME")

@@ -7,6 +7,7 @@ environment itself.
 from __future__ import annotations
 
 import os
+from typing import overload
 
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
@@ -14,6 +15,12 @@ DEFAULT_DATA_DIR = "instruction_data"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 
 
+@overload
+def env(name: str) -> str | None: ...
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: str | None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     """An environment variable, with empty strings treated as unset."""
     value = os.environ.get(name)

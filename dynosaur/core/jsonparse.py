@@ -67,7 +67,7 @@ def parse_json_list(text: str, item_type: type = dict) -> list[Any]:
 
 
 def _describe(expect: type | tuple[type, ...] | None) -> str:
-    names = {list: "JSON list", dict: "JSON object"}
+    names: dict[type, str] = {list: "JSON list", dict: "JSON object"}
     if expect is None:
         return "JSON value"
     types = expect if isinstance(expect, tuple) else (expect,)

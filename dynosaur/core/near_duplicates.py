@@ -170,7 +170,7 @@ class NearDuplicateFilter:
         prior = self._against_kept(seqs)
         inner = self._scores(seqs, seqs)
         # rows with any similar earlier text in the block; only those need a look at the block
-        maybe = np.tril(self._hits(inner), -1).any(axis=1)
+        maybe = np.asarray(np.tril(self._hits(inner), -1).any(axis=1))
         kept_columns = np.zeros(len(seqs), dtype=bool)
         owners = np.full(len(seqs), -1, dtype=np.int64)
         decisions: list[Match | None] = []
@@ -198,7 +198,8 @@ class NearDuplicateFilter:
             scores = self._scores(seqs, choices)
             for i in np.flatnonzero(self._hits(scores).any(axis=1)):
                 match = self._best(seqs[i], scores[i], choices, self._seq_owner, start)
-                if match is not None and (found[i] is None or match.score > found[i].score):
+                best = found[i]
+                if match is not None and (best is None or match.score > best.score):
                     found[i] = match
         return found
 

@@ -58,20 +58,24 @@ class DedupResult:
         return "\n".join(lines)
 
 
-def _field_text(line: bytes, field_name: str) -> tuple[str | None, str | None]:
-    """(text, None) for a usable line, (None, reason) otherwise."""
+class _UnreadableLine(ValueError):
+    """A line without a usable text; the message is the reason reported for it."""
+
+
+def _field_text(line: bytes, field_name: str) -> str:
+    """The line's text, or :class:`_UnreadableLine` with the reason it has none."""
     try:
         record = json.loads(line)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return None, f"invalid JSON: {exc}"
+        raise _UnreadableLine(f"invalid JSON: {exc}") from None
     if not isinstance(record, dict):
-        return None, f"not a JSON object but {type(record).__name__}"
+        raise _UnreadableLine(f"not a JSON object but {type(record).__name__}")
     if field_name not in record:
-        return None, f"missing field {field_name!r}"
+        raise _UnreadableLine(f"missing field {field_name!r}")
     value = record[field_name]
     if not isinstance(value, str):
-        return None, f"field {field_name!r} is {type(value).__name__}, not a string"
-    return value, None
+        raise _UnreadableLine(f"field {field_name!r} is {type(value).__name__}, not a string")
+    return value
 
 
 def dedup_lines(
@@ -95,9 +99,10 @@ def dedup_lines(
         raw = line.encode("utf-8") if isinstance(line, str) else line
         if not raw.strip():
             continue
-        text, problem = _field_text(raw, field)
-        if problem is not None:
-            result.removed.append(RemovedLine(number, problem))
+        try:
+            text = _field_text(raw, field)
+        except _UnreadableLine as exc:
+            result.removed.append(RemovedLine(number, str(exc)))
             continue
         numbers.append(number)
         raws.append(raw if raw.endswith(b"\n") else raw + b"\n")

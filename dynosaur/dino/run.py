@@ -152,7 +152,7 @@ def _summary(
     dataset_name: str,
 ) -> dict[str, Any]:
     kept = Counter(entry["label"] for entry in entries_kept)
-    labels = {}
+    labels: dict[str, dict[str, Any]] = {}
     for label in job.spec.labels:
         steps = {
             "no_closing_quote": unclosed[label],

@@ -157,7 +157,7 @@ async def ask_all(
     engine: Engine,
     requests: Sequence[tuple[Chunk, ChatRequest]],
     concurrency: int,
-    on_done: Callable[[], None] | None = None,
+    on_done: Callable[[], object] | None = None,  # its return value is ignored
 ) -> list[ChunkAnswer]:
     """Send every request (at most ``concurrency`` at once); answers come back in request order.
 

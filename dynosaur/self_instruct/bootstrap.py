@@ -93,7 +93,7 @@ def task_id(number: int) -> str:
     return f"gen_task_{number:04d}"
 
 
-async def _answer(engine: Engine, request: ChatRequest) -> Completion | Exception:
+async def _answer(engine: Engine, request: ChatRequest) -> Completion | EngineError | BudgetExceeded:
     try:
         return await engine.complete(request)
     except (EngineError, BudgetExceeded) as exc:
@@ -202,7 +202,11 @@ class _Bootstrap:
         return result
 
     def _finish_round(
-        self, round_number: int, answer: Completion | Exception, next_number: int, bar: tqdm
+        self,
+        round_number: int,
+        answer: Completion | EngineError | BudgetExceeded,
+        next_number: int,
+        bar: tqdm,
     ) -> None:
         result, config = self.result, self.config
         if isinstance(answer, BudgetExceeded):

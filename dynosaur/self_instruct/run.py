@@ -216,7 +216,7 @@ def _report(
             "requests": requests,
             "cache_hits": hits,
             "calls": requests - hits,
-            "usage": usage.to_json() if hasattr(usage, "to_json") else None,
+            "usage": usage.to_json() if usage is not None and hasattr(usage, "to_json") else None,
             "structured_output": structured_output_mode(engine),
         },
         "prompts_version": prompts.prompts_version(),

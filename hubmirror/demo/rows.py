@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from hubmirror.demo import vocab as v
 
 Row = dict[str, Any]
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Draw(Protocol[T_co]):
+    """Makes one value from the generator (a lambda may bind loop variables as extra defaults)."""
+
+    def __call__(self, rng: random.Random, /) -> T_co: ...
 
 
 def balanced(rng: random.Random, n: int, k: int) -> list[int]:
@@ -23,7 +30,7 @@ def balanced(rng: random.Random, n: int, k: int) -> list[int]:
     return labels
 
 
-def distinct(rng: random.Random, make: Callable[[random.Random], str], seen: set[str]) -> str:
+def distinct(rng: random.Random, make: Draw[str], seen: set[str]) -> str:
     """A text from ``make`` not in ``seen`` (a counter is appended if the vocabulary runs dry)."""
     for _ in range(50):
         text = make(rng)
@@ -35,9 +42,7 @@ def distinct(rng: random.Random, make: Callable[[random.Random], str], seen: set
     return text
 
 
-def fresh(
-    rng: random.Random, draw: Callable[[random.Random], T], key: Callable[[T], str], seen: set[str]
-) -> T:
+def fresh(rng: random.Random, draw: Draw[T], key: Callable[[T], str], seen: set[str]) -> T:
     """A draw whose ``key`` is not in ``seen`` yet (the vocabularies leave thousands of choices)."""
     for _ in range(1000):
         value = draw(rng)

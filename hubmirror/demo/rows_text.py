@@ -29,7 +29,7 @@ def _qa_item(rng: random.Random) -> tuple[str, str, str]:
 
 def extractive_qa(rng: random.Random, n: int) -> list[Row]:
     seen: set[str] = set()
-    rows = []
+    rows: list[Row] = []
     for i in range(n):
         context, question, answer = fresh(rng, _qa_item, "\n".join, seen)
         rows.append(
@@ -68,7 +68,7 @@ def _story(rng: random.Random) -> tuple[str, str, str]:
 
 def summarization(rng: random.Random, n: int) -> list[Row]:
     seen: set[str] = set()
-    rows = []
+    rows: list[Row] = []
     while len(rows) < n:
         _, document, summary = _story(rng)
         if document not in seen:
@@ -79,7 +79,7 @@ def summarization(rng: random.Random, n: int) -> list[Row]:
 
 def headlines(rng: random.Random, n: int) -> list[Row]:
     seen: set[str] = set()
-    rows = []
+    rows: list[Row] = []
     while len(rows) < n:
         title, document, _ = _story(rng)
         if document not in seen:
@@ -100,7 +100,7 @@ def multiple_choice(rng: random.Random, n: int) -> list[Row]:
     """Science questions with four choices (at most 48 distinct questions)."""
     pairs = [(f, t) for f in range(len(v.SCIENCE_FACTS)) for t in range(len(_MCQ_TEMPLATES))]
     rng.shuffle(pairs)
-    rows = []
+    rows: list[Row] = []
     for (f, t), y in zip(pairs[:n], balanced(rng, n, 4), strict=False):
         fact, reason = v.SCIENCE_FACTS[f]
         wrong = rng.sample([r for other, r in v.SCIENCE_FACTS if other != fact], 3)
@@ -111,7 +111,7 @@ def multiple_choice(rng: random.Random, n: int) -> list[Row]:
 
 def translation(rng: random.Random, n: int) -> list[Row]:
     seen: set[str] = set()
-    rows = []
+    rows: list[Row] = []
     while len(rows) < n:
         (se, sf), (ve, vf), (oe, of), (te, tf) = (
             rng.choice(x) for x in (v.EN_FR_SUBJECTS, v.EN_FR_VERBS, v.EN_FR_OBJECTS, v.EN_FR_TIMES)
@@ -124,7 +124,7 @@ def translation(rng: random.Random, n: int) -> list[Row]:
 
 
 def recipes(rng: random.Random, n: int) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for i in range(n):
         name, ingredients, step = v.RECIPES[i % len(v.RECIPES)]
         picked = rng.sample(ingredients, rng.randint(2, len(ingredients)))
@@ -136,7 +136,7 @@ def recipes(rng: random.Random, n: int) -> list[Row]:
 
 def simplification(rng: random.Random, n: int) -> list[Row]:
     seen: set[str] = set()
-    rows = []
+    rows: list[Row] = []
     while len(rows) < n:
         fact, reason = rng.choice(v.SCIENCE_FACTS)
         person = rng.choice(v.PEOPLE)
@@ -149,9 +149,9 @@ def simplification(rng: random.Random, n: int) -> list[Row]:
 
 def essays(rng: random.Random, n: int) -> list[Row]:
     """Essays of more than 20,000 characters each."""
-    rows = []
+    rows: list[Row] = []
     for i in range(n):
-        paragraphs = []
+        paragraphs: list[str] = []
         while sum(len(p) + 2 for p in paragraphs) < 20_500 + 150 * i:
             fact, reason = rng.choice(v.SCIENCE_FACTS)
             person, activity, place, when = event(rng)
@@ -168,7 +168,7 @@ _OPERATIONS = [("+", "add", operator.add), ("*", "multiply", operator.mul), ("-"
 
 
 def code_snippets(rng: random.Random, n: int) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for i in range(n):
         a, b = rng.randint(2, 9), rng.randint(10, 99)
         op, name, apply = rng.choice(_OPERATIONS)
@@ -193,7 +193,7 @@ def _chat(rng: random.Random, topic: str) -> list[str]:
 def dialogues(rng: random.Random, n: int) -> list[Row]:
     names = sorted(v.TOPICS)
     seen: set[str] = set()
-    rows = []
+    rows: list[Row] = []
     for y in balanced(rng, n, len(names)):
         turns = fresh(rng, lambda r, topic=names[y]: _chat(r, topic), "\n".join, seen)
         rows.append({"utterances": turns, "topic": y})
@@ -201,7 +201,7 @@ def dialogues(rng: random.Random, n: int) -> list[Row]:
 
 
 def housing(rng: random.Random, n: int) -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for _ in range(n):
         rooms = rng.randint(1, 6)
         area = round(rng.uniform(25, 60) * rooms, 1)
@@ -217,7 +217,7 @@ def housing(rng: random.Random, n: int) -> list[Row]:
 
 
 def shapes(rng: random.Random, n: int, dataset: str = "vision/shapes", split: str = "train") -> list[Row]:
-    rows = []
+    rows: list[Row] = []
     for i, y in enumerate(balanced(rng, n, len(v.SHAPES))):
         size = rng.choice([64, 96, 128])
         src = (

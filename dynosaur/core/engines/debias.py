@@ -19,6 +19,8 @@ independently, and the counter rows would drift away from the text they are mean
 
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 from transformers import LogitsProcessor
 
@@ -60,4 +62,4 @@ class SelfDebiasingLogitsProcessor(LogitsProcessor):
         grouped = scores.view(rows // self.group_size, self.group_size, vocab)
         debiased = debias_log_probs(grouped[:, 0], grouped[:, 1:], self.decay_constant)
         expanded = debiased.unsqueeze(1).expand(-1, self.group_size, -1)
-        return expanded.reshape(rows, vocab).to(scores.dtype)
+        return cast(torch.FloatTensor, expanded.reshape(rows, vocab).to(scores.dtype))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import torch
 from transformers import (
@@ -97,7 +97,8 @@ class TransformersEngine:
                 else ""
             )
             raise EngineError(f"cannot load model {model!r}{hint}: {exc}") from exc
-        self._model.to(self.device).eval()
+        # transformers' annotation of PreTrainedModel.to drops the bound model from its signature
+        self._model.to(self.device).eval()  # type: ignore[arg-type]
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:  # GPT-2 and many others: pad with the end token
             fallback = self.tokenizer.eos_token or self.tokenizer.unk_token
@@ -158,9 +159,10 @@ class TransformersEngine:
 
     def _chat_prompt(self, messages: tuple[dict[str, str], ...]) -> str:
         if getattr(self.tokenizer, "chat_template", None):
-            return self.tokenizer.apply_chat_template(
+            prompt = self.tokenizer.apply_chat_template(
                 [dict(m) for m in messages], tokenize=False, add_generation_prompt=True
             )
+            return cast(str, prompt)  # tokenize=False renders one text
         return "\n\n".join(m.get("content", "") for m in messages)
 
     def _decode_locked(
@@ -241,7 +243,7 @@ class TransformersEngine:
                 break
         for index, result in enumerate(results):
             if result is None:
-                text = self.tokenizer.decode(new_tokens[index], skip_special_tokens=True)
+                text = cast(str, self.tokenizer.decode(new_tokens[index], skip_special_tokens=True))
                 results[index] = Continuation(
                     text=text, finish_reason="length", completion_tokens=new_tokens.shape[1]
                 )
@@ -257,7 +259,9 @@ class TransformersEngine:
     ) -> torch.Tensor:
         if settings.temperature <= 0:
             return scores.argmax(dim=-1)
-        probs = torch.softmax(warpers(history, scores), dim=-1)
+        # transformers names the dtype-specific tensor classes; at run time both are plain tensors
+        warped = warpers(cast(torch.LongTensor, history), cast(torch.FloatTensor, scores))
+        probs = torch.softmax(warped, dim=-1)
         return torch.multinomial(probs, 1, generator=generator).squeeze(1)
 
     def _finish_groups(
