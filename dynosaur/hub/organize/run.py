@@ -370,6 +370,8 @@ def organize(
             for task in config_tasks:
                 run = _TaskRun(task, line, license_info.get(name, {}), config)
                 mapping = (frozenset(task.input_fields), task.output_field)
+                records: list[Record]
+                reason: str | None
                 if mapping in mappings:
                     records, reason = (
                         [],
