@@ -77,7 +77,7 @@ def test_summary_counts_match_the_artifacts(demo: tuple[Path, str]) -> None:
         assert re.search(rf"\b{count}\s+{re.escape(license_)}\b", printed), license_
     assert "documents: skipped — set OPENAI_BASE_URL" in printed
     steps = json.loads((out / "demo_report.json").read_text(encoding="utf-8"))["steps"]
-    assert [step["name"] for step in steps] == ["crawl", "propose", "filter", "organize"]
+    assert [step["name"] for step in steps] == ["crawl", "propose", "filter", "organize", "report"]
     assert all(step["ok"] for step in steps)
 
 

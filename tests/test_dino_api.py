@@ -86,6 +86,9 @@ def test_ignored_counter_labels_generate_and_are_recorded_in_the_summary(tmp_pat
     good = [e["text_a"] for e in dataset if e["label"] == "1"]
     assert all(text.startswith("The Dull Night ") and '"' not in text for text in bad)
     assert all(text.startswith("A Bright Day ") for text in good)
+    page = (out / "imdb-report.html").read_text(encoding="utf-8")  # the run's own report
+    assert f'data-key="records">{len(dataset)}<' in page and 'data-key="tasks">2<' in page
+    assert f'<td>removed: no_closing_quote</td><td class="n">{odd}</td>' in page
     for path in out.iterdir():  # the API key reaches no artifact and no cache
         assert SECRET.encode() not in path.read_bytes()
 

@@ -61,6 +61,8 @@ def test_documents_command_turns_every_example_file_into_records(tmp_path, monke
     printed = capsys.readouterr().out
     assert "workshop/bicycle-chain.html" in printed and "records: 15" in printed
     assert "cache hits: 5" in printed
+    page = (out / "report.html").read_text(encoding="utf-8")  # the run's own report
+    assert 'data-key="records">15<' in page and "<td>tide-pool-animals.csv</td>" in page
     for path in out.iterdir():
         assert SECRET.encode() not in path.read_bytes(), path
 

@@ -183,7 +183,7 @@ def test_second_grow_releases_what_was_added_changed_and_removed(tmp_path, hub, 
 
     report = json.loads((data / "grow_report.json").read_text())
     steps = {step["name"]: step for step in report["steps"]}
-    assert report["ok"] and list(steps) == ["crawl", "propose", "filter", "organize", "release"]
+    assert report["ok"] and list(steps) == ["crawl", "propose", "filter", "organize", "report", "release"]
     assert steps["crawl"]["detail"]["unchanged"] == 1  # acme/reviews was not crawled again
     assert steps["crawl"]["detail"]["removed"] == ["acme/gone"]
     propose_detail = steps["propose"]["detail"]

@@ -161,6 +161,8 @@ def test_run_writes_tasks_records_instructions_and_report(tmp_path, capsys, monk
     assert report["engine"]["calls"] == 2 + 5 + 5 and report["engine"]["cache_hits"] == 0
     printed = capsys.readouterr().out
     assert "5 new instructions of 5 requested" in printed and "wrote 5 tasks and 10 records" in printed
+    page = (out / "report.html").read_text(encoding="utf-8")  # the run's own report
+    assert 'data-key="records">10<' in page and 'data-key="tasks">5<' in page
     for path in out.iterdir():  # the key reaches no artifact and not the cache
         assert b"sk-secret-value-123" not in path.read_bytes()
 

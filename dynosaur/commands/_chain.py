@@ -17,6 +17,7 @@ from crawl.crawler import run_crawl
 from crawl.state import StateError
 from crawl.summary import format_summary
 from crawl.telemetry import hub_telemetry_off
+from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
 from dynosaur.commands.crawl import options_from_args as crawl_options
@@ -80,6 +81,7 @@ class Chain:
             Step("propose", self.propose),
             Step("filter", self.filter),
             Step("organize", self.organize),
+            Step("report", self.report),
         ]
         return [*steps, Step("release", self.release)] if release else steps
 
@@ -122,6 +124,10 @@ class Chain:
             self.data_dir, config=config_from_args(self.args), exclude=exclude, progress=self.progress
         )
         return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
+
+    def report(self) -> Outcome:
+        spec = _report.hub_spec(self.data_dir)
+        return Outcome(True, _report.write(spec, progress=self.progress), {"path": str(spec.output)})
 
     def release(self) -> Outcome:
         with hub_telemetry_off():

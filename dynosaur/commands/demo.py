@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from crawl.artifacts import read_jsonl
+from dynosaur.commands import _report
 from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
 from dynosaur.core import config
 from dynosaur.hub.publish.grow import run_steps
@@ -90,7 +91,7 @@ def _documents(data_dir: Path, quiet: bool) -> str:
     summary = run_documents(
         EXAMPLES_DIR, out, engine, cache=data_dir / "llm_cache.sqlite", progress=not quiet
     )
-    return summary.format()
+    return summary.format() + "\n" + _report.write(_report.documents_spec(out), progress=not quiet)
 
 
 def run(args: argparse.Namespace) -> int:

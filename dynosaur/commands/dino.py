@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from dynosaur.commands import _report
 from dynosaur.commands._engine import build_engine
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
@@ -312,6 +313,13 @@ def run(args: argparse.Namespace) -> int:
         if cache is not None:
             cache.close()
     print(format_summary(result))
+    spec = _report.dino_spec(
+        result.dataset_path,
+        result.summary_path,
+        job.spec.file_stem,
+        pairs=result.summary.get("mode") == "pair",
+    )
+    print(_report.write(spec))
     return 1 if result.summary["stopped"] else 0
 
 

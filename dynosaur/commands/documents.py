@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
@@ -133,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
     print(summary.format())
+    print(_report.write(_report.documents_spec(output_dir)))
     return 0
 
 

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.contracts.seed_tasks import SeedTaskError, load_seed_tasks
 from dynosaur.core.cache import CachedEngine, ResponseCache
@@ -120,6 +121,7 @@ async def _run(args: argparse.Namespace, settings: BootstrapConfig) -> int:
         await engine.aclose()
         engine.cache.close()
     print(report.summary())
+    print(_report.write(_report.self_instruct_spec(output_dir), progress=not args.no_progress))
     return 0
 
 

@@ -1,0 +1,82 @@
+"""The report spec of each generator: which records file, how its lines read, which stage
+reports hold its rejections. Only the command layer knows every stage's file names."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from crawl.outputs import REPORT_FILE as CRAWL_REPORT_FILE
+from dynosaur.contracts.judge_scores import SCORES_FILE
+from dynosaur.documents.pipeline import INSTRUCTIONS_FILE as DOCUMENTS_FILE
+from dynosaur.documents.pipeline import REPORT_FILE as DOCUMENTS_REPORT_FILE
+from dynosaur.hub.filter.run import REJECTED_FILE
+from dynosaur.hub.organize.run import OUTPUT_FILE
+from dynosaur.hub.organize.run import REPORT_FILE as ORGANIZE_REPORT_FILE
+from dynosaur.quality.decontaminate.run import REPORT_FILE as DECONTAMINATION_REPORT_FILE
+from dynosaur.quality.report import REPORT_FILE, RecordFields, ReportResult, ReportSpec, write_report
+from dynosaur.self_instruct.run import RECORDS_FILE as SELF_INSTRUCT_RECORDS
+from dynosaur.self_instruct.run import REJECTED_FILE as SELF_INSTRUCT_REJECTED
+
+
+def hub_spec(data_dir: Path, title: str = "Dynosaur instructions") -> ReportSpec:
+    """The Hub chain's report: ``dynosaur-full.jsonl`` and the crawl, filter, organize and
+    decontamination reports of ``data_dir``."""
+    return ReportSpec(
+        title=title,
+        records=data_dir / OUTPUT_FILE,
+        output=data_dir / REPORT_FILE,
+        rejections=(
+            ("crawl", data_dir / CRAWL_REPORT_FILE),
+            ("filter", data_dir / REJECTED_FILE),
+            ("organize", data_dir / ORGANIZE_REPORT_FILE),
+            ("decontamination", data_dir / DECONTAMINATION_REPORT_FILE),
+        ),
+        scores=data_dir / SCORES_FILE,
+    )
+
+
+def self_instruct_spec(output_dir: Path) -> ReportSpec:
+    return ReportSpec(
+        title="Self-Instruct",
+        records=output_dir / SELF_INSTRUCT_RECORDS,
+        output=output_dir / REPORT_FILE,
+        fields=RecordFields(source=None, license=None, source_default="self-instruct"),
+        rejections=(("self-instruct", output_dir / SELF_INSTRUCT_REJECTED),),
+    )
+
+
+def documents_spec(output_dir: Path) -> ReportSpec:
+    return ReportSpec(
+        title="Instructions from documents",
+        records=output_dir / DOCUMENTS_FILE,
+        output=output_dir / REPORT_FILE,
+        fields=RecordFields(source="source_file", license=None, source_default="self-instruct"),
+        rejections=(("documents", output_dir / DOCUMENTS_REPORT_FILE),),
+    )
+
+
+def dino_spec(dataset: Path, summary: Path, task_name: str, *, pairs: bool) -> ReportSpec:
+    """A DINO dataset: each label is a task; its output is the generated text (``text_b`` for
+    text pairs, whose input is the given ``text_a``; else ``text_a``)."""
+    fields = (
+        RecordFields(instruction="label", input="text_a", output="text_b", source=None, license=None)
+        if pairs
+        else RecordFields(instruction="label", input=None, output="text_a", source=None, license=None)
+    )
+    return ReportSpec(
+        title=f"DINO: {task_name}",
+        records=dataset,
+        output=dataset.with_name(dataset.name.removesuffix("-dataset.jsonl") + "-" + REPORT_FILE),
+        fields=replace(fields, source_default=task_name),
+        rejections=(("dino", summary),),
+    )
+
+
+def write(spec: ReportSpec, *, progress: bool = False) -> str:
+    """Write the report; a line for the run's summary (a failure is reported, never raised)."""
+    try:
+        result: ReportResult = write_report(spec, progress=progress)
+    except (OSError, ValueError) as exc:
+        return f"report: not written ({exc})"
+    return result.render()
