@@ -3,6 +3,10 @@
 The state is the source of truth: each finished dataset is saved at once, and the output files
 are rebuilt from the state at the end (also after Ctrl-C), so a crawl killed at any point and
 run again writes exactly what an uninterrupted crawl writes.
+
+A dataset whose viewer is not ready yet is deferred (not saved) and crawled again in a second
+pass once the first is done, at least ``not_ready_wait`` seconds after it was deferred; only then
+is it failed. A run killed in between leaves it unsaved, so the next run crawls it again.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from crawl.options import CrawlOptions
 from crawl.outputs import OutputCounts, write_outputs
 from crawl.ratelimit import Pacer
 from crawl.recorder import SnapshotRecorder
-from crawl.records import FAILED, KEPT, DatasetOutcome, reason_kind
+from crawl.records import DEFERRED, FAILED, KEPT, DatasetOutcome, reason_kind
 from crawl.state import STATE_FILE, CrawlState
 from crawl.transport import AsyncPacedTransport, Observer, PacedTransport, RequestStats, Router, TransportCore
 from crawl.viewer import ViewerClient
@@ -43,6 +47,8 @@ class CrawlResult:
     statuses: Counter[str] = field(default_factory=Counter)
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)  # (status, reason kind)
     configs_kept: int = 0
+    deferred: int = 0  # datasets the first pass deferred (viewer not ready)
+    recovered: int = 0  # ... of which the second pass kept or skipped
     totals: dict[str, int] = field(default_factory=dict)  # datasets per status in the state
     outputs: OutputCounts = field(default_factory=OutputCounts)
     requests: dict[str, Any] = field(default_factory=dict)
@@ -56,7 +62,9 @@ class CrawlResult:
             return 1
         return 3 if self.statuses.get(FAILED) else 0
 
-    def add(self, outcome: DatasetOutcome) -> None:
+    def add(self, outcome: DatasetOutcome, second_pass: bool = False) -> None:
+        if second_pass and outcome.status != FAILED:
+            self.recovered += 1
         self.crawled += 1
         self.statuses[outcome.status] += 1
         if outcome.status == KEPT:
@@ -75,28 +83,46 @@ async def _crawl_all(
 ) -> None:
     semaphore = asyncio.Semaphore(options.concurrency)
     fingerprint = options.fingerprint()
+    deferred: list[ListedDataset] = []
+    last_deferral = 0.0
 
-    async def one(ds: ListedDataset) -> DatasetOutcome:
+    async def one(ds: ListedDataset, last_pass: bool) -> DatasetOutcome:
         async with semaphore:
-            return await crawler.crawl(ds)
+            return await crawler.crawl(ds, last_pass=last_pass)
 
     bar = tqdm(
         total=len(todo), desc="crawl", unit="dataset", disable=not options.progress, dynamic_ncols=True
     )
-    tasks = [asyncio.create_task(one(ds)) for ds in todo]
+
+    async def run_pass(datasets: list[ListedDataset], last_pass: bool) -> None:
+        nonlocal last_deferral
+        listed = {ds.id: ds for ds in datasets}
+        tasks = [asyncio.create_task(one(ds, last_pass)) for ds in datasets]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                outcome = await finished
+                if outcome.status == DEFERRED:
+                    deferred.append(listed[outcome.dataset])
+                    last_deferral = time.monotonic()
+                    continue
+                state.save(outcome, fingerprint, listing_key)
+                result.add(outcome, second_pass=last_pass)
+                bar.update()
+                bar.set_postfix(
+                    {k: result.statuses.get(k, 0) for k in ("kept", "skipped", "failed")}, refresh=False
+                )
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     try:
-        for finished in asyncio.as_completed(tasks):
-            outcome = await finished
-            state.save(outcome, fingerprint, listing_key)
-            result.add(outcome)
-            bar.update()
-            bar.set_postfix(
-                {k: result.statuses.get(k, 0) for k in ("kept", "skipped", "failed")}, refresh=False
-            )
+        await run_pass(todo, last_pass=False)
+        if deferred:
+            result.deferred = len(deferred)
+            await asyncio.sleep(max(0.0, last_deferral + options.retry.not_ready_wait - time.monotonic()))
+            await run_pass(sorted(deferred, key=lambda ds: ds.id), last_pass=True)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
         bar.close()
 
 

@@ -3,6 +3,8 @@
 Cheap checks come first: the listing item alone rules out most datasets, the card is read only
 for candidates, and the viewer is asked only about datasets whose card passed. Every way out is
 a :class:`~crawl.records.DatasetOutcome` with a reason; nothing raises past :meth:`crawl`.
+A viewer that is still computing the dataset (``ResponseNotReady`` after the transport's retries,
+or pending splits) gives a ``deferred`` outcome, unless this is the run's last pass.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from crawl.language import detect_language
 from crawl.listing import ListedDataset
 from crawl.options import CrawlOptions
 from crawl.policy import check_card, check_config, check_detected_language, check_repo, multilinguality
-from crawl.records import KEPT, ConfigLine, DatasetOutcome, task_name, website
+from crawl.records import DEFERRED, FAILED, KEPT, ConfigLine, DatasetOutcome, task_name, website
 from crawl.snapshot import InvalidRepoId, validate_repo_id
 from crawl.transport import RequestFailed
 from crawl.viewer import NO_TRAIN_SPLIT, RowsPage, ViewerClient, ViewerError, ViewerPending, choose_splits
@@ -103,11 +105,14 @@ class DatasetCrawler:
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    async def crawl(self, ds: ListedDataset) -> DatasetOutcome:
-        """The outcome for one listed dataset (kept with lines, skipped or failed with a reason)."""
+    async def crawl(self, ds: ListedDataset, last_pass: bool = True) -> DatasetOutcome:
+        """The outcome for one listed dataset (kept with lines, skipped or failed with a reason).
+
+        Before the ``last_pass``, a viewer not ready yet defers the dataset instead of failing it.
+        """
         notes: list[str] = []
         try:
-            return await self._crawl(ds, notes)
+            return await self._crawl(ds, notes, last_pass)
         except _Stop as stop:
             stop.outcome.notes = notes + [n for n in stop.outcome.notes if n not in notes]
             return stop.outcome
@@ -120,7 +125,13 @@ class DatasetCrawler:
     def _fail(self, ds: ListedDataset, reason: str) -> _Stop:
         return _Stop(DatasetOutcome.failed(ds.id, ds.sha, reason))
 
-    async def _crawl(self, ds: ListedDataset, notes: list[str]) -> DatasetOutcome:
+    def _viewer_failed(self, ds: ListedDataset, exc: RequestFailed, last_pass: bool) -> _Stop:
+        outcome = DatasetOutcome.failed(ds.id, ds.sha, f"viewer_failed: {exc.reason}")
+        if exc.not_ready and not last_pass:
+            outcome.status = DEFERRED
+        return _Stop(outcome)
+
+    async def _crawl(self, ds: ListedDataset, notes: list[str], last_pass: bool) -> DatasetOutcome:
         policy = self.options.policy
         try:
             validate_repo_id(ds.id)
@@ -138,7 +149,7 @@ class DatasetCrawler:
         facts, sections = await self._card(ds, notes)
         if reason := check_card(facts, policy):
             raise self._skip(ds, reason)
-        return await self._configs(ds, facts, sections, notes)
+        return await self._configs(ds, facts, sections, notes, last_pass)
 
     async def _card(self, ds: ListedDataset, notes: list[str]) -> tuple[DatasetFacts, dict[str, str]]:
         assert ds.sha is not None
@@ -162,16 +173,22 @@ class DatasetCrawler:
         return dataset_facts(metadata, list(ds.tags)), card.sections
 
     async def _configs(
-        self, ds: ListedDataset, facts: DatasetFacts, sections: dict[str, str], notes: list[str]
+        self,
+        ds: ListedDataset,
+        facts: DatasetFacts,
+        sections: dict[str, str],
+        notes: list[str],
+        last_pass: bool,
     ) -> DatasetOutcome:
         try:
             entries = await self.viewer.splits(ds.id)
         except ViewerError as exc:
             raise self._skip(ds, exc.reason) from None
         except ViewerPending:
-            raise self._fail(ds, "viewer_pending") from None
+            pending = DatasetOutcome(ds.id, ds.sha, FAILED if last_pass else DEFERRED, "viewer_pending")
+            raise _Stop(pending) from None
         except RequestFailed as exc:
-            raise self._fail(ds, f"viewer_failed: {exc.reason}") from None
+            raise self._viewer_failed(ds, exc, last_pass) from None
         chosen, total = choose_splits(entries, self.options.max_configs, self.options.splits)
         if not chosen:
             raise self._skip(ds, "viewer_no_splits")
@@ -182,7 +199,7 @@ class DatasetCrawler:
             if split is None:
                 outcome.configs_skipped[config] = NO_TRAIN_SPLIT
                 continue
-            line, reason = await self._config(ds, facts, sections, config, split, total > 1, notes)
+            line, reason = await self._config(ds, facts, sections, config, split, total > 1, notes, last_pass)
             if line is not None:
                 outcome.lines.append(line.to_json())
                 outcome.configs_kept.append(config)
@@ -205,13 +222,14 @@ class DatasetCrawler:
         split: str,
         several: bool,
         notes: list[str],
+        last_pass: bool,
     ) -> tuple[ConfigLine | None, str | None]:
         try:
             page = await self.viewer.rows(ds.id, config, split, self.options.rows)
         except ViewerError as exc:
             return None, exc.reason
         except RequestFailed as exc:
-            raise self._fail(ds, f"viewer_failed: {exc.reason}") from None
+            raise self._viewer_failed(ds, exc, last_pass) from None
         features = feature_map(page.features)
         rows, dropped = clean_rows(page, features, self.options.max_row_chars)
         if dropped:

@@ -11,6 +11,8 @@ from typing import Any
 
 METADATA_ROWS = 2
 KEPT, SKIPPED, FAILED = "kept", "skipped", "failed"
+# Within a run only (never saved): the viewer was not ready; asked again in the run's second pass.
+DEFERRED = "deferred"
 
 
 def task_name(repo_id: str, config: str, several_configs: bool) -> str:

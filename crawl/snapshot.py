@@ -10,14 +10,19 @@ Layout (one folder per dataset; ``org/name`` ids nest one level)::
         files/<name>  raw repository files at ``sha`` (README.md, ...), bytes as served
         viewer.json   the dataset viewer's view of the dataset:
                       {"is_valid": {"preview","viewer","search","filter","statistics"},
-                       "error": null | {"status": 500, "code": "ResponseNotReady", "message": "..."},
+                       "error": null | {"status": 500, "code": "ResponseNotReady", "message": "...",
+                                        "times": N (optional)},
                        "splits": [{"config", "split"}, ...],
                        "configs": {config: {split: {"features": [{"feature_idx","name","type"}],
                                                      "rows": [{field: value}, ...],
-                                                     "num_rows_total": N}}}}
+                                                     "num_rows_total": N,
+                                                     "error": {...} (optional, same shape)}}}}
 
-A dataset without ``viewer.json`` has no viewer (the viewer answers 404). The mirror pages the
-listing and the rows itself; the snapshot stores whole objects only.
+A dataset without ``viewer.json`` has no viewer (the viewer answers 404). An ``error`` makes
+every viewer route of the dataset (or, on a split, that split's rows) answer it, e.g. a permanent
+``500 ConfigNamesError``; with ``times`` only the first N requests get it (a viewer that finishes
+computing), then the view is served. The mirror pages the listing and the rows itself; the
+snapshot stores whole objects only.
 
 Commits made through the mirror and git tags add three optional entries beside ``api.json``
 (absent in recorded snapshots; then only the current ``sha`` can be served)::

@@ -27,6 +27,11 @@ def format_summary(result: CrawlResult) -> str:
         f"  this run: kept {result.statuses.get('kept', 0)} ({result.configs_kept} configs), "
         f"skipped {result.statuses.get('skipped', 0)}, failed {result.statuses.get('failed', 0)}"
     )
+    if result.deferred:
+        lines.append(
+            f"    deferred (viewer not ready) {result.deferred}: {result.recovered} answered in the "
+            f"second pass, {result.deferred - result.recovered} failed"
+        )
     for status in ("skipped", "failed"):
         reasons = sorted(
             ((kind or "unknown", n) for (s, kind), n in result.reasons.items() if s == status),
@@ -53,7 +58,8 @@ def format_summary(result: CrawlResult) -> str:
         f"  requests: {_counts(sorted(requests.get('requests', {}).items()))} "
         f"(total {requests.get('total', 0)}, {per_config}); "
         f"429 received {requests.get('rate_limited', 0)}; retries {requests.get('retries', 0)}; "
-        f"gave up {requests.get('failed', 0)}"
+        f"gave up {requests.get('failed', 0)}; not ready after retries {requests.get('not_ready', 0)}; "
+        f"permanent viewer errors {requests.get('permanent', 0)}"
     )
     if result.statuses.get("failed"):
         lines.append("  failed datasets are retried on the next run (see crawl_report.jsonl)")

@@ -22,6 +22,7 @@ from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 from tenacity.stop import stop_after_attempt
 
 from crawl.ratelimit import Pacer
+from crawl.viewer_codes import NOT_READY_CODE, is_permanent
 
 RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.TimeoutException,
@@ -39,7 +40,11 @@ def is_retryable_status(status: int) -> bool:
 
 
 class RequestFailed(Exception):
-    """A request that still failed after every attempt (the dataset is reported as failed)."""
+    """A request that still failed after every attempt (the dataset is reported as failed).
+
+    A viewer request that ended on ``ResponseNotReady`` is :attr:`not_ready`: the crawl defers
+    its dataset to a second pass before calling it failed.
+    """
 
     def __init__(self, url: str, *, status: int | None, code: str | None, attempts: int) -> None:
         self.url = url
@@ -54,6 +59,10 @@ class RequestFailed(Exception):
             return f"network: {self.code}"
         return f"http {self.status}" + (f" {self.code}" if self.code else "")
 
+    @property
+    def not_ready(self) -> bool:
+        return self.status is not None and self.status >= 500 and self.code == NOT_READY_CODE
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -63,28 +72,58 @@ class RetryPolicy:
     base_wait: float = 1.0
     max_wait: float = 60.0
     seed: int = 0
-    # The viewer answers 500 ResponseNotReady while it is still computing a dataset, which takes
-    # minutes to hours: one retry is enough, the dataset is failed and the next run asks again.
-    not_ready_attempts: int = 2
+    # The viewer answers 500 ResponseNotReady while it is still computing a dataset: a few
+    # retries with a longer backoff (not_ready_wait, doubling), then the crawl defers the dataset
+    # to a second pass at the end of the run, at least not_ready_wait after it was deferred.
+    not_ready_attempts: int = 3
+    not_ready_wait: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1 or self.not_ready_attempts < 1:
+            raise ValueError("retry attempts must be at least 1")
+        if min(self.base_wait, self.max_wait, self.not_ready_wait) < 0:
+            raise ValueError("retry waits must not be negative")
 
 
-NOT_READY_CODE = "ResponseNotReady"
+def _is_not_ready(response: httpx.Response) -> bool:
+    return response.status_code >= 500 and _error_code(response) == NOT_READY_CODE
 
 
-def _stop(policy: RetryPolicy) -> Callable[[RetryCallState], bool]:
-    """tenacity stop: after ``attempts``, or after ``not_ready_attempts`` of ResponseNotReady."""
-    after_all = stop_after_attempt(max(1, policy.attempts))
+class _RequestRetry:
+    """tenacity stop and wait for one request: counts its not-ready answers to end them early.
 
-    def stop(state: RetryCallState) -> bool:
-        if after_all(state):
-            return True
+    tenacity calls ``stop`` once after every retryable outcome and ``wait`` right after it.
+    """
+
+    def __init__(self, policy: RetryPolicy, rng: random.Random, lock: threading.Lock) -> None:
+        self._policy = policy
+        self._rng = rng
+        self._lock = lock
+        self._after_all = stop_after_attempt(max(1, policy.attempts))
+        self.not_ready = 0
+
+    def stop(self, state: RetryCallState) -> bool:
         outcome = state.outcome
-        if outcome is None or outcome.failed:
-            return False
-        not_ready = outcome.result().headers.get("x-error-code") == NOT_READY_CODE
-        return not_ready and state.attempt_number >= max(1, policy.not_ready_attempts)
+        if outcome is not None and not outcome.failed and _is_not_ready(outcome.result()):
+            self.not_ready += 1
+            if self.not_ready >= max(1, self._policy.not_ready_attempts):
+                return True
+        return bool(self._after_all(state))
 
-    return stop
+    def wait(self, state: RetryCallState) -> float:
+        """The server's hint when it gives one, else capped exponential with jitter."""
+        outcome = state.outcome
+        base, exponent = self._policy.base_wait, state.attempt_number - 1
+        if outcome is not None and not outcome.failed:
+            response = outcome.result()
+            hint = server_wait(response)
+            if hint is not None:
+                return min(hint, self._policy.max_wait * 10)
+            if _is_not_ready(response):
+                base, exponent = self._policy.not_ready_wait, self.not_ready - 1
+        ceiling = min(self._policy.max_wait, base * 2**exponent)
+        with self._lock:
+            return ceiling * (0.5 + 0.5 * self._rng.random())
 
 
 class Router:
@@ -130,6 +169,8 @@ class RequestStats:
         self.rate_limited = 0
         self.retries = 0
         self.failed = 0
+        self.not_ready = 0
+        self.permanent = 0
 
     def record_send(self, bucket: str) -> None:
         with self._lock:
@@ -149,9 +190,16 @@ class RequestStats:
         with self._lock:
             self.retries += 1
 
-    def record_failure(self) -> None:
+    def record_failure(self, *, not_ready: bool = False) -> None:
         with self._lock:
-            self.failed += 1
+            if not_ready:
+                self.not_ready += 1
+            else:
+                self.failed += 1
+
+    def record_permanent(self) -> None:
+        with self._lock:
+            self.permanent += 1
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready copy, keys sorted."""
@@ -162,6 +210,8 @@ class RequestStats:
                 "rate_limited": self.rate_limited,
                 "retries": self.retries,
                 "failed": self.failed,
+                "not_ready": self.not_ready,
+                "permanent": self.permanent,
                 "errors": dict(sorted(self.errors.items())),
             }
 
@@ -173,25 +223,6 @@ def server_wait(response: httpx.Response) -> float | None:
         return float(info.reset_in_seconds)
     value = response.headers.get("retry-after", "").strip()
     return float(value) if value.isdigit() else None
-
-
-class _Backoff:
-    """tenacity wait: the server's hint when it gives one, else capped exponential with jitter."""
-
-    def __init__(self, policy: RetryPolicy, rng: random.Random, lock: threading.Lock) -> None:
-        self._policy = policy
-        self._rng = rng
-        self._lock = lock
-
-    def __call__(self, state: RetryCallState) -> float:
-        outcome = state.outcome
-        if outcome is not None and not outcome.failed:
-            hint = server_wait(outcome.result())
-            if hint is not None:
-                return min(hint, self._policy.max_wait * 10)
-        ceiling = min(self._policy.max_wait, self._policy.base_wait * 2 ** (state.attempt_number - 1))
-        with self._lock:
-            return ceiling * (0.5 + 0.5 * self._rng.random())
 
 
 def _give_up(state: RetryCallState) -> httpx.Response:
@@ -223,12 +254,19 @@ class TransportCore:
         self._rng = random.Random(policy.seed)
         self._rng_lock = threading.Lock()
 
-    def retry_kwargs(self) -> dict[str, Any]:
+    def retryable(self, bucket: str, response: httpx.Response) -> bool:
+        """A retryable status, unless the viewer's error code says the answer will not change."""
+        if not is_retryable_status(response.status_code):
+            return False
+        return not (bucket == "viewer" and is_permanent(_error_code(response)))
+
+    def retry_kwargs(self, bucket: str) -> dict[str, Any]:
+        schedule = _RequestRetry(self.policy, self._rng, self._rng_lock)
         return {
-            "stop": _stop(self.policy),
-            "wait": _Backoff(self.policy, self._rng, self._rng_lock),
+            "stop": schedule.stop,
+            "wait": schedule.wait,
             "retry": retry_if_exception_type(RETRY_EXCEPTIONS)
-            | retry_if_result(lambda r: is_retryable_status(r.status_code)),
+            | retry_if_result(lambda r: self.retryable(bucket, r)),
             "before_sleep": lambda _state: self.stats.record_retry(),
             "retry_error_callback": _give_up,
         }
@@ -252,15 +290,19 @@ class TransportCore:
         response.read()
         return response
 
-    def finish(self, request: httpx.Request, response: httpx.Response, attempts: int) -> httpx.Response:
+    def finish(
+        self, bucket: str, request: httpx.Request, response: httpx.Response, attempts: int
+    ) -> httpx.Response:
         """Tell the observers; raise :class:`RequestFailed` if the answer is still a retryable error."""
         for observer in self.observers:
             observer(request, response)
-        if is_retryable_status(response.status_code):
-            self.stats.record_failure()
+        if self.retryable(bucket, response):
+            self.stats.record_failure(not_ready=_is_not_ready(response))
             raise RequestFailed(
                 str(request.url), status=response.status_code, code=_error_code(response), attempts=attempts
             )
+        if response.status_code >= 500 and bucket == "viewer" and is_permanent(_error_code(response)):
+            self.stats.record_permanent()
         return response
 
     def network_failure(self, request: httpx.Request, exc: Exception) -> RequestFailed:
@@ -296,12 +338,12 @@ class PacedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         bucket = self.core.router.bucket(request.url)
-        retrying = Retrying(sleep=time.sleep, **self.core.retry_kwargs())
+        retrying = Retrying(sleep=time.sleep, **self.core.retry_kwargs(bucket))
         try:
             response = retrying(self._attempt, request, bucket)
         except RETRY_EXCEPTIONS as exc:
             raise self.core.network_failure(request, exc) from exc
-        return self.core.finish(request, response, retrying.statistics.get("attempt_number", 1))
+        return self.core.finish(bucket, request, response, retrying.statistics.get("attempt_number", 1))
 
     def close(self) -> None:
         self._inner.close()
@@ -333,12 +375,12 @@ class AsyncPacedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         bucket = self.core.router.bucket(request.url)
-        retrying = AsyncRetrying(sleep=asyncio.sleep, **self.core.retry_kwargs())
+        retrying = AsyncRetrying(sleep=asyncio.sleep, **self.core.retry_kwargs(bucket))
         try:
             response: httpx.Response = await retrying(self._attempt, request, bucket)
         except RETRY_EXCEPTIONS as exc:
             raise self.core.network_failure(request, exc) from exc
-        return self.core.finish(request, response, retrying.statistics.get("attempt_number", 1))
+        return self.core.finish(bucket, request, response, retrying.statistics.get("attempt_number", 1))
 
     async def aclose(self) -> None:
         await self._inner.aclose()

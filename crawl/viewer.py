@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from crawl.viewer_codes import is_permanent
+
 MAX_PAGE = 100  # the viewer refuses /rows?length= over 100
 # Training data comes from these splits only, the first one a config has; a test split is taken
 # only when named (evaluation rows must not become training data).
@@ -20,7 +22,11 @@ NO_TRAIN_SPLIT = "no_train_split"
 
 
 class ViewerError(Exception):
-    """The viewer answered with a lasting error (4xx, 501): the dataset or config is skipped."""
+    """The viewer answered with a lasting error: the dataset or config is skipped.
+
+    Lasting: a 4xx or 501, or a 5xx whose code is one of the viewer's permanent ones (see
+    :mod:`crawl.viewer_codes`); its code is then the reason, ``viewer_error: ConfigNamesError``.
+    """
 
     def __init__(self, status: int, code: str) -> None:
         self.status = status
@@ -28,12 +34,18 @@ class ViewerError(Exception):
         super().__init__(self.reason)
 
     @property
+    def permanent(self) -> bool:
+        return self.status >= 500 and is_permanent(self.code)
+
+    @property
     def reason(self) -> str:
+        if self.permanent:
+            return f"viewer_error: {self.code}"
         return f"viewer_unavailable: {self.status} {self.code}".rstrip()
 
 
 class ViewerPending(Exception):
-    """The viewer has not processed the dataset yet (retry on the next run)."""
+    """The viewer lists the dataset's splits as still pending (deferred like ResponseNotReady)."""
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Injected faults: a seeded share of requests answer 429, 500, 503, arrive late or are dropped."""
+"""Injected faults: a seeded share of requests answer 429, 500, 503, not-ready, arrive late or are dropped."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 import threading
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "500", "503", "slow", "drop")
+FAULT_KINDS = ("429", "500", "503", "not_ready", "slow", "drop")
 
 
 @dataclass(frozen=True)
@@ -14,7 +14,8 @@ class FaultConfig:
     """``rate`` of requests get a fault, its kind drawn from ``kinds`` by an RNG seeded with ``seed``.
 
     ``429`` carries RateLimit headers with ``t=retry_after`` and Retry-After; ``500``/``503`` an
-    error body; ``slow`` waits ``slow_seconds`` and then answers normally; ``drop`` closes the
+    error body; ``not_ready`` is the viewer's ``500`` with ``X-Error-Code: ResponseNotReady`` (a
+    plain 500 on the Hub's buckets); ``slow`` waits ``slow_seconds`` and then answers normally; ``drop`` closes the
     connection without an answer. ``buckets`` (None: all) limits faults to "api", "resolvers"
     or "viewer" requests.
     """

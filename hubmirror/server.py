@@ -32,6 +32,7 @@ HOST = "127.0.0.1"
 _RESOLVE_RE = re.compile(r"^/datasets/.+/resolve/")
 # Hub quotas per 5-minute window for anonymous use; the q/w a fault 429 reports without a quota.
 _DEFAULT_POLICY = QuotaConfig()
+NOT_READY_MESSAGE = "The server is busier than usual and the response is not ready yet. Please retry later."
 
 
 def bucket_of(path: str) -> str:
@@ -202,7 +203,9 @@ class MirrorServer:
             headers = rate_limit_headers(bucket, 0, wait, limit, int(policy.window_seconds))
             headers["Retry-After"] = str(wait)
             return json_response({"error": "Too Many Requests"}, 429, headers)
-        if kind == "500":
+        if kind == "not_ready" and bucket == "viewer":
+            return json_response({"error": NOT_READY_MESSAGE}, 500, {"X-Error-Code": "ResponseNotReady"})
+        if kind in ("500", "not_ready"):
             headers = {"X-Error-Code": "UnexpectedError"} if bucket == "viewer" else {}
             return json_response({"error": "Internal Error"}, 500, headers)
         return json_response({"error": "Service Unavailable"}, 503)
@@ -230,7 +233,7 @@ class MirrorServer:
         fault = self._injector.choose(bucket) if self._injector else None
         if fault == "drop":
             return None, fault
-        if fault in ("429", "500", "503"):
+        if fault in ("429", "500", "503", "not_ready"):
             return self._fault_response(fault, bucket), fault
         if fault == "slow":
             assert self.faults is not None

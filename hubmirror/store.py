@@ -21,6 +21,7 @@ class SnapshotStore:
         self._snapshot = Snapshot(root)
         self._items: dict[str, dict[str, Any]] | None = None
         self._viewers: dict[str, dict[str, Any] | None] = {}
+        self._errors_answered: dict[str, int] = {}
 
     @property
     def snapshot(self) -> Snapshot:
@@ -32,6 +33,7 @@ class SnapshotStore:
             self._snapshot = Snapshot(root)
             self._items = None
             self._viewers = {}
+            self._errors_answered = {}
 
     def invalidate(self) -> None:
         """Forget cached reads (after the served directory changed on disk)."""
@@ -72,6 +74,21 @@ class SnapshotStore:
             if self._snapshot is snapshot:
                 self._viewers[repo_id] = view
         return view
+
+    def answer_error(self, key: str, times: int | None) -> bool:
+        """Whether an error marked in the snapshot answers this request (None: every request).
+
+        An error with ``times`` answers the first ``times`` requests for ``key`` and then lets the
+        view through, like a viewer that finishes computing. The counts restart with a new root.
+        """
+        if times is None:
+            return True
+        with self._lock:
+            answered = self._errors_answered.get(key, 0)
+            if answered >= times:
+                return False
+            self._errors_answered[key] = answered + 1
+            return True
 
     def file(self, repo_id: str, filename: str) -> bytes | None:
         """A raw repository file (read from disk each time: files can be large)."""

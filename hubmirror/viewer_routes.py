@@ -45,12 +45,17 @@ def _dataset(request: Request, ctx: MirrorContext) -> tuple[str, dict[str, Any] 
             "The dataset does not exist, or is not accessible without authentication (private or gated).",
         )
     view = ctx.store.viewer(dataset)
-    error = (view or {}).get("error")
-    if error:
-        raise viewer_error(
-            int(error.get("status", 500)), error.get("code", "ResponseNotReady"), error.get("message", "")
-        )
+    _raise_marked(ctx, dataset, (view or {}).get("error"))
     return dataset, view
+
+
+def _raise_marked(ctx: MirrorContext, key: str, error: dict[str, Any] | None) -> None:
+    """Answer the error a snapshot marks (all requests, or the first ``times`` ones for ``key``)."""
+    if not error or not ctx.store.answer_error(key, error.get("times")):
+        return
+    raise viewer_error(
+        int(error.get("status", 500)), error.get("code", "ResponseNotReady"), error.get("message", "")
+    )
 
 
 def _require_view(view: dict[str, Any] | None) -> dict[str, Any]:
@@ -59,10 +64,12 @@ def _require_view(view: dict[str, Any] | None) -> dict[str, Any]:
     return view
 
 
-def _split(view: dict[str, Any], config: str, split: str) -> dict[str, Any]:
+def _split(ctx: MirrorContext, dataset: str, view: dict[str, Any], config: str, split: str) -> dict[str, Any]:
+    """One split's rows and features, or the error the snapshot marks on that split."""
     found = view.get("configs", {}).get(config, {}).get(split)
     if found is None:
         raise viewer_error(404, "ResponseNotFound", "Not found.")
+    _raise_marked(ctx, f"{dataset}\0{config}\0{split}", found.get("error"))
     return found
 
 
@@ -122,7 +129,7 @@ def first_rows_items(
 def first_rows(request: Request, ctx: MirrorContext) -> Response:
     dataset, view = _dataset(request, ctx)
     config, split = _param(request, "config"), _param(request, "split")
-    found = _split(_require_view(view), config, split)
+    found = _split(ctx, dataset, _require_view(view), config, split)
     items = first_rows_items(found["rows"])
     total = found.get("num_rows_total", len(found["rows"]))
     return json_response(
@@ -151,7 +158,7 @@ def _int_param(request: Request, name: str, default: int) -> int:
 
 
 def rows(request: Request, ctx: MirrorContext) -> Response:
-    _, view = _dataset(request, ctx)
+    dataset, view = _dataset(request, ctx)
     config, split = _param(request, "config"), _param(request, "split")
     offset = _int_param(request, "offset", 0)
     length = _int_param(request, "length", MAX_ROWS_PER_PAGE)
@@ -159,7 +166,7 @@ def rows(request: Request, ctx: MirrorContext) -> Response:
         raise viewer_error(
             422, "InvalidParameter", f"Parameter 'length' must not be greater than {MAX_ROWS_PER_PAGE}"
         )
-    found = _split(_require_view(view), config, split)
+    found = _split(ctx, dataset, _require_view(view), config, split)
     page = found["rows"][offset : offset + length]
     return json_response(
         {

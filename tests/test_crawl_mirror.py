@@ -8,6 +8,7 @@ from pathlib import Path
 from crawl.listing import ListingQuery
 from crawl.policy import PolicyOptions
 from crawl.ratelimit import plan_quotas
+from crawl.summary import format_summary
 from hubmirror import MirrorServer, QuotaConfig
 from hubmirror.demo.snapshot import card_text, make_dataset
 from tests.test_crawl_support import (
@@ -426,9 +427,13 @@ def test_viewer_that_never_recovers_fails_the_dataset_and_the_next_run_retries(t
         first = crawl(mirror, tmp_path / "out")
         assert reports(tmp_path / "out")["slow"]["status"] == "failed"
         assert reports(tmp_path / "out")["slow"]["reason"] == "viewer_failed: http 500 ResponseNotReady"
-        assert first.exit_code == 3 and first.requests["failed"] == 1
-        # ResponseNotReady takes the viewer minutes or hours: one retry, then the next run asks again
-        assert mirror.count(bucket="viewer", status=500) == 2
+        assert first.exit_code == 3 and first.requests["not_ready"] == 2 and first.requests["failed"] == 0
+        # three not-ready answers in the first pass, three more in the second, then the next run
+        assert mirror.count(bucket="viewer", status=500) == 6
+        assert (first.deferred, first.recovered) == (1, 0)
+        assert "deferred (viewer not ready) 1: 0 answered in the second pass, 1 failed" in format_summary(
+            first
+        )
         mirror.set_snapshot(fixed)
         mirror.reset_log()
         second = crawl(mirror, tmp_path / "out")

@@ -69,7 +69,7 @@ def options(mirror: MirrorServer, data_dir: Path, **overrides: Any) -> CrawlOpti
         viewer_endpoint=mirror.viewer_url,
         data_dir=data_dir,
         quotas=plan_quotas("pro", api=100_000, resolvers=100_000, window=1.0),
-        retry=RetryPolicy(attempts=8, base_wait=0.005, max_wait=0.05),
+        retry=RetryPolicy(attempts=8, base_wait=0.005, max_wait=0.05, not_ready_wait=0.01),
         timeout=5.0,
         concurrency=8,
         progress=False,

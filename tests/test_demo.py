@@ -62,6 +62,7 @@ def test_the_demo_hub_exercises_the_skip_reasons_and_a_failure(demo: tuple[Path,
         "no_card",
         "modality",
         "no_train_split",
+        "viewer_error",
     ):
         assert reasons[reason] >= 1, reason
     failed = [line for line in report if line["status"] == "failed"]

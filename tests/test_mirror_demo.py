@@ -19,7 +19,7 @@ REQUIRED_KINDS = {
     "classification", "pair-classification", "nli", "extractive-qa", "summarization", "multiple-choice",
     "multi-config", "multilingual", "translation", "image", "gated", "private", "disabled", "nc-nd",
     "no-license", "no-card", "malformed-yaml", "no-language-english", "no-language-french", "long-cells",
-    "viewer-not-ready", "test-only", "single-field", "question-generation", "headline", "source-target", "numeric-label",
+    "viewer-not-ready", "viewer-permanent-error", "test-only", "single-field", "question-generation", "headline", "source-target", "numeric-label",
 }  # fmt: skip
 
 
@@ -46,7 +46,9 @@ def test_demo_covers_every_kind_of_dataset_the_crawler_meets(demo_snapshot_dir: 
         flags["no license"] += "cardData" in d.api and "license" not in d.api["cardData"]
         flags["no language"] += "cardData" in d.api and "language" not in d.api["cardData"]
         flags["nc-nd"] += "license:cc-by-nc-nd-4.0" in d.api["tags"]
-        flags["not ready"] += bool(d.viewer and d.viewer["error"])
+        error_code = ((d.viewer or {}).get("error") or {}).get("code")
+        flags["not ready"] += error_code == "ResponseNotReady"
+        flags["permanent error"] += error_code == "ConfigNamesError"
         flags["no viewer"] += d.viewer is None
         features = [s["features"] for c in (d.viewer or {}).get("configs", {}).values() for s in c.values()]
         types = (
@@ -60,13 +62,14 @@ def test_demo_covers_every_kind_of_dataset_the_crawler_meets(demo_snapshot_dir: 
         flags["single field"] += any(len(fs) == 1 for fs in features)
     assert flags["gated"] == flags["private"] == flags["disabled"] == flags["no card"] == 1
     assert flags["card without metadata"] == 1 and flags["nc-nd"] == 1 and flags["not ready"] == 1
+    assert flags["permanent error"] == 1
     assert flags["no license"] >= 1 and flags["no language"] >= 2 and flags["3 configs"] == 1
     assert (
         flags["ClassLabel"] >= 10 and flags["Translation"] == 1 and flags["Image"] == 1 and flags["List"] >= 3
     )
     assert "modality:tabular" in datasets["tabular/housing"].api["tags"]
     assert "modality:image" in datasets["vision/shapes"].api["tags"]
-    assert flags["single field"] >= 1 and flags["no viewer"] >= 2  # disabled, loading script
+    assert flags["single field"] >= 1 and flags["no viewer"] >= 1  # disabled
 
 
 def test_demo_rows_are_sized_balanced_and_varied(demo_snapshot_dir: Path) -> None:  # noqa: F811

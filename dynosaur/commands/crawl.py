@@ -164,6 +164,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="first backoff in seconds, doubling (default %(default)s)",
     )
+    pace.add_argument(
+        "--not-ready-wait",
+        type=float,
+        default=5.0,
+        help="first backoff after the viewer's ResponseNotReady, doubling, and the least pause "
+        "before the second pass over datasets it deferred (default %(default)s)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -197,7 +204,9 @@ def options_from_args(args: argparse.Namespace) -> CrawlOptions:
             benchmarks=benchmark_names(args.against),
             disabled_rules=tuple(args.no_rule),
         ),
-        retry=RetryPolicy(attempts=args.retries, base_wait=args.retry_wait),
+        retry=RetryPolicy(
+            attempts=args.retries, base_wait=args.retry_wait, not_ready_wait=args.not_ready_wait
+        ),
         timeout=args.timeout,
         full=args.full,
         progress=not args.no_progress,

@@ -49,6 +49,9 @@ def _chain_args(data_dir: Path, hub: str, viewer: str, quiet: bool) -> argparse.
         viewer,
         "--engine",
         "rules",
+        # the demo Hub's viewer is never going to finish its pending dataset: do not wait long
+        "--not-ready-wait",
+        "0.2",
     ]
     return parser.parse_args([*argv, "--no-progress"] if quiet else argv)
 

@@ -163,6 +163,7 @@ def make_viewer(
                 "features": viewer_features(spec["features"]),
                 "rows": spec["rows"],
                 "num_rows_total": spec.get("num_rows_total", len(spec["rows"])),
+                **({"error": spec["error"]} if spec.get("error") else {}),
             }
             for split, spec in config_splits.items()
         }
@@ -201,7 +202,9 @@ def make_dataset(
     returns them], optional "num_rows_total"}. ``gated`` is False, True (= "auto"), "auto" or
     "manual". ``viewer=False`` or ``disabled`` leaves out viewer.json (the viewer answers 404);
     ``viewer_error`` (e.g. {"status": 500, "code": "ResponseNotReady", "message": ...}) makes
-    every viewer route of the dataset answer that error. ``files`` adds raw repository files.
+    every viewer route of the dataset answer that error (only the first ``"times"`` requests when
+    it has that key); a split spec's ``"error"`` does the same for that split's rows alone.
+    ``files`` adds raw repository files.
     """
     validate_repo_id(repo_id)
     configs = configs or {}

@@ -277,8 +277,11 @@ SPECS: list[Spec] = [
     Spec(
         "legacy/script-dataset", "Script Dataset", "Data produced by a loading script; there is no data file.",
         "`text-classification`.", SENTIMENT_FIELDS, {},
-        options={"files": {"script-dataset.py": b"import datasets\n\n\nclass ScriptDataset(datasets.GeneratorBasedBuilder):\n    pass\n"}},
-        kinds=("loading-script",),
+        options={"files": {"script-dataset.py": b"import datasets\n\n\nclass ScriptDataset(datasets.GeneratorBasedBuilder):\n    pass\n"},
+                 # what the viewer answers, for good, about a script it cannot run
+                 "viewer_error": {"status": 500, "code": "ConfigNamesError",
+                                  "message": "Cannot get the config names for the dataset."}},
+        kinds=("loading-script", "viewer-permanent-error"),
     ),
 ]
 # fmt: on
