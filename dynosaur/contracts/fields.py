@@ -24,8 +24,9 @@ TEXT_KINDS = frozenset({"text", "label", "number", "bool", "text_list", "answers
 _ID_NAME = re.compile(
     r"^(id|ids|idx|guid|uuid|uid|key|index|row_idx|_id|ex_?id|.*_id|.*_ids|.*_idx|.*_uuid)$", re.IGNORECASE
 )
-# camelCase identifiers (``questionId``, ``docID``); case-sensitive so ``paid`` or ``valid`` are not
-_CAMEL_ID = re.compile(r"^[a-z][a-zA-Z0-9]*(Id|ID|Ids|IDs)$")
+# camelCase identifiers (``questionId``, ``TweetId``, ``docID``); case-sensitive so ``paid`` or
+# ``valid`` are not
+_CAMEL_ID = re.compile(r"^[A-Za-z][a-zA-Z0-9]*[a-z0-9](Id|ID|Ids|IDs)$")
 # words of a field name that say its values point somewhere (a URL, a character offset, a position)
 LOCATOR_WORDS = frozenset(
     {

@@ -10,9 +10,36 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynosaur.contracts.fields import Field, is_id_like, sample_values, schema_fields
+from dynosaur.contracts.fields import Field, is_id_like, is_locator, sample_values, schema_fields
 
-QUESTION = {"question", "query", "q", "questions", "prompt", "problem"}
+QUESTION = {"question", "query", "q", "questions", "problem"}
+# a prompt asks for a solution (code, a completion), it is not a question to answer from a passage
+PROMPT = {"prompt", "problem", "instruction", "instructions", "docstring", "description", "nl", "intent"}
+SOLUTION = {"solution", "code", "completion", "program", "function", "sql", "implementation", "body"}
+# the main text of a classification dataset, most telling first
+PRIMARY = (
+    "claim",
+    "text",
+    "sentence",
+    "content",
+    "review",
+    "tweet",
+    "statement",
+    "comment",
+    "post",
+    "utterance",
+    "message",
+    "sms",
+    "document",
+    "article",
+    "passage",
+    "body",
+    "abstract",
+    "headline",
+    "title",
+)
+# names of a label field (its last word), whatever its values look like
+LABEL_NAMES = {"label", "labels", "gold_label", "class", "category", "verdict", "stance", "sentiment"}
 CONTEXT = {
     "context",
     "passage",
@@ -186,7 +213,10 @@ class Roles:
         usable = {
             name: f
             for name, f in schema_fields(metadata).items()
-            if not is_id_like(name) and (f.text_like or f.kind == "translation")
+            if not is_id_like(name)
+            and not is_locator(name)
+            and not _urls_only(metadata, name)
+            and (f.text_like or f.kind == "translation")
         }
         return cls(metadata, usable)
 
@@ -230,6 +260,8 @@ class Roles:
             return True
         if not words(name) & LABEL:
             return False
+        if f.kind == "text" and name.rsplit(".", 1)[-1].lower() in LABEL_NAMES:
+            return True
         if f.kind == "number":
             return True
         values = [v for v in self.samples(name) if v is not None]
@@ -267,7 +299,17 @@ class Roles:
     def label_fields(self) -> list[str]:
         return [n for n in self.fields if self.is_label(n)]
 
+    def is_score(self, name: str) -> bool:
+        """A number that grades something (``relatedness_score``, ``rating``), not a class."""
+        f = self.fields.get(name)
+        return f is not None and f.kind == "number" and not f.labels
+
     def is_long(self, name: str) -> bool:
         return self.fields[name].kind == "text" and (
             self.mean_length(name) >= LONG_TEXT_CHARS or bool(words(name) & LONG)
         )
+
+
+def _urls_only(metadata: dict[str, Any], name: str) -> bool:
+    values = [v for v in sample_values(metadata, name) if v not in (None, "")]
+    return bool(values) and all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in values)

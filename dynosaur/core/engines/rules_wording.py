@@ -114,12 +114,18 @@ class Wording:
         metadata = roles.metadata
         self.summary = str(metadata.get("summary") or "").lower() if aware else ""
         self.task_ids = [str(t).lower() for t in _listify(metadata.get("task_ids"))] if aware else []
+        self.task_categories = (
+            {str(t).lower() for t in _listify(metadata.get("task_category"))} if aware else set()
+        )
         # the dataset's name is shown in both modes, so both may read it
         self.name = f"{metadata.get('dataset') or ''} {metadata.get('config') or ''}".lower()
 
     def noun(self, name: str) -> str:
-        """What a text field holds: ``movie review`` rather than ``text`` where the card says so."""
+        """What a text field holds: ``movie review`` rather than ``text`` where the card says so;
+        ``text`` for a name that is a code (``opb``, ``exid``)."""
         plain = humanize(name)
+        if is_code_name(name):
+            return "text"
         if self.aware and words(name) & GENERIC_TEXT:
             for noun in DOMAIN_NOUNS:
                 plural = noun[:-1] + "(?:y|ies)" if noun.endswith("y") else noun + "s?"
@@ -129,7 +135,7 @@ class Wording:
 
     def subject(self, label: str) -> str:
         """What a label field judges: its name, else what the label names or the card say."""
-        if not words(label) & GENERIC_LABEL:
+        if not words(label) & GENERIC_LABEL and not is_code_name(label):
             return humanize(label)
         names = {n.lower() for n in self.roles.labels(label)}
         if names and names <= SENTIMENT_LABELS:
@@ -144,13 +150,13 @@ class Wording:
         return hinted.pop() if len(hinted) == 1 else "category"
 
     def label_names(self, label: str) -> list[str]:
-        """The labels worth listing in an instruction (none when unknown or too many)."""
-        names = self.roles.labels(label)
+        """The labels worth listing in an instruction: a ClassLabel's names from the schema (none
+        when there are too many), ``true``/``false`` for a bool; never values seen in a few sample
+        rows, which are not a label set."""
         field = self.roles.fields[label]
         if field.kind == "bool":
             return ["true", "false"]
-        if field.kind == "number" or (not field.labels and len(names) < 2):
-            return []  # numbers are scores, and two sample rows are not a label set
+        names = list(field.labels) if field.kind == "label" else []
         if 2 <= len(names) <= MAX_LISTED_LABELS and all(len(n) <= 20 for n in names):
             return names
         return []
@@ -172,9 +178,25 @@ class Wording:
         for key, template in REWRITES:
             if key in hints:
                 return template.format(source=self.noun(source))
-        if words(target) & {"code", "sql", "query", "program", "function"}:
+        if words(target) & {"code", "sql", "query", "program", "function", "solution", "completion"}:
             return f"Write the {humanize(target)} that the {humanize(source)} asks for."
         return f"Given the {humanize(source)}, write the {humanize(target)}."
+
+
+_VOWELS = set("aeiouy")
+
+
+def is_code_name(name: str) -> bool:
+    """Whether a field name is an abbreviation no reader would understand (``opb``, ``cop``,
+    ``nl``): every word vowel-less, or at most three letters and not a known word."""
+    tokens = humanize(name).split()
+    return bool(tokens) and all(
+        t.isalpha() and (not _VOWELS & set(t) or (len(t) <= 3 and t not in KNOWN_SHORT_WORDS)) for t in tokens
+    )
+
+
+# short field-name words a reader understands
+KNOWN_SHORT_WORDS = frozenset({"age", "tag", "sms", "url", "day", "end", "key", "map", "job", "law"})
 
 
 def _listify(value: Any) -> list[Any]:
