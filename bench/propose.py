@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from dynosaur.core.cache import CachedEngine, ResponseCache  # noqa: E402
 from dynosaur.core.engines import ChatRequest, create_engine  # noqa: E402
-from dynosaur.core.engines.accounting import DEFAULT_PRICES  # noqa: E402
+from dynosaur.core.engines.accounting import price_for  # noqa: E402
 from dynosaur.hub.propose.prompt import MODES, build_request  # noqa: E402
 from dynosaur.hub.propose.run import ProposeOptions, propose  # noqa: E402
 from tests.support.openai_server import Reply, ScriptedOpenAIServer  # noqa: E402
@@ -64,7 +64,6 @@ WORDS = [
     "recipe",
 ]
 MODEL = "gpt-4o-mini"
-CACHED_INPUT_PER_1M = 0.075  # gpt-4o-mini's price for input tokens served from the prompt cache
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -216,7 +215,9 @@ def main() -> None:
                 handle.write(json.dumps(line) + "\n")
         runs = []
         for _ in range(2):
-            engine = create_engine("openai", model=MODEL, base_url=server.base_url, api_key="bench")
+            engine = create_engine(
+                "openai", model=MODEL, base_url=server.base_url, api_key="bench", concurrency=8
+            )
             cache = ResponseCache(data / "llm_cache.sqlite")
             start = time.perf_counter()
             summary = propose(data, CachedEngine(engine, cache), ProposeOptions(progress=False))
@@ -250,13 +251,13 @@ def main() -> None:
         f"(median {statistics.median(compact_vs_dump):.2f}x)"
     )
 
-    price = DEFAULT_PRICES[MODEL]
+    price = price_for(MODEL)  # the genai-prices table's OpenAI price
     calls_per_config = first.engine_calls / configs
     in_tokens = first.prompt_tokens / configs
     out_tokens = first.completion_tokens / configs
     prefix_tokens = sum(prefix_chars.values()) / 4
     cost = price.cost(in_tokens, out_tokens)
-    cost_cached = cost - prefix_tokens * (price.input - CACHED_INPUT_PER_1M) / 1e6
+    cost_cached = price.cost(in_tokens, out_tokens, cached_tokens=prefix_tokens)
     print(
         f"first run: {first.engine_calls} calls ({calls_per_config:.2f} per config), "
         f"{first.prompt_chars:,} prompt chars, {first.prompt_tokens:,} in / {first.completion_tokens:,} out tokens, "
@@ -274,7 +275,7 @@ def main() -> None:
     print()
     print(
         f"what a run costs with {MODEL} (${price.input}/1M in, ${price.output}/1M out; "
-        f"prefix-cached input ${CACHED_INPUT_PER_1M}/1M):"
+        f"prefix-cached input ${price.rates()[1]}/1M):"
     )
     print(
         "| dataset-configs | calls | prompt chars | est. input tokens | est. output tokens | cost | with prefix cache |"

@@ -391,3 +391,52 @@ def test_timeouts_are_retried_a_bounded_number_of_times_and_the_error_says_how_l
     assert "timed out after 0.15s" in message
     elapsed = float(message.split(" in ")[1].split("s:")[0])
     assert elapsed >= 0.3
+
+
+def test_cached_prompt_tokens_are_priced_at_the_cached_rate():
+    reply = Reply(content="{}", prompt_tokens=1000, cached_tokens=800, completion_tokens=200)
+    with ScriptedOpenAIServer(_script(reply)) as server:
+        engine = _engine(server, model="gpt-4o-mini")
+        completion = _complete(engine, _request())
+    assert completion.cached_tokens == 800 and engine.usage.cached_tokens == 800
+    # gpt-4o-mini: $0.15 input, $0.075 cached input, $0.60 output per 1M tokens (genai-prices)
+    assert engine.usage.cost_usd == pytest.approx((200 * 0.15 + 800 * 0.075 + 200 * 0.60) / 1e6)
+
+
+def test_prices_come_from_the_maintained_table_and_a_price_file_overrides_them(tmp_path):
+    from dynosaur.core.engines.accounting import price_for
+
+    table = price_for("gpt-4.1-nano", base_url="https://api.openai.com/v1")
+    assert (table.input, table.output, table.cached_input) == (0.1, 0.4, 0.025)
+    assert price_for("gpt-4o-mini-2024-07-18").input == 0.15  # a dated name finds its model
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"gpt-4o-mini": {"input": 1.0, "output": 2.0, "cached_input": 0.5}}')
+    reply = Reply(content="{}", prompt_tokens=1000, cached_tokens=400, completion_tokens=100)
+    with ScriptedOpenAIServer(_script(reply)) as server:
+        engine = _engine(server, model="gpt-4o-mini", prices=str(prices), budget_usd=1.0)
+        request = _request("x" * 4000, max_tokens=500)
+        # the budget's worst case uses the same prices: 1,000 uncached input + 500 output tokens
+        assert engine.worst_case_cost(request) == pytest.approx((1000 * 1.0 + 500 * 2.0) / 1e6)
+        _complete(engine, request)
+    assert engine.usage.cost_usd == pytest.approx((600 * 1.0 + 400 * 0.5 + 100 * 2.0) / 1e6)
+    prices.write_text('{"gpt-4o-mini": {"input": 1.0, "output": 2.0, "cahced_input": 0.5}}')
+    with pytest.raises(ValueError, match="unknown keys: cahced_input"):
+        create_engine("openai", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1", prices=str(prices))
+
+
+def test_a_local_model_is_not_charged_another_providers_price():
+    from dynosaur.core.engines.accounting import price_for
+
+    assert price_for("llama-3.1-8b-instant", base_url="https://api.groq.com/openai/v1") is not None
+    assert price_for("llama-3.1-8b-instant", local=True) is None
+    engine = create_engine("openai", model="llama-3.1-8b-instant", base_url="http://127.0.0.1:8080/v1")
+    assert engine.price is None
+
+
+def test_batch_calls_cost_the_batch_rate():
+    from dynosaur.core.engines.accounting import Price, price_for
+
+    table = price_for("gpt-4o-mini")
+    assert table.cost(1000, 1000, batch=True) == pytest.approx(table.cost(1000, 1000) / 2)
+    listed = Price(1.0, 2.0)  # no batch rate listed: half the standard one
+    assert listed.cost(2000, 500, batch=True) == pytest.approx((2000 * 0.5 + 500 * 1.0) / 1e6)

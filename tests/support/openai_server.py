@@ -34,6 +34,7 @@ class Reply:
     raw_body: dict[str, Any] | None = None
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    cached_tokens: int | None = None  # reported as usage.prompt_tokens_details.cached_tokens
 
 
 Responder = Callable[[dict[str, Any]], "Reply | str"]
@@ -130,6 +131,8 @@ class ScriptedOpenAIServer:
                     else _approx_tokens(reply.content),
                 }
                 usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+                if reply.cached_tokens is not None:
+                    usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens}
                 payload = {
                     "id": f"chatcmpl-{len(server.requests)}",
                     "object": "chat.completion",

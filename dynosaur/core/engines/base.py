@@ -85,17 +85,21 @@ class Completion:
     model: str = ""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, served from the server's prompt cache
     cache_key: str = ""
     cached: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "text": self.text,
             "finish_reason": self.finish_reason,
             "model": self.model,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
         }
+        if self.cached_tokens:
+            data["cached_tokens"] = self.cached_tokens
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any], *, cache_key: str = "", cached: bool = False) -> Completion:
@@ -105,6 +109,7 @@ class Completion:
             model=data.get("model", ""),
             prompt_tokens=int(data.get("prompt_tokens", 0)),
             completion_tokens=int(data.get("completion_tokens", 0)),
+            cached_tokens=int(data.get("cached_tokens", 0)),
             cache_key=cache_key,
             cached=cached,
         )

@@ -15,9 +15,11 @@
   ``server_facts`` / ``restore_server_facts`` let the response cache remember the verdict per
   server and model, so a later run does not probe again.
 - ``finish_reason`` comes back as the server gave it (``length`` marks a cut-off answer).
-- ``usage`` accumulates calls, tokens and dollars; with ``budget_usd`` each call first reserves its
-  worst case (prompt characters / 4 + ``max_tokens``) and ``BudgetExceeded`` is raised instead of
-  going over.
+- ``usage`` accumulates calls, tokens (with the cached part of the prompt,
+  ``usage.prompt_tokens_details.cached_tokens``, priced at the cached rate) and dollars, at prices
+  from ``accounting`` (the ``genai-prices`` table, overridden by ``prices``); with ``budget_usd``
+  each call first reserves its worst case at the same prices (prompt characters / 4 as uncached
+  input + ``max_tokens``) and ``BudgetExceeded`` is raised instead of going over.
 - The API key lives only inside the client: it is never part of an error, a log line or the cache.
 """
 
@@ -176,7 +178,9 @@ class OpenAIEngine:
         self.max_retry_wait = max_retry_wait
         self.retry_wait_initial = retry_wait_initial
         self.prices = load_prices(prices)
-        self.price: Price | None = price_for(model, self.prices)
+        self.price: Price | None = price_for(
+            model, self.prices, base_url=self.base_url, local=is_local_server(self.base_url)
+        )
         if budget_usd is not None and self.price is None:
             raise ValueError(
                 f"a budget needs a price for model {model!r}, and none is known; pass a price file "
@@ -258,12 +262,15 @@ class OpenAIEngine:
                 response = await self._with_retries(client, request)
                 completion = self._completion(response, request)
                 if self.price is not None:
-                    cost = self.price.cost(completion.prompt_tokens, completion.completion_tokens)
+                    cost = self.price.cost(
+                        completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens
+                    )
             finally:
                 if self.budget is not None:
                     self.budget.settle(reserved, cost)
         self.usage.calls += 1
         self.usage.prompt_tokens += completion.prompt_tokens
+        self.usage.cached_tokens += completion.cached_tokens
         self.usage.completion_tokens += completion.completion_tokens
         self.usage.cost_usd += cost
         return completion
@@ -380,12 +387,15 @@ class OpenAIEngine:
         usage = response.usage
         prompt_tokens = usage.prompt_tokens if usage else estimate_prompt_tokens(request.prompt_chars())
         completion_tokens = usage.completion_tokens if usage else estimate_prompt_tokens(len(text or ""))
+        details = getattr(usage, "prompt_tokens_details", None) if usage else None
+        cached_tokens = getattr(details, "cached_tokens", None) if details is not None else None
         return Completion(
             text=text or "",
             finish_reason=choice.finish_reason or "stop",
             model=response.model or self.model,
             prompt_tokens=int(prompt_tokens or 0),
             completion_tokens=int(completion_tokens or 0),
+            cached_tokens=int(cached_tokens or 0),
         )
 
     def _describe(self, exc: openai.APIError, attempts: int, elapsed: float) -> str:

@@ -60,6 +60,7 @@ class ProposeSummary:
     prompt_chars: int = 0
     prompt_chars_sent: int = 0
     prompt_tokens: int = 0
+    cached_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
     structured_output: str | None = None
@@ -86,6 +87,7 @@ class ProposeSummary:
             "prompt_chars": self.prompt_chars,
             "prompt_chars_sent": self.prompt_chars_sent,
             "prompt_tokens": self.prompt_tokens,
+            "cached_tokens": self.cached_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "structured_output": self.structured_output,
@@ -109,7 +111,9 @@ class ProposeSummary:
             f"answered without a task {len(self.skipped_requests)}, failed {len(self.failures)}"
             + (f"; structured output {self.structured_output}" if self.structured_output else ""),
             f"  prompt characters {self.prompt_chars:,} (sent to the engine {self.prompt_chars_sent:,}); "
-            f"tokens {self.prompt_tokens:,} in / {self.completion_tokens:,} out; cost {cost}",
+            f"tokens {self.prompt_tokens:,} in"
+            + (f" ({self.cached_tokens:,} from the server's prompt cache)" if self.cached_tokens else "")
+            + f" / {self.completion_tokens:,} out; cost {cost}",
         ]
         modes = sorted(self.proposed)
         if modes:
@@ -297,6 +301,7 @@ def _finish(
     usage = getattr(getattr(engine, "engine", engine), "usage", None)
     if usage is not None:
         summary.prompt_tokens, summary.completion_tokens = usage.prompt_tokens, usage.completion_tokens
+        summary.cached_tokens = getattr(usage, "cached_tokens", 0)
         priced = getattr(getattr(engine, "engine", engine), "price", None) is not None
         summary.cost_usd = usage.cost_usd if priced else None
     # a run stopped before any answer leaves an earlier tasks.jsonl as it was
