@@ -2,6 +2,8 @@
 
 A card that cannot be read whole still yields what it can: malformed YAML or non-UTF-8 bytes add
 a note (the crawl then falls back to the listing's ``cardData``) instead of failing the dataset.
+Headings are found by a CommonMark parser (markdown-it-py): ATX (``## Title``) and setext
+(``Title`` underlined with ``===`` or ``---``) alike, never inside code.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from html.parser import HTMLParser
 from typing import Any
 
 import yaml
+from markdown_it import MarkdownIt
 
 _FRONT_MATTER_RE = re.compile(
     r"\A\s*---[ \t]*\r?\n(.*?)(?:\r?\n)?^---[ \t]*$\r?\n?", re.DOTALL | re.MULTILINE
 )
-_HEADING_RE = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
-_FENCE_RE = re.compile(r"^ {0,3}(```|~~~)")
+_MARKDOWN = MarkdownIt("commonmark")
 _PLACEHOLDERS = ("[more information needed]", "more information needed", "[needs more information]")
 
 # Section key -> accepted heading texts (compared lower-case, without markup or a trailing colon).
@@ -109,41 +111,40 @@ def parse_metadata(front: str) -> tuple[dict[str, Any] | None, str | None]:
     return data, None
 
 
+def _headings(body: str) -> list[tuple[int, int, int, str]]:
+    """(level, first line, line after it, text) of each top-level heading of normalized ``body``."""
+    tokens = _MARKDOWN.parse(body)
+    found = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.level == 0 and token.map:
+            title = tokens[index + 1].content if index + 1 < len(tokens) else ""
+            found.append((int(token.tag[1]), token.map[0], token.map[1], title))
+    return found
+
+
 def extract_sections(body: str) -> dict[str, str]:
     """The plain text of each wanted section, any heading level, first non-empty one wins.
 
     A section runs until the next heading of the same or a higher level, so its subsections
-    (e.g. one "Data Fields" subsection per config) are part of it. Code fences are not headings.
+    (e.g. one "Data Fields" subsection per config) are part of it, unless one of them starts
+    another wanted section.
     """
     wanted = {title: key for key, titles in SECTIONS.items() for title in titles}
+    body = re.sub(r"\r\n?", "\n", body)  # as the parser counts lines
+    lines = body.split("\n")
+    headings = _headings(body)
     found: dict[str, str] = {}
-    current: tuple[str, int] | None = None
-    buffer: list[str] = []
-    in_fence = False
-
-    def close() -> None:
-        if current is not None and current[0] not in found:
-            text = _tidy(strip_html("\n".join(buffer)))
-            if text:
-                found[current[0]] = text
-
-    for line in body.splitlines():
-        if _FENCE_RE.match(line):
-            in_fence = not in_fence
-        match = None if in_fence else _HEADING_RE.match(line)
-        if match:
-            level = len(match.group(1))
-            key = wanted.get(_heading_key(match.group(2)))
-            # A deeper heading stays inside the section, unless it starts another wanted one.
-            if current is not None and (level <= current[1] or key is not None):
-                close()
-                current, buffer = None, []
-            if current is None and key is not None and key not in found:
-                current, buffer = (key, level), []
-                continue
-        if current is not None:
-            buffer.append(line)
-    close()
+    for position, (level, _, text_start, title) in enumerate(headings):
+        key = wanted.get(_heading_key(title))
+        if key is None or key in found:
+            continue
+        end = len(lines)
+        for next_level, next_start, _, next_title in headings[position + 1 :]:
+            if next_level <= level or wanted.get(_heading_key(next_title)) is not None:
+                end = next_start
+                break
+        if text := _tidy(strip_html("\n".join(lines[text_start:end]))):
+            found[key] = text
     return {key: found.get(key, "") for key in SECTIONS}
 
 

@@ -12,6 +12,7 @@ from crawl.summary import format_summary
 from hubmirror import MirrorServer, QuotaConfig
 from hubmirror.demo.snapshot import card_text, make_dataset
 from tests.test_crawl_support import (
+    EN_MIT,
     LABEL,
     TEXT,
     crawl,
@@ -471,6 +472,18 @@ def test_card_without_yaml_keeps_listing_facts_and_sections(tmp_path: Path) -> N
         crawl(mirror, tmp_path / "out")
     line = read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")[0]
     assert line["license"] == "mit" and line["summary"] == "No metadata here."
+
+
+def test_a_card_with_setext_headings_yields_its_sections(tmp_path: Path) -> None:
+    body = (
+        "Reviews\n=======\n\nDataset Summary\n---------------\n\nUnderlined, not hashed.\n\n"
+        "Data Fields\n-----------\n\n- text: the review\n"
+    )
+    hub = write_hub(tmp_path / "hub", [dataset("setext", card=card_text(EN_MIT, body))])
+    with MirrorServer(hub) as mirror:
+        crawl(mirror, tmp_path / "out")
+    line = read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")[0]
+    assert line["summary"] == "Underlined, not hashed." and line["data_fields"] == "- text: the review"
 
 
 def test_full_recrawls_every_listed_dataset(tmp_path: Path) -> None:

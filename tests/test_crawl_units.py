@@ -86,6 +86,58 @@ def test_card_headings_match_case_insensitively_with_markup() -> None:
     assert card.metadata is None
 
 
+SETEXT_CARD = """Reviews
+=======
+
+Dataset Summary
+===============
+
+Short reviews, underlined headings.
+
+Supported Tasks
+---------------
+
+Sentiment classification.
+
+```
+Data Fields
+-----------
+```
+
+Still supported-task text after a fenced block.
+
+Data Fields
+-----------
+
+- text: the review
+
+A paragraph before a rule.
+
+---
+
+Other
+=====
+
+not a field
+"""
+
+
+def test_setext_headings_are_sections_too() -> None:
+    sections = parse_card(SETEXT_CARD.encode()).sections
+    assert sections["summary"] == "Short reviews, underlined headings."
+    assert sections["supported_task"].startswith("Sentiment classification.\n\n```\nData Fields")
+    assert sections["supported_task"].endswith("Still supported-task text after a fenced block.")
+    # a blank line before "---" makes it a rule, not a heading: the section goes on to "Other"
+    assert sections["data_fields"] == "- text: the review\n\nA paragraph before a rule.\n\n---"
+
+
+def test_headings_in_quotes_or_indented_code_are_not_sections() -> None:
+    card = parse_card(
+        b"> ## Dataset Summary\n> quoted\n\n    ## Data Fields\n\n## Dataset Summary\n\nReal.\n"
+    )
+    assert card.sections["summary"] == "Real." and card.sections["data_fields"] == ""
+
+
 def test_malformed_yaml_is_a_note_not_a_crash() -> None:
     card = parse_card(b"---\nlicense: [mit\n---\n## Dataset Summary\nStill read.\n")
     assert card.metadata is None
