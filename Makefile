@@ -45,6 +45,7 @@ instructions: $(STAMP)
 	$(BIN)/dynosaur propose --data-dir $(DATA_DIR) --engine $(ENGINE) $(ARGS) || [ $$? -eq 3 ]
 	$(BIN)/dynosaur filter --data-dir $(DATA_DIR)
 	$(BIN)/dynosaur organize --data-dir $(DATA_DIR)
+	$(BIN)/dynosaur decontaminate --data-dir $(DATA_DIR)
 
 publish: $(STAMP)
 	$(BIN)/dynosaur publish --data-dir $(DATA_DIR) $(ARGS)

@@ -207,3 +207,28 @@ def test_overlap_checker_matches_the_plain_set_of_ngrams() -> None:
         words = normalized_words(f"{record.instruction}\n{record.input}\n{record.output}")
         expected = sum(tuple(words[i : i + 5]) in reference for i in range(len(words) - 4))
         assert (overlap.matches if overlap else 0) == expected
+
+
+def test_the_release_card_states_what_was_checked_and_removed_per_benchmark(
+    tmp_path: Path, bench_hub: Path
+) -> None:
+    from dynosaur.hub.publish.run import build_release
+
+    data_dir = tmp_path / "data"
+    _write_records(data_dir, [*PLANTED, *KEPT])
+    (data_dir / "organize_report.json").write_text(json.dumps({"sources": {}, "tasks": []}))
+    with MirrorServer(bench_hub) as mirror:
+        _run(mirror, data_dir, [BENCH, "evals/no-such-bench"])
+    release = build_release(data_dir, tmp_path / "release", repo_id="me/dyno", date="2026-01-02")
+    card = (release.folder / "README.md").read_text()
+    section = card.split("## Decontamination", 1)[1].split("## Sources", 1)[0]
+    assert "at least 1 13-gram(s)" in section and "2 records in all" in section
+    assert f"| {BENCH} |" in section and "| default:test | 2 |" in section
+    assert "| evals/no-such-bench | `` | not checked: not_found: no such dataset on the Hub | - |" in section
+    assert release.manifest.decontamination["records_removed"] == 2
+    assert release.manifest.records == 3
+
+    # Records rewritten after the check (organize ran again): the card no longer claims it.
+    _write_records(data_dir, [*PLANTED, *KEPT])
+    again = build_release(data_dir, tmp_path / "release2", repo_id="me/dyno", date="2026-01-02")
+    assert "not checked against evaluation benchmarks" in (again.folder / "README.md").read_text()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from dynosaur.cli import main
+from hubmirror.demo.rows_bench import BENCHMARK_ID, benchmark_rows
 from tests.support.openai_server import ScriptedOpenAIServer, user_text
 
 
@@ -78,8 +79,32 @@ def test_summary_counts_match_the_artifacts(demo: tuple[Path, str]) -> None:
         assert re.search(rf"\b{count}\s+{re.escape(license_)}\b", printed), license_
     assert "documents: skipped — set OPENAI_BASE_URL" in printed
     steps = json.loads((out / "demo_report.json").read_text(encoding="utf-8"))["steps"]
-    assert [step["name"] for step in steps] == ["crawl", "propose", "filter", "organize", "report"]
+    assert [step["name"] for step in steps] == [
+        "crawl",
+        "propose",
+        "filter",
+        "organize",
+        "decontaminate",
+        "report",
+    ]
     assert all(step["ok"] for step in steps)
+
+
+def test_the_demo_removes_exactly_the_records_of_the_rows_copied_from_its_benchmark(
+    demo: tuple[Path, str],
+) -> None:
+    out, printed = demo
+    copied = {row["question"] for row in benchmark_rows()}
+    crawl = {line["dataset"]: line for line in _lines(out / "crawl_report.jsonl")}
+    assert crawl[BENCHMARK_ID]["reason"] == f"benchmark: {BENCHMARK_ID}"
+    removed = _lines(out / "decontaminated_records.jsonl")
+    kept = [r for r in _lines(out / "dynosaur-full.jsonl") if r["taskname"] == "acme/trivia-mix"]
+    assert removed and all(r["benchmark"] == f"{BENCHMARK_ID}:default:test" for r in removed)
+    assert all(copied & {r["input"], r["output"]} for r in removed)
+    assert not any(copied & {r["input"], r["output"]} for r in kept)
+    report = json.loads((out / "decontamination_report.json").read_text(encoding="utf-8"))
+    assert report["removed_per_benchmark"] == {f"{BENCHMARK_ID}:default:test": len(removed)}
+    assert re.search(rf"records removed\s+{len(removed)}\b", printed)
 
 
 def _grounded_answer(body: dict) -> str:

@@ -21,6 +21,9 @@ from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
 from dynosaur.commands.crawl import options_from_args as crawl_options
+from dynosaur.commands.decontaminate import add_options_arguments as add_decontaminate_arguments
+from dynosaur.commands.decontaminate import benchmarks_from
+from dynosaur.commands.decontaminate import options_from_args as decontaminate_options
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.publish import describe
 from dynosaur.contracts.manifest import Manifest
@@ -40,6 +43,7 @@ from dynosaur.hub.publish.run import (
     upload_release,
     version_check,
 )
+from dynosaur.quality.decontaminate import run_decontamination
 
 # What a step may raise and still be reported as that step's failure (not a traceback).
 STEP_ERRORS: tuple[type[BaseException], ...] = (
@@ -61,6 +65,7 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
     llm.add_argument("--modes", default=",".join(MODES), help="proposal modes (default %(default)s)")
     llm.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
     add_config_arguments(parser)
+    add_decontaminate_arguments(parser, chain=True)
 
 
 class Chain:
@@ -74,6 +79,8 @@ class Chain:
         self.token = self.crawl_options.token
         self.api = HfApi(endpoint=self.crawl_options.hub_endpoint, token=self.token) if self.repo_id else None
         self.progress = not args.no_progress
+        self.benchmarks = benchmarks_from(args.against)
+        self.decontaminate_options = decontaminate_options(args)
 
     def steps(self, *, release: bool) -> list[Step]:
         steps = [
@@ -81,8 +88,10 @@ class Chain:
             Step("propose", self.propose),
             Step("filter", self.filter),
             Step("organize", self.organize),
-            Step("report", self.report),
         ]
+        if not self.args.no_decontaminate:
+            steps.append(Step("decontaminate", self.decontaminate))
+        steps.append(Step("report", self.report))
         return [*steps, Step("release", self.release)] if release else steps
 
     def crawl(self) -> Outcome:
@@ -124,6 +133,22 @@ class Chain:
             self.data_dir, config=config_from_args(self.args), exclude=exclude, progress=self.progress
         )
         return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
+
+    def decontaminate(self) -> Outcome:
+        report = run_decontamination(
+            self.data_dir,
+            self.benchmarks,
+            self.crawl_options,
+            self.decontaminate_options,
+            self.args.max_benchmark_rows,
+        )
+        skipped = {o.benchmark: o.reason for o in report.benchmarks if o.status == "skipped"}
+        detail = {
+            "removed": report.records_removed,
+            "kept": report.records_kept,
+            "benchmarks_skipped": skipped,
+        }
+        return Outcome(True, report.summary(), detail)
 
     def report(self) -> Outcome:
         spec = _report.hub_spec(self.data_dir)

@@ -22,7 +22,9 @@ from dynosaur.commands import _report
 from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
 from dynosaur.core import config
 from dynosaur.hub.publish.grow import run_steps
+from dynosaur.quality.decontaminate import REPORT_FILE as DECONTAMINATION_REPORT
 from hubmirror import MirrorServer
+from hubmirror.demo.rows_bench import BENCHMARK_ID
 from hubmirror.demo.snapshot import write_demo_snapshot
 
 NAME = "demo"
@@ -52,6 +54,8 @@ def _chain_args(data_dir: Path, hub: str, viewer: str, quiet: bool) -> argparse.
         # the demo Hub's viewer is never going to finish its pending dataset: do not wait long
         "--not-ready-wait",
         "0.2",
+        "--against",  # the demo Hub's own benchmark, instead of the Hub's (absent from the demo Hub)
+        BENCHMARK_ID,
     ]
     return parser.parse_args([*argv, "--no-progress"] if quiet else argv)
 
@@ -63,6 +67,7 @@ def summarize(data_dir: Path) -> str:
     proposed = sum(1 for _ in read_jsonl(data_dir / "tasks.jsonl"))
     kept = json.loads((data_dir / "instructions-full.json").read_text(encoding="utf-8"))
     organized = json.loads((data_dir / "organize_report.json").read_text(encoding="utf-8"))
+    by_license = Counter(line.get("license", "") for line in read_jsonl(data_dir / "dynosaur-full.jsonl"))
     lines = [
         "Dynosaur demo",
         f"  datasets seen     {sum(crawl.values()):6d}  ({', '.join(f'{k} {v}' for k, v in sorted(crawl.items()))})",
@@ -70,11 +75,33 @@ def summarize(data_dir: Path) -> str:
         f"  tasks proposed    {proposed:6d}",
         f"  tasks valid       {len(kept):6d}",
         f"  tasks organized   {organized['tasks_kept']:6d}",
-        f"  records written   {organized['records']:6d}  -> {data_dir / 'dynosaur-full.jsonl'}",
+        f"  records organized {organized['records']:6d}",
+        *_decontamination_lines(data_dir),
+        f"  records written   {sum(by_license.values()):6d}  -> {data_dir / 'dynosaur-full.jsonl'}",
         "  records by license:",
     ]
-    lines += [f"    {count:8d}  {license_}" for license_, count in organized["records_per_license"].items()]
+    lines += [f"    {count:8d}  {license_}" for license_, count in sorted(by_license.items())]
     return "\n".join(lines)
+
+
+def _decontamination_lines(data_dir: Path) -> list[str]:
+    """What was checked and removed per benchmark (nothing when the step did not run)."""
+    path = data_dir / DECONTAMINATION_REPORT
+    if not path.is_file():
+        return []
+    report = json.loads(path.read_text(encoding="utf-8"))
+    checked = [b["benchmark"] for b in report["benchmarks"] if b["status"] != "skipped"]
+    lines = [
+        f"  records removed   {report['records_removed']:6d}  overlapping benchmarks "
+        f"({report['n']}-grams; checked: {', '.join(checked) or 'none'})"
+    ]
+    lines += [f"    {count:8d}  {name}" for name, count in report["removed_per_benchmark"].items()]
+    lines += [
+        f"    benchmark skipped: {b['benchmark']} ({b['reason']})"
+        for b in report["benchmarks"]
+        if b["status"] == "skipped"
+    ]
+    return lines
 
 
 def _documents(data_dir: Path, quiet: bool) -> str:

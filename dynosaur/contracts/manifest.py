@@ -86,6 +86,7 @@ class Manifest:
     generation: list[dict[str, Any]] = field(default_factory=list)
     organize: dict[str, Any] = field(default_factory=dict)
     crawled_at: str = ""
+    decontamination: dict[str, Any] = field(default_factory=dict)
     changelog: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -108,6 +109,7 @@ class Manifest:
             "crawled_at": self.crawled_at,
             "generation": self.generation,
             "organize": self.organize,
+            "decontamination": self.decontamination,
             "sources": dict(sorted(self.sources.items())),
             "changelog": self.changelog,
         }
@@ -124,6 +126,7 @@ class Manifest:
             generation=list(data.get("generation") or []),
             organize=dict(data.get("organize") or {}),
             crawled_at=str(data.get("crawled_at") or ""),
+            decontamination=dict(data.get("decontamination") or {}),
             changelog=list(data.get("changelog") or []),
         )
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubmirror.demo import rows as r
+from hubmirror.demo import rows_bench as b
 from hubmirror.demo import rows_text as t
 
 Generator = Callable[..., list[dict[str, Any]]]
@@ -282,6 +283,19 @@ SPECS: list[Spec] = [
                  "viewer_error": {"status": 500, "code": "ConfigNamesError",
                                   "message": "Cannot get the config names for the dataset."}},
         kinds=("loading-script", "viewer-permanent-error"),
+    ),
+    Spec(
+        b.BENCHMARK_ID, "Trivia Bench", "An evaluation benchmark: trivia questions about old tales, test split only.",
+        "`question-answering`: answer the question, for evaluation.",
+        {"question": "the question.", "answer": "the answer."},
+        {"default": Table(strings("question", "answer"), b.trivia_questions, {"test": b.BENCHMARK_ROWS})},
+        license="cc-by-4.0", task_categories=["question-answering"], kinds=("benchmark",),
+    ),
+    Spec(
+        "acme/trivia-mix", "Trivia Mix", "Trivia questions about old tales with their answers, gathered from many places.",
+        "`question-answering`: answer the question.", {"question": "the question.", "answer": "the answer."},
+        {"default": Table(strings("question", "answer"), b.trivia_with_copies, {"train": 60})},
+        license="mit", task_categories=["question-answering"], kinds=("benchmark-copy",),
     ),
 ]
 # fmt: on

@@ -104,6 +104,31 @@ def _generation(manifest: Manifest) -> list[str]:
     return lines
 
 
+def _decontamination(manifest: Manifest) -> list[str]:
+    """What the records were checked against, and how many each benchmark removed."""
+    info = manifest.decontamination
+    if not info:
+        return ["These records were not checked against evaluation benchmarks."]
+    lines = [
+        f"Records overlapping evaluation benchmarks were removed before release: a record with at least "
+        f"{info.get('threshold')} {info.get('n')}-gram(s) in common with a benchmark's rows "
+        f"({info.get('method', '')}) was dropped, {info.get('records_removed', 0)} records in all.",
+        "",
+        "| benchmark | Hub revision | checked | records removed |",
+        "| --- | --- | --- | ---: |",
+    ]
+    for entry in info.get("benchmarks") or []:
+        revision = str(entry.get("revision") or "")[:12]
+        if entry.get("status") == "skipped":
+            checked = f"not checked: {_cell(entry.get('reason') or 'unavailable')}"
+            removed = "-"
+        else:
+            checked = ", ".join(_cell(part.split(":", 1)[-1]) for part in entry.get("parts") or [])
+            removed = str(entry.get("removed", 0))
+        lines.append(f"| {_cell(entry.get('benchmark', ''))} | `{revision}` | {checked} | {removed} |")
+    return lines
+
+
 def _changelog(manifest: Manifest) -> list[str]:
     lines = []
     for entry in manifest.changelog:
@@ -171,6 +196,10 @@ def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
         "",
         "This collection has no single license: every record carries the license of the dataset it came "
         f"from ({', '.join(manifest.licenses) or 'none'}). Use each record under its source's terms.",
+        "",
+        "## Decontamination",
+        "",
+        *_decontamination(manifest),
         "",
         "## Sources",
         "",

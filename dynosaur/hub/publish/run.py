@@ -26,6 +26,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
+from dynosaur.contracts.decontamination import release_summary
 from dynosaur.contracts.manifest import (
     MANIFEST_FILE,
     Manifest,
@@ -213,6 +214,7 @@ def build_release(
         generation=generation_settings(data_dir / TASKS_FILE),
         organize=dict(report.get("config") or {}),
         crawled_at=str(report.get("crawled_at") or ""),
+        decontamination=release_summary(data_dir),
     )
     manifest.changelog = changelog_of(manifest, previous)
     manifest.write(folder)

@@ -12,7 +12,6 @@ report always accounts for everything the organizer wrote.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from dynosaur.contracts.decontamination import REMOVED_FILE, REPORT_FILE, file_sha256
 from dynosaur.contracts.records import Record, RecordWriter
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl, read_jsonl
 from dynosaur.quality.decontaminate.index import NgramIndex
@@ -35,8 +35,6 @@ from dynosaur.quality.decontaminate.ngrams import (
 from dynosaur.quality.decontaminate.sources import BenchmarkOutcome
 
 RECORDS_FILE = "dynosaur-full.jsonl"
-REPORT_FILE = "decontamination_report.json"
-REMOVED_FILE = "decontaminated_records.jsonl"
 BATCH = 2048
 
 
@@ -161,14 +159,6 @@ class DecontaminationReport:
         return "\n".join(lines)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _batches(path: Path) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for obj in read_jsonl(path, skip_torn_tail=False):
@@ -204,7 +194,7 @@ def decontaminate(
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run `dynosaur organize` first")
     report = DecontaminationReport(options.n, options.threshold, list(outcomes), len(index), index.nbytes)
-    removed = _previous_removals(data_dir, _sha256(path))
+    removed = _previous_removals(data_dir, file_sha256(path))
     report.removed_before = len(removed)
     for line in removed:
         report.removed_per_benchmark[str(line.get("benchmark"))] += 1
@@ -220,6 +210,6 @@ def decontaminate(
                     removed.append({**record.to_json(), **overlap.to_json()})
                     report.removed_per_benchmark[overlap.benchmark] += 1
     atomic_write_jsonl(data_dir / REMOVED_FILE, removed)
-    report.output_sha256 = _sha256(path)
+    report.output_sha256 = file_sha256(path)
     atomic_write_json(data_dir / REPORT_FILE, report.to_json())
     return report
