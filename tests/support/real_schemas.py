@@ -515,7 +515,7 @@ SCHEMAS: tuple[RealSchema, ...] = (
                 "Oppose": ["Oppose Absent", "Oppose Present"],
             }
         },
-        license="mit",
+        license="",  # the card gives none
         pretty_name="#MeTooMA dataset",
         summary="The dataset consists of tweets belonging to #MeToo movement on Twitter, labelled into "
         "different categories.",

@@ -64,9 +64,12 @@ class ProposeSummary:
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
     structured_output: str | None = None
+    modes: tuple[str, ...] = ()
     proposed: Counter = field(default_factory=Counter)
     valid: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
+    # proposals of a mode that only repeat a mapping already proposed (validation drops them)
+    repeats: Counter = field(default_factory=Counter)
     skipped_lines: list[dict[str, Any]] = field(default_factory=list)
     # answered, but with no task to judge (e.g. the rules engine finds none for a config)
     skipped_requests: list[dict[str, Any]] = field(default_factory=list)
@@ -93,6 +96,8 @@ class ProposeSummary:
             "structured_output": self.structured_output,
             "proposed_by_mode": dict(sorted(self.proposed.items())),
             "valid_by_mode": dict(sorted(self.valid.items())),
+            # every valid task is a mapping no earlier task of its dataset-config had
+            "mappings_added_by_mode": {mode: self.valid[mode] for mode in self.modes},
             "rejected_by_reason": dict(sorted(self.rejected.items())),
             "skipped_lines": self.skipped_lines,
             "skipped_requests": self.skipped_requests,
@@ -123,6 +128,14 @@ class ProposeSummary:
             )
         else:
             lines.append("  tasks proposed: none")
+        for mode in self.modes:
+            if self.proposed[mode] and not self.valid[mode]:
+                why = (
+                    "its proposals repeat mappings already proposed"
+                    if self.repeats[mode] == self.proposed[mode]
+                    else "none of its proposals is valid"
+                )
+                lines.append(f"  {mode} mode added no mapping: {why}")
         if self.rejected:
             lines.append("  rejected: " + ", ".join(f"{n} {k}" for k, n in self.rejected.most_common()))
         for item in self.skipped_lines[:5]:
@@ -237,6 +250,7 @@ def propose(data_dir: str | Path, engine: Engine, options: ProposeOptions | None
         prompts_version=version,
         configs=len(lines),
         skipped_lines=skipped,
+        modes=tuple(options.modes),
     )
     units = [(line, mode) for line in lines for mode in options.modes]
     summary.requests = len(units)
@@ -291,6 +305,8 @@ def _finish(
             summary.valid[task.mode] += 1
         else:
             summary.rejected[reason_kind(task.reason)] += 1
+            if reason_kind(task.reason) in ("duplicate task", "duplicate mapping"):
+                summary.repeats[task.mode] += 1
     summary.skipped_requests.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.not_asked = len(units) - len(answers) - len(summary.failures)
