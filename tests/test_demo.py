@@ -85,6 +85,7 @@ def test_summary_counts_match_the_artifacts(demo: tuple[Path, str]) -> None:
         "filter",
         "organize",
         "decontaminate",
+        "judge",
         "report",
     ]
     assert all(step["ok"] for step in steps)

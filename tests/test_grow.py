@@ -191,6 +191,7 @@ def test_second_grow_releases_what_was_added_changed_and_removed(tmp_path, hub, 
         "filter",
         "organize",
         "decontaminate",
+        "judge",
         "report",
         "release",
     ]

@@ -208,3 +208,34 @@ def test_the_report_renders_in_headless_chromium_without_errors(demo: Path, tmp_
     dom = _parse(completed.stdout)
     assert list(dom.sections) == [name for name, _ in SECTIONS]
     assert dom.tags["svg"] >= 8
+
+
+def test_the_demo_judges_every_valid_task_and_the_report_shows_its_scores(demo: Path) -> None:
+    tasks = json.loads((demo / "instructions-full.json").read_text(encoding="utf-8"))
+    scores = [json.loads(line) for line in (demo / "judge_scores.jsonl").read_text().splitlines()]
+    assert [(s["task_name"], s["instruction"]) for s in scores] == [
+        (t["task_name"], t["instruction"]) for t in tasks
+    ]
+    assert all(1 <= s["score"] <= 5 and s["reason"] and len(s["records"]) == 3 for s in scores)
+    page = _parse((demo / "report.html").read_text(encoding="utf-8"))
+    shown = {k: int(v[0]) for k, v in _rows(page.sections["judge"][0]).items()}
+    assert shown == {str(k): sum(1 for s in scores if s["score"] == k) for k in range(1, 6)}
+    summary = _rows(page.sections["summary"][0])
+    assert summary["judge"] == ["rules (rules-judge-1)"]
+
+
+def test_a_release_carries_the_report_and_its_card_states_the_judge(demo: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "release"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert (
+            main(["publish", "--data-dir", str(demo), "--repo-id", "me/demo", "--dry-run", str(folder)]) == 0
+        )
+    assert (folder / "report.html").read_bytes() == (demo / "report.html").read_bytes()
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    judge = json.loads((demo / "judge_report.json").read_text(encoding="utf-8"))
+    assert "[report.html](report.html)" in card
+    assert "scored 1-5 by the `rules` (`rules-judge-1`) judge on 3 of its records" in card
+    spread = judge["score_distribution"]
+    assert "| tasks | " + " | ".join(str(spread[str(k)]) for k in range(1, 6)) + " |" in card
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["report"] == "report.html" and manifest["judge"]["tasks_scored"] == judge["tasks_scored"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from huggingface_hub import HfApi
@@ -24,6 +25,7 @@ from dynosaur.commands.crawl import options_from_args as crawl_options
 from dynosaur.commands.decontaminate import add_options_arguments as add_decontaminate_arguments
 from dynosaur.commands.decontaminate import benchmarks_from
 from dynosaur.commands.decontaminate import options_from_args as decontaminate_options
+from dynosaur.commands.judge import add_judge_arguments, run_judge
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.publish import describe
 from dynosaur.contracts.manifest import Manifest
@@ -66,6 +68,15 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
     llm.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
     add_config_arguments(parser)
     add_decontaminate_arguments(parser, chain=True)
+    judge = parser.add_argument_group("judge")
+    judge.add_argument(
+        "--judge-engine",
+        choices=("rules", "openai", "none"),
+        default="rules",
+        help="who scores the tasks after organize: the offline rules judge, the openai engine of the "
+        "tasks options (--model, --base-url), or none (default %(default)s)",
+    )
+    add_judge_arguments(judge)
 
 
 class Chain:
@@ -91,6 +102,7 @@ class Chain:
         ]
         if not self.args.no_decontaminate:
             steps.append(Step("decontaminate", self.decontaminate))
+        steps.append(Step("judge", self.judge))
         steps.append(Step("report", self.report))
         return [*steps, Step("release", self.release)] if release else steps
 
@@ -127,11 +139,12 @@ class Chain:
         summary = filter_tasks(self.data_dir)
         return Outcome(True, summary.render(), {"valid": summary.valid})
 
-    def organize(self) -> Outcome:
+    def organize(self, *, judged: bool = False) -> Outcome:
+        # The judge scores organized records, so the judge filter applies on a second pass.
+        config = config_from_args(self.args)
+        config = config if judged else replace(config, min_judge_score=0)
         exclude = [self.repo_id] if self.repo_id else []
-        report = organize(
-            self.data_dir, config=config_from_args(self.args), exclude=exclude, progress=self.progress
-        )
+        report = organize(self.data_dir, config=config, exclude=exclude, progress=self.progress)
         return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
 
     def decontaminate(self) -> Outcome:
@@ -149,6 +162,29 @@ class Chain:
             "benchmarks_skipped": skipped,
         }
         return Outcome(True, report.summary(), detail)
+
+    def judge(self) -> Outcome:
+        if self.args.judge_engine == "none":
+            return Outcome(True, "judge: skipped (--judge-engine none)", {"tasks_scored": 0})
+        summary = run_judge(
+            self.data_dir,
+            self.args,
+            engine_name=self.args.judge_engine,
+            engine_prefix="llm-",
+            progress=self.progress,
+        )
+        detail = summary.to_json()
+        lines = [summary.render()]
+        if self.args.min_judge_score and summary.stopped is None:
+            lines.append(f"organize again without the tasks scored below {self.args.min_judge_score}:")
+            lines.append(self.organize(judged=True).summary)
+            if not self.args.no_decontaminate:
+                lines.append(self.decontaminate().summary)
+        return Outcome(
+            summary.stopped is None,
+            "\n".join(lines),
+            {"tasks_scored": detail["tasks_scored"], "score_distribution": detail["score_distribution"]},
+        )
 
     def report(self) -> Outcome:
         spec = _report.hub_spec(self.data_dir)

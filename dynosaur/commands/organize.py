@@ -48,6 +48,14 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         help="cut every rendered cell to this many characters, 0 for no limit (default %(default)s)",
     )
     group.add_argument(
+        "--min-judge-score",
+        type=int,
+        default=defaults.min_judge_score,
+        choices=range(0, 6),
+        metavar="N",
+        help="drop tasks that `dynosaur judge` scored below N (1-5; default 0: keep every score)",
+    )
+    group.add_argument(
         "--row-group-size",
         type=int,
         default=defaults.row_group_size,
@@ -63,6 +71,7 @@ def config_from_args(args: argparse.Namespace) -> OrganizeConfig:
         max_label_chars=args.max_label_chars,
         max_cell_chars=args.max_cell_chars,
         row_group_size=args.row_group_size,
+        min_judge_score=args.min_judge_score,
     )
 
 

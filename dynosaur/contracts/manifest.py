@@ -88,6 +88,8 @@ class Manifest:
     crawled_at: str = ""
     decontamination: dict[str, Any] = field(default_factory=dict)
     changelog: list[dict[str, Any]] = field(default_factory=list)
+    judge: dict[str, Any] = field(default_factory=dict)
+    report: str = ""
 
     @property
     def tasks(self) -> int:
@@ -112,6 +114,8 @@ class Manifest:
             "decontamination": self.decontamination,
             "sources": dict(sorted(self.sources.items())),
             "changelog": self.changelog,
+            "judge": self.judge,
+            "report": self.report,
         }
 
     @classmethod
@@ -128,6 +132,8 @@ class Manifest:
             crawled_at=str(data.get("crawled_at") or ""),
             decontamination=dict(data.get("decontamination") or {}),
             changelog=list(data.get("changelog") or []),
+            judge=dict(data.get("judge") or {}),
+            report=str(data.get("report") or ""),
         )
 
     def write(self, folder: Path) -> None:

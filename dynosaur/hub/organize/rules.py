@@ -29,6 +29,7 @@ class OrganizeConfig:
     max_label_chars: int = 15  # a longer label leaves the label space out of the instruction
     max_cell_chars: int = 2000  # every rendered cell is cut to this many characters (0: no limit)
     row_group_size: int = 10_000  # Parquet row group size
+    min_judge_score: int = 0  # drop tasks the judge scored below this (0: no judge filter)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,6 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dynosaur.contracts.judge_scores import SCORES_FILE, TaskScore, read_scores
 from dynosaur.contracts.records import Record, RecordWriter
 from dynosaur.core.io import atomic_write_json
 from dynosaur.hub.organize.render import (
@@ -320,6 +321,26 @@ def _modified(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def judge_scores(data_dir: Path) -> dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], TaskScore]:
+    """The judge's scores by task; ``FileNotFoundError`` when the judge has not run."""
+    path = data_dir / SCORES_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"min_judge_score needs {path}: run `dynosaur judge` first")
+    return {score.key(): score for score in read_scores(path)}
+
+
+def judge_reason(
+    task: Task, scores: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], TaskScore], minimum: int
+) -> str | None:
+    """``judge score: ...`` when the task scored below ``minimum`` or was not judged."""
+    score = scores.get((task.task_name, task.instruction, task.input_fields, (task.output_field,)))
+    if score is None:
+        return "judge score: the task has no score in judge_scores.jsonl (rerun `dynosaur judge`)"
+    if score.score < minimum:
+        return f"judge score: {score.score} is below {minimum} ({score.judge}: {score.reason})"
+    return None
+
+
 def organize(
     data_dir: str | Path,
     *,
@@ -346,6 +367,7 @@ def organize(
     license_info = load_license_info(data_dir / LICENSE_FILE)
     seen_configs: set[str] = set()
     excluded = set(exclude)
+    judged = judge_scores(data_dir) if config.min_judge_score else None
     if data_path.is_file():
         report.crawled_at = _modified(data_path)
     with RecordWriter(output_path, output_path.with_suffix(".parquet"), config.row_group_size) as writer:
@@ -372,7 +394,10 @@ def organize(
                 mapping = (frozenset(task.input_fields), task.output_field)
                 records: list[Record]
                 reason: str | None
-                if mapping in mappings:
+                verdict = judge_reason(task, judged, config.min_judge_score) if judged is not None else None
+                if verdict:
+                    records, reason = [], verdict
+                elif mapping in mappings:
                     records, reason = (
                         [],
                         (

@@ -158,6 +158,43 @@ def _versions(manifest: Manifest) -> list[str]:
     ]
 
 
+def _quality(manifest: Manifest) -> list[str]:
+    """The judge that scored the tasks, its measured agreement, the score distribution, the report."""
+    lines: list[str] = []
+    judge = manifest.judge
+    if judge:
+        who = f"`{judge.get('judge')}`" + (f" (`{judge['model']}`)" if judge.get("model") else "")
+        lines.append(
+            f"Every task was scored 1-5 by the {who} judge on {judge.get('records_per_task')} of its records "
+            f"(does the output follow from the instruction and the input?): {judge.get('tasks_scored')} "
+            f"tasks, mean score {judge.get('mean_score')}."
+        )
+        lines += ["", "| score | 1 | 2 | 3 | 4 | 5 |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        spread = judge.get("score_distribution") or {}
+        lines.append("| tasks | " + " | ".join(str(spread.get(str(k), 0)) for k in range(1, 6)) + " |")
+        lines.append("")
+        agreement = judge.get("agreement")
+        if agreement:
+            lines.append(
+                f"Measured agreement of this judge with labels on {agreement.get('tasks')} tasks over real "
+                f"dataset schemas ({agreement.get('good')} good mappings, {agreement.get('bad')} planted "
+                f"corruptions), a task counted as flawed below score {agreement.get('threshold')}: "
+                f"precision {agreement.get('precision'):.2f}, recall {agreement.get('recall'):.2f}, "
+                f"Cohen's kappa {agreement.get('kappa'):.2f}."
+            )
+        else:
+            lines.append("This judge's agreement with labelled tasks has not been measured.")
+        lines.append("")
+    if manifest.report:
+        lines += [
+            f"[{manifest.report}]({manifest.report}) shows the records per source, license and task type, "
+            "the instructions' verbs and nouns, lengths, every rejection reason, the judge scores and "
+            "sampled records (download it and open it in a browser; it needs no network).",
+            "",
+        ]
+    return ["## Quality", "", *lines] if lines else []
+
+
 def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
     """The full README.md of a release."""
     name = pretty_name or (
@@ -205,6 +242,7 @@ def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
         "",
         *_sources_table(manifest),
         "",
+        *_quality(manifest),
         "## Generation settings",
         "",
         *_generation(manifest),

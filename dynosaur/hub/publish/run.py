@@ -4,6 +4,7 @@ The folder is exactly what lands in the dataset repo::
 
     README.md                                  the dataset card
     manifest.json                              version, sources, generation settings, changelog
+    report.html                                what the records look like (when the run wrote one)
     data/train-00000-of-0000N.parquet          the records, sharded by row count
 
 ``build_release`` writes it (``--dry-run DIR`` stops there); ``upload_release`` creates the repo
@@ -27,6 +28,7 @@ import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
 from dynosaur.contracts.decontamination import release_summary
+from dynosaur.contracts.judge_scores import JUDGE_REPORT_FILE
 from dynosaur.contracts.manifest import (
     MANIFEST_FILE,
     Manifest,
@@ -38,6 +40,7 @@ from dynosaur.contracts.manifest import (
     version_key,
 )
 from dynosaur.contracts.records import RECORD_SCHEMA
+from dynosaur.contracts.report import REPORT_FILE as REPORT_HTML_FILE
 from dynosaur.hub.publish.card import render_card
 from dynosaur.hub.publish.release_repo import (
     RemoteState,
@@ -53,7 +56,7 @@ PARQUET_FILE = "dynosaur-full.parquet"
 REPORT_FILE = "organize_report.json"
 TASKS_FILE = "tasks.jsonl"
 DEFAULT_SHARD_ROWS = 250_000
-_RELEASE_FILES = ("README.md", MANIFEST_FILE)
+_RELEASE_FILES = ("README.md", MANIFEST_FILE, REPORT_HTML_FILE)
 
 
 class PublishError(RuntimeError):
@@ -216,10 +219,34 @@ def build_release(
         crawled_at=str(report.get("crawled_at") or ""),
         decontamination=release_summary(data_dir),
     )
+    manifest.judge = judge_summary(data_dir / JUDGE_REPORT_FILE)
+    if (data_dir / REPORT_HTML_FILE).is_file():
+        shutil.copyfile(data_dir / REPORT_HTML_FILE, folder / REPORT_HTML_FILE)
+        manifest.report = REPORT_HTML_FILE
     manifest.changelog = changelog_of(manifest, previous)
     manifest.write(folder)
     (folder / "README.md").write_text(render_card(manifest, pretty_name), encoding="utf-8")
     return Release(folder, manifest)
+
+
+def judge_summary(path: Path) -> dict[str, Any]:
+    """What the card says of the judge: who judged, the score distribution, measured agreement."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(report, dict) or not report.get("tasks_scored"):
+        return {}
+    keys = (
+        "judge",
+        "model",
+        "records_per_task",
+        "tasks_scored",
+        "score_distribution",
+        "mean_score",
+        "agreement",
+    )
+    return {key: report.get(key) for key in keys}
 
 
 def changelog_of(manifest: Manifest, previous: Manifest | None) -> list[dict[str, Any]]:

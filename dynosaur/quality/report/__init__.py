@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dynosaur.contracts.report import REPORT_FILE
 from dynosaur.core.io import atomic_write_text
 from dynosaur.quality.report.collect import SAMPLES_PER_TASK, RecordFields, ReportData, collect
 from dynosaur.quality.report.render import render_html
-
-REPORT_FILE = "report.html"
 
 
 @dataclass(frozen=True)

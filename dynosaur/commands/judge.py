@@ -1,0 +1,119 @@
+"""``dynosaur judge``: a 1-5 score and a one-line reason for every valid task, on a few records.
+
+``--engine rules`` (the default) is the offline judge: the validation rules' task checks, the
+organizer's, then checks on each record's text. ``--engine openai`` asks any OpenAI-compatible
+server, through the response cache. Scores go to ``judge_scores.jsonl`` and ``judge_report.json``;
+``organize --min-judge-score N`` then drops the tasks scored below N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from dynosaur.commands._engine import add_engine_arguments, build_engine
+from dynosaur.contracts.metadata import METADATA_FILE
+from dynosaur.core import config
+from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines import EngineError
+from dynosaur.core.prompts import PromptError
+from dynosaur.hub.filter.run import INSTRUCTIONS_FILE
+from dynosaur.hub.organize.rules import Task as OrganizeTask
+from dynosaur.hub.organize.rules import feature_types
+from dynosaur.hub.organize.rules import first_reason as organize_reason
+from dynosaur.hub.organize.run import OUTPUT_FILE
+from dynosaur.quality.judge import (
+    EngineJudge,
+    JudgeInputs,
+    JudgeOptions,
+    JudgeSummary,
+    RulesJudge,
+    judge_tasks,
+    measured_agreement,
+)
+
+NAME = "judge"
+HELP = "Score every valid task 1-5 on a few of its records (judge_scores.jsonl), offline or with an LLM."
+
+
+def add_judge_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """How many records per task are judged, and with which seed they are drawn."""
+    parser.add_argument(
+        "--records-per-task", type=int, default=3, help="records judged per task (default %(default)s)"
+    )
+    parser.add_argument("--judge-seed", type=int, default=0, help="seed that draws the records (default 0)")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir", default=config.DEFAULT_DATA_DIR, help="artifact folder (default %(default)s)"
+    )
+    add_judge_arguments(parser)
+    add_engine_arguments(parser, default_engine="rules")
+    parser.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def organizer_check(task: dict[str, Any], metadata: dict[str, Any]) -> str | None:
+    """The organizer's task rules (rows, vanished fields, media) as a judge check."""
+    try:
+        parsed = OrganizeTask.from_json(task)
+    except ValueError as exc:
+        return str(exc)
+    rows = [row for row in metadata.get("selected_data") or [] if isinstance(row, dict)]
+    return organize_reason(parsed, feature_types(metadata.get("features")), rows)
+
+
+def inputs_for(data_dir: Path) -> JudgeInputs:
+    return JudgeInputs(
+        tasks=data_dir / INSTRUCTIONS_FILE,
+        metadata=data_dir / METADATA_FILE,
+        records=data_dir / OUTPUT_FILE,
+        output_dir=data_dir,
+    )
+
+
+def run_judge(
+    data_dir: Path,
+    args: argparse.Namespace,
+    *,
+    engine_name: str,
+    engine_prefix: str = "",
+    progress: bool = True,
+) -> JudgeSummary:
+    """The judge that ``args`` name, over ``data_dir``'s tasks (shared with the chain commands)."""
+    options = JudgeOptions(records_per_task=args.records_per_task, seed=args.judge_seed, progress=progress)
+    if engine_name == "rules":
+        judge = RulesJudge(extra_checks=(organizer_check,))
+        return judge_tasks(inputs_for(data_dir), judge, options, measured_agreement(judge.name, judge.model))
+    dest = engine_prefix.replace("-", "_")
+    cache = ResponseCache(Path(args.cache) if args.cache else data_dir / "llm_cache.sqlite")
+    try:
+        engine = build_engine(
+            engine_name,
+            model=args.model,
+            base_url=args.base_url,
+            concurrency=getattr(args, f"{dest}concurrency"),
+            timeout=getattr(args, f"{dest}timeout"),
+            max_retries=args.max_retries,
+            budget_usd=args.budget_usd,
+            prices=args.prices,
+        )
+        llm = EngineJudge(CachedEngine(engine, cache))
+        return judge_tasks(inputs_for(data_dir), llm, options, measured_agreement(llm.name, llm.model))
+    finally:
+        cache.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        summary = run_judge(Path(args.data_dir), args, engine_name=args.engine, progress=not args.no_progress)
+    except (ValueError, OSError, EngineError, PromptError) as exc:
+        print(f"judge: {exc}", file=sys.stderr)
+        return 2
+    print(summary.render())
+    if summary.stopped:
+        return 3
+    return 0 if summary.scores or not summary.tasks else 1
