@@ -25,6 +25,7 @@ from crawl.dataset import DatasetCrawler
 from crawl.hub import HubClient
 from crawl.listing import ListedDataset, Listing
 from crawl.options import CrawlOptions
+from crawl.origin import OriginWatcher
 from crawl.outputs import OutputCounts, write_outputs
 from crawl.ratelimit import Pacer
 from crawl.recorder import SnapshotRecorder
@@ -152,9 +153,11 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
 
     router = Router(options.hub_endpoint, options.viewer_endpoint)
     stats = RequestStats()
-    observers: list[Observer] = []
-    if options.record_dir is not None:
-        observers.append(SnapshotRecorder(options.record_dir, router))
+    watcher = OriginWatcher(router)
+    observers: list[Observer] = [watcher]
+    recorder = SnapshotRecorder(options.record_dir, router) if options.record_dir is not None else None
+    if recorder is not None:
+        observers.append(recorder)
     core = TransportCore(router, Pacer(options.quotas), stats, options.retry, observers)
     # One connection per dataset in flight: a larger idle pool only costs liveness checks.
     limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
@@ -191,7 +194,10 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
                 if listing.complete:
                     listed_ids = {ds.id for ds in listing.datasets}
                     result.removed = state.remove_vanished(listed_ids, key, options.query.whole_hub)
-                crawler = DatasetCrawler(hub, ViewerClient(client), options, executor)
+                origin = watcher.origin(options.hub_endpoint)
+                if recorder is not None:
+                    recorder.snapshot.write_origin(origin)
+                crawler = DatasetCrawler(hub, ViewerClient(client), options, executor, origin)
                 await _crawl_all(crawler, todo, state, options, key, result)
     except (KeyboardInterrupt, asyncio.CancelledError):
         result.interrupted = True

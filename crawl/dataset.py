@@ -50,10 +50,13 @@ class _Stop(Exception):
         self.outcome = outcome
 
 
-def clean_rows(page: RowsPage, features: dict[str, Any], max_chars: int) -> tuple[list[dict[str, Any]], int]:
-    """Resolved rows, leaving out cells the viewer cut and rows over ``max_chars`` of JSON."""
-    rows, dropped = [], 0
-    for item in page.rows:
+def clean_rows(
+    page: RowsPage, features: dict[str, Any], max_chars: int
+) -> tuple[list[dict[str, Any]], list[int], int]:
+    """Resolved rows and their row indices in the split, leaving out cells the viewer cut and
+    rows over ``max_chars`` of JSON; the last item is how many were left out."""
+    rows, indices, dropped = [], [], 0
+    for position, item in enumerate(page.rows):
         row = item.get("row")
         if not isinstance(row, dict) or item.get("truncated_cells"):
             dropped += 1
@@ -62,7 +65,10 @@ def clean_rows(page: RowsPage, features: dict[str, Any], max_chars: int) -> tupl
             dropped += 1
             continue
         rows.append(resolve_row(row, features))
-    return rows, dropped
+        # pages are read from offset 0, so a row's position is its index when the viewer omits it
+        index = item.get("row_idx")
+        indices.append(index if isinstance(index, int) and not isinstance(index, bool) else position)
+    return rows, indices, dropped
 
 
 def _flatten(
@@ -95,12 +101,19 @@ class DatasetCrawler:
     """Crawls single datasets with shared clients; one instance per crawl."""
 
     def __init__(
-        self, hub: HubClient, viewer: ViewerClient, options: CrawlOptions, executor: Executor
+        self,
+        hub: HubClient,
+        viewer: ViewerClient,
+        options: CrawlOptions,
+        executor: Executor,
+        origin: str | None = None,
     ) -> None:
         self.hub = hub
         self.viewer = viewer
         self.options = options
         self.executor = executor
+        # The public Hub whose dataset pages the lines link to (see crawl.origin).
+        self.origin = origin or options.hub_endpoint
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
@@ -231,7 +244,7 @@ class DatasetCrawler:
         except RequestFailed as exc:
             raise self._viewer_failed(ds, exc, last_pass) from None
         features = feature_map(page.features)
-        rows, dropped = clean_rows(page, features, self.options.max_row_chars)
+        rows, row_indices, dropped = clean_rows(page, features, self.options.max_row_chars)
         if dropped:
             notes.append(
                 f"rows_dropped: {config}: {dropped} truncated or over {self.options.max_row_chars} chars"
@@ -256,7 +269,7 @@ class DatasetCrawler:
             split=split,
             revision=ds.sha,
             license=facts.license,
-            website=website(self.options.hub_endpoint, ds.id),
+            website=website(self.origin, ds.id),
             languages=languages,
             multilinguality=multilinguality(replace(facts, languages=languages), features),
             summary=sections.get("summary", ""),
@@ -266,5 +279,6 @@ class DatasetCrawler:
             task_ids=facts.task_ids,
             features=line_features,
             selected_data=rows,
+            row_indices=row_indices,
         )
         return line, None

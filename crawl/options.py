@@ -16,7 +16,9 @@ from crawl.viewer import DEFAULT_SPLITS
 DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
 # Bump when a change to the crawl changes what it writes for the same Hub state.
-OUTPUT_VERSION = 3  # 2: translation datasets kept, Translation features flattened; 3: train splits only
+# 2: translation datasets kept, Translation features flattened; 3: train splits only;
+# 4: websites on the public Hub, row indices
+OUTPUT_VERSION = 4
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ def task_name(repo_id: str, config: str, several_configs: bool) -> str:
     return f"{repo_id}-{config}" if several_configs else repo_id
 
 
-def website(hub_endpoint: str, repo_id: str) -> str:
-    return f"{hub_endpoint.rstrip('/')}/datasets/{repo_id}"
+def website(hub_origin: str, repo_id: str) -> str:
+    """The dataset's public page on the Hub it comes from (``https://huggingface.co/datasets/ID``)."""
+    return f"{hub_origin.rstrip('/')}/datasets/{repo_id}"
 
 
 @dataclass
@@ -44,6 +45,7 @@ class ConfigLine:
     task_ids: list[str]
     features: list[dict[str, Any]]
     selected_data: list[dict[str, Any]]
+    row_indices: list[int]  # each selected_data row's index in its split (the viewer's row_idx)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -63,12 +65,16 @@ class ConfigLine:
             "task_ids": list(self.task_ids),
             "features": self.features,
             "selected_data": self.selected_data,
+            "row_indices": list(self.row_indices),
         }
 
 
 def metadata_line(data_line: dict[str, Any]) -> dict[str, Any]:
     """The huggingface_metadata.jsonl line: the data line with its first two sample rows."""
-    return {**data_line, "selected_data": data_line["selected_data"][:METADATA_ROWS]}
+    line = {**data_line, "selected_data": data_line["selected_data"][:METADATA_ROWS]}
+    if isinstance(data_line.get("row_indices"), list):
+        line["row_indices"] = data_line["row_indices"][:METADATA_ROWS]
+    return line
 
 
 @dataclass

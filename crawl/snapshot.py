@@ -3,6 +3,10 @@
 Layout (one folder per dataset; ``org/name`` ids nest one level)::
 
     SNAPSHOT/
+      hub.json        {"origin": "https://huggingface.co"}: the Hub the snapshot was taken from
+                      (optional). A mirror serving the snapshot names it in the ``X-Hub-Origin``
+                      header of every answer, so records link to that Hub's public pages
+                      whatever address the mirror listens on.
       datasets/<repo id>/
         api.json      the Hub API item, as ``GET /api/datasets/{id}?full=true`` returns it
                       (id, _id, author, sha, createdAt, lastModified, private, gated, disabled,
@@ -44,6 +48,9 @@ from typing import Any
 
 from crawl.artifacts import atomic_write_bytes, atomic_write_json
 
+ORIGIN_FILE = "hub.json"
+# Sent by a mirror with every answer: the public Hub its snapshot was taken from.
+ORIGIN_HEADER = "X-Hub-Origin"
 # The Hub's repo id grammar: an optional namespace and a name, each [\w.-] without '..' or
 # leading/trailing '.'/'-'; anything else (path tricks included) is refused before touching disk.
 _PART = r"(?!.*\.\.)[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
@@ -68,6 +75,13 @@ def validate_filename(name: str) -> str:
     if not _FILENAME_RE.match(name) or name.startswith("/") or "//" in name:
         raise ValueError(f"invalid file name: {name!r}")
     return name
+
+
+def valid_origin(origin: object) -> str | None:
+    """``origin`` without a trailing slash if it is an http(s) URL with a host, else None."""
+    if not isinstance(origin, str) or not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?/?", origin):
+        return None
+    return origin.rstrip("/")
 
 
 @dataclass
@@ -115,6 +129,20 @@ class Snapshot:
         if not path.is_file():
             return None
         return json.loads(path.read_text(encoding="utf-8"))
+
+    def load_origin(self) -> str | None:
+        """The Hub this snapshot was taken from (``https://huggingface.co``), or None if unrecorded."""
+        path = self.root / ORIGIN_FILE
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            return None
+        return valid_origin(data.get("origin")) if isinstance(data, dict) else None
+
+    def write_origin(self, origin: str) -> None:
+        atomic_write_json(self.root / ORIGIN_FILE, {"origin": origin.rstrip("/")})
 
     def load_refs(self, repo_id: str) -> dict[str, Any]:
         """The dataset's git refs beyond ``main``: ``{"tags": {...}}`` (empty when none were made)."""

@@ -10,12 +10,13 @@ def _counts(pairs: list[tuple[str, int]]) -> str:
     return ", ".join(f"{name} {count}" for name, count in pairs) or "none"
 
 
-def format_summary(result: CrawlResult) -> str:
-    """Counts by outcome and reason, requests by bucket, 429s and time."""
+def format_summary(result: CrawlResult, timed: bool = True) -> str:
+    """Counts by outcome and reason, requests by bucket, 429s and (``timed``) time."""
     listing = "complete" if result.complete else "partial"
     lines = [
         f"crawl: listed {result.listed} datasets ({listing} listing); crawled {result.crawled}, "
-        f"unchanged {result.unchanged}, removed {len(result.removed)} - {result.seconds:.1f} s",
+        f"unchanged {result.unchanged}, removed {len(result.removed)}"
+        + (f" - {result.seconds:.1f} s" if timed else ""),
     ]
     if result.listing_error:
         lines.append(

@@ -15,6 +15,10 @@ and plain ``httpx`` against ``mirror.viewer_url`` work against it unchanged::
         mirror.reset_log()
         mirror.set_snapshot(other_dir)         # serve another Hub state from the next request on
 
+A snapshot that records the Hub it was taken from (``hub.json``, see ``crawl.snapshot``) is
+served with an ``X-Hub-Origin: https://huggingface.co`` header on every answer: the crawler then
+links records to that Hub's public pages, whatever port the mirror listens on.
+
 Buckets are the Hub's: ``api`` (/api/...), ``resolvers`` (/datasets/{id}/resolve/...) and
 ``viewer`` (everything under /viewer). A request without ``Authorization: Bearer ...`` is
 anonymous: it does not see private datasets and gets 401 GatedRepo for files of gated ones.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from crawl.snapshot import ORIGIN_HEADER
 from hubmirror.context import MirrorContext
 from hubmirror.faults import FaultConfig, FaultInjector
 from hubmirror.quota import QuotaConfig, QuotaDecision, QuotaTracker, rate_limit_headers
@@ -241,6 +242,8 @@ class MirrorServer:
         response = self._dispatch(request)
         if decision is not None:
             response.headers = {**decision.headers(), **response.headers}
+        if origin := self._store.origin():
+            response.headers = {**response.headers, ORIGIN_HEADER: origin}
         return response, fault
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

@@ -22,6 +22,7 @@ class SnapshotStore:
         self._items: dict[str, dict[str, Any]] | None = None
         self._viewers: dict[str, dict[str, Any] | None] = {}
         self._errors_answered: dict[str, int] = {}
+        self._origin: tuple[str | None] | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -34,12 +35,26 @@ class SnapshotStore:
             self._items = None
             self._viewers = {}
             self._errors_answered = {}
+            self._origin = None
 
     def invalidate(self) -> None:
         """Forget cached reads (after the served directory changed on disk)."""
         with self._lock:
             self._items = None
             self._viewers = {}
+            self._origin = None
+
+    def origin(self) -> str | None:
+        """The public Hub the served snapshot was taken from (its ``hub.json``), if recorded."""
+        with self._lock:
+            if self._origin is not None:
+                return self._origin[0]
+            snapshot = self._snapshot
+        origin = snapshot.load_origin()
+        with self._lock:
+            if self._snapshot is snapshot:
+                self._origin = (origin,)
+        return origin
 
     def _load_items(self) -> dict[str, dict[str, Any]]:
         with self._lock:

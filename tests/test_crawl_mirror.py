@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
+
 from crawl.listing import ListingQuery
 from crawl.policy import PolicyOptions
 from crawl.ratelimit import plan_quotas
@@ -29,7 +31,7 @@ from tests.test_crawl_support import (
 FIELD_ORDER = [
     "task_name", "dataset", "config", "split", "revision", "license", "website", "languages",
     "multilinguality", "summary", "supported_task", "data_fields", "task_category", "task_ids",
-    "features", "selected_data",
+    "features", "selected_data", "row_indices",
 ]  # fmt: skip
 
 
@@ -46,6 +48,7 @@ def test_kept_dataset_lines_follow_the_contract_with_label_names(tmp_path: Path)
     line = meta[0]
     assert line["task_name"] == "acme/reviews" and line["config"] == "default" and line["split"] == "train"
     assert line["license"] == "mit" and line["languages"] == ["en"] and line["multilinguality"] == "english"
+    # a snapshot that names no origin: its Hub is the endpoint crawled
     assert line["website"] == f"{mirror.url}/datasets/acme/reviews"
     assert line["summary"] == "Short product reviews." and line["data_fields"] == "- text: the review"
     assert line["task_category"] == ["text-classification"]
@@ -54,6 +57,7 @@ def test_kept_dataset_lines_follow_the_contract_with_label_names(tmp_path: Path)
         {"text": "review number 1 is good", "label": "positive"},
     ]
     assert len(data[0]["selected_data"]) == 3 and data[0]["selected_data"][2]["label"] == "negative"
+    assert data[0]["row_indices"] == [0, 1, 2] and line["row_indices"] == [0, 1]
     licenses = json.loads((out / "license_info.json").read_text())
     assert licenses == {"acme/reviews": {"license": "mit", "website": f"{mirror.url}/datasets/acme/reviews"}}
     assert reports(out)["acme/reviews"]["status"] == "kept"
@@ -64,6 +68,31 @@ def test_kept_dataset_lines_follow_the_contract_with_label_names(tmp_path: Path)
         "GET /viewer/splits",
         "GET /viewer/rows",
     ]
+
+
+def test_website_is_the_public_hub_page_whatever_port_the_mirror_listens_on(tmp_path: Path) -> None:
+    hub = write_hub(
+        tmp_path / "hub", [dataset("acme/reviews"), dataset("squad")], origin="https://huggingface.co"
+    )
+    with MirrorServer(hub) as first, MirrorServer(hub) as second:
+        assert first.port != second.port
+        crawl(first, tmp_path / "first")
+        crawl(second, tmp_path / "second")
+        origins = {
+            httpx.get(f"{first.url}{path}").headers.get("x-hub-origin")
+            for path in ("/api/datasets", "/nowhere")
+        }
+    assert origins == {"https://huggingface.co"}
+    lines = read_jsonl(tmp_path / "first" / "huggingface_data.jsonl")
+    assert [line["website"] for line in lines] == [
+        "https://huggingface.co/datasets/acme/reviews",
+        "https://huggingface.co/datasets/squad",
+    ]
+    assert json.loads((tmp_path / "first" / "license_info.json").read_text())["squad"] == {
+        "license": "mit",
+        "website": "https://huggingface.co/datasets/squad",
+    }
+    assert outputs(tmp_path / "first") == outputs(tmp_path / "second")  # byte for byte, no port anywhere
 
 
 def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:

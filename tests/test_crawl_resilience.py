@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from crawl.crawler import run_crawl
+from crawl.snapshot import Snapshot
 from crawl.summary import format_summary
 from dynosaur.cli import main
 from hubmirror import FaultConfig, MirrorServer, Route, json_response
@@ -171,7 +172,11 @@ def test_bad_cards_and_huge_rows_give_reasons_not_crashes(tmp_path: Path) -> Non
 def test_record_then_replay_gives_identical_outputs(tmp_path: Path) -> None:
     hub = _varied_hub(tmp_path / "hub")
     error = {"status": 500, "code": "ResponseNotReady", "message": "not ready"}
-    write_hub(hub, [dataset("org/broken", viewer_error=error), dataset("org/noviewer", viewer=False)])
+    write_hub(
+        hub,
+        [dataset("org/broken", viewer_error=error), dataset("org/noviewer", viewer=False)],
+        origin="https://huggingface.co",
+    )
     record = tmp_path / "record"
     with MirrorServer(hub) as live:
         crawl(live, tmp_path / "live", rows=120, max_configs=2)
@@ -184,7 +189,10 @@ def test_record_then_replay_gives_identical_outputs(tmp_path: Path) -> None:
         assert replay.count(status=404) == live_requests.count(
             ("GET", "/viewer/splits", "dataset=org%2Fnoviewer")
         )
-    assert outputs(tmp_path / "replay", replay.url) == outputs(tmp_path / "live", live.url)
+    # the recording names the Hub it was taken from, so the replay links to the same pages
+    assert Snapshot(record).load_origin() == "https://huggingface.co"
+    assert outputs(tmp_path / "replay") == outputs(tmp_path / "live")
+    assert b"127.0.0.1" not in b"".join(outputs(tmp_path / "replay").values())
     assert replay_requests == live_requests
     assert reports(tmp_path / "replay")["org/broken"]["status"] == "failed"
 
@@ -198,6 +206,8 @@ def test_token_never_reaches_a_written_file_or_log(tmp_path: Path, caplog) -> No
         opts = options(mirror, tmp_path / "out", token=token, record_dir=tmp_path / "record")
         result = run_crawl(opts)
     assert reports(tmp_path / "out")["org/private-one"]["reason"] == "private"  # the token was sent
+    # a Hub that names no origin is its own: the recording says it came from the endpoint crawled
+    assert Snapshot(tmp_path / "record").load_origin() == mirror.url
     written = [p for root in (tmp_path / "out", tmp_path / "record") for p in root.rglob("*") if p.is_file()]
     assert written and not [p for p in written if token.encode() in p.read_bytes()]
     assert token not in caplog.text and token not in format_summary(result) and token not in repr(opts)

@@ -55,8 +55,11 @@ def dataset(repo_id: str, meta: dict[str, Any] | None = None, **kwargs: Any) -> 
     return make_dataset(repo_id, **kwargs)
 
 
-def write_hub(root: Path, datasets: list[SnapshotDataset]) -> Path:
+def write_hub(root: Path, datasets: list[SnapshotDataset], origin: str | None = None) -> Path:
+    """A snapshot of ``datasets``; ``origin``: the public Hub it says it was taken from."""
     snapshot = Snapshot(root)
+    if origin:
+        snapshot.write_origin(origin)
     for ds in datasets:
         snapshot.write_dataset(ds)
     return root

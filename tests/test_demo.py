@@ -45,7 +45,11 @@ def test_every_record_carries_the_license_and_page_of_its_source(demo: tuple[Pat
     out, _ = demo
     licenses = json.loads((out / "license_info.json").read_text(encoding="utf-8"))
     for record in _lines(out / "dynosaur-full.jsonl"):
-        assert list(record) == ["instruction", "input", "output", "license", "website", "taskname"]
+        assert list(record) == [
+            "instruction", "input", "output", "license", "website", "taskname", "split", "row_idx",
+        ]  # fmt: skip
+        assert record["website"].startswith("https://huggingface.co/datasets/")
+        assert record["split"] in ("train", "validation") and isinstance(record["row_idx"], int)
         assert record["license"] and record["license"] == licenses[record["taskname"]]["license"]
         assert record["website"] == licenses[record["taskname"]]["website"]
         assert record["instruction"] and record["input"] and record["output"]
@@ -106,6 +110,36 @@ def test_the_demo_removes_exactly_the_records_of_the_rows_copied_from_its_benchm
     report = json.loads((out / "decontamination_report.json").read_text(encoding="utf-8"))
     assert report["removed_per_benchmark"] == {f"{BENCHMARK_ID}:default:test": len(removed)}
     assert re.search(rf"records removed\s+{len(removed)}\b", printed)
+
+
+# Databases the stages keep for themselves (the crawl state, the response caches): SQLite does not
+# promise their bytes (page layout follows insertion order; cache rows carry when they were made).
+_STORES = {"crawl_state.sqlite", "rules_cache.sqlite", "llm_cache.sqlite"}
+
+
+def _artifacts(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name not in _STORES
+    }
+
+
+def test_two_demo_runs_write_byte_identical_artifacts(demo: tuple[Path, str], tmp_path: Path) -> None:
+    first, _ = demo
+    again = tmp_path / "data"
+    runs = []
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(io.StringIO()):
+        env.delenv("OPENAI_BASE_URL", raising=False)
+        for _ in range(2):  # a fresh folder (another port), then a rerun into the same folder
+            assert main(["demo", "--demo-dir", str(again), "--quiet"]) == 0
+            runs.append(_artifacts(again))
+    expected = _artifacts(first)
+    assert len(expected) >= 12 and "dynosaur-full.parquet" in expected and "demo_report.json" in expected
+    for found in runs:
+        assert sorted(found) == sorted(expected)
+        assert [name for name in expected if found[name] != expected[name]] == []
+    assert b"127.0.0.1" not in b"".join(expected.values())
 
 
 def _grounded_answer(body: dict) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from dynosaur.cli import main
@@ -67,11 +68,22 @@ def labelled(labels: list, field: str = "label") -> list[dict]:
     return [{"text": f"sentence {i}", field: label} for i, label in enumerate(labels)]
 
 
-def test_records_have_exactly_the_published_keys_and_source_license(tmp_path):
+def test_records_have_the_published_keys_first_then_the_split_and_row_they_came_from(tmp_path):
+    rows = [
+        {"question": "Who?", "answer": "Bob"},
+        {"question": "Where?", "answer": ""},
+        {"question": "When?", "answer": "Now"},
+    ]
     data = arrange(
         tmp_path,
-        [config_line("org/qa", [{"question": "Who?", "answer": "Bob"}])],
-        [task("org/qa", ["question"], "answer", "Answer the question.")],
+        [
+            config_line("org/qa", rows, split="validation", row_indices=[4, 7, 9]),
+            config_line("org/old", rows[:1]),  # a data file written before rows carried their index
+        ],
+        [
+            task("org/qa", ["question"], "answer", "Answer the question."),
+            task("org/old", ["question"], "answer"),
+        ],
     )
     organize(data, progress=False)
     assert records(data) == [
@@ -82,9 +94,36 @@ def test_records_have_exactly_the_published_keys_and_source_license(tmp_path):
             "license": "mit",
             "website": "https://huggingface.co/datasets/org/qa",
             "taskname": "org/qa",
-        }
+            "split": "validation",
+            "row_idx": 4,
+        },
+        {
+            "instruction": "Answer the question.",
+            "input": "When?",
+            "output": "Now",
+            "license": "mit",
+            "website": "https://huggingface.co/datasets/org/qa",
+            "taskname": "org/qa",
+            "split": "validation",
+            "row_idx": 9,
+        },
+        {
+            "instruction": "Do the task.",
+            "input": "Who?",
+            "output": "Bob",
+            "license": "mit",
+            "website": "https://huggingface.co/datasets/org/old",
+            "taskname": "org/old",
+            "split": "train",
+            "row_idx": None,
+        },
     ]
-    assert list(records(data)[0]) == ["instruction", "input", "output", "license", "website", "taskname"]
+    assert list(records(data)[0]) == [
+        "instruction", "input", "output", "license", "website", "taskname", "split", "row_idx",
+    ]  # fmt: skip
+    table = pq.read_table(data / "dynosaur-full.parquet")
+    assert table.column_names[:6] == ["instruction", "input", "output", "license", "website", "taskname"]
+    assert table.column("row_idx").to_pylist() == [4, 9, None]
 
 
 def test_classification_instruction_lists_labels_in_classlabel_order(tmp_path):
@@ -383,7 +422,9 @@ def test_parquet_output_loads_with_datasets(tmp_path):
         split="train",
         cache_dir=str(tmp_path / "hf-cache"),
     )
-    assert loaded.column_names == ["instruction", "input", "output", "license", "website", "taskname"]
+    assert loaded.column_names == [
+        "instruction", "input", "output", "license", "website", "taskname", "split", "row_idx",
+    ]  # fmt: skip
     assert loaded[24] == records(data)[24]
 
 

@@ -82,8 +82,14 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
 class Chain:
     """The steps of one chain run over parsed arguments."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
+    def __init__(
+        self, args: argparse.Namespace, *, timed: bool = True, crawled_at: str | None = None
+    ) -> None:
+        """``timed=False`` leaves durations out of the summaries; ``crawled_at`` dates the crawl
+        (default: when the data file was written). Both make a run over a fixed Hub reproducible."""
         self.args = args
+        self.timed = timed
+        self.crawled_at = crawled_at
         self.repo_id: str | None = getattr(args, "repo_id", None)
         self.data_dir = Path(args.data_dir)
         self.crawl_options = crawl_options(args)
@@ -116,7 +122,7 @@ class Chain:
             "statuses": dict(sorted(result.statuses.items())),
         }
         # A failed listing says nothing about what vanished: going on would drop datasets.
-        return Outcome(result.exit_code != 1, format_summary(result), detail)
+        return Outcome(result.exit_code != 1, format_summary(result, timed=self.timed), detail)
 
     def propose(self) -> Outcome:
         modes = tuple(m.strip() for m in self.args.modes.split(",") if m.strip())
@@ -144,7 +150,13 @@ class Chain:
         config = config_from_args(self.args)
         config = config if judged else replace(config, min_judge_score=0)
         exclude = [self.repo_id] if self.repo_id else []
-        report = organize(self.data_dir, config=config, exclude=exclude, progress=self.progress)
+        report = organize(
+            self.data_dir,
+            config=config,
+            exclude=exclude,
+            progress=self.progress,
+            crawled_at=self.crawled_at,
+        )
         return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
 
     def decontaminate(self) -> Outcome:

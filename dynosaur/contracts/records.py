@@ -13,8 +13,14 @@ import pyarrow.parquet as pq
 
 from dynosaur.core.io import dumps_line, temp_path_beside
 
-RECORD_KEYS = ("instruction", "input", "output", "license", "website", "taskname")
-RECORD_SCHEMA = pa.schema([(key, pa.string()) for key in RECORD_KEYS])
+# Dynosaur's published record shape comes first, unchanged; where in its source a record came
+# from follows: the split and the row's index in it.
+DYNOSAUR_KEYS = ("instruction", "input", "output", "license", "website", "taskname")
+PROVENANCE_KEYS = ("split", "row_idx")
+RECORD_KEYS = (*DYNOSAUR_KEYS, *PROVENANCE_KEYS)
+RECORD_SCHEMA = pa.schema(
+    [*((key, pa.string()) for key in DYNOSAUR_KEYS), ("split", pa.string()), ("row_idx", pa.int64())]
+)
 
 
 class MissingLicense(ValueError):
@@ -23,7 +29,8 @@ class MissingLicense(ValueError):
 
 @dataclass(frozen=True)
 class Record:
-    """One instruction-tuning record: ``{instruction, input, output, license, website, taskname}``."""
+    """One instruction-tuning record: ``{instruction, input, output, license, website, taskname}``
+    (Dynosaur's shape), then ``split`` and ``row_idx``: the source split and row it was made from."""
 
     instruction: str
     input: str
@@ -31,9 +38,11 @@ class Record:
     license: str
     website: str
     taskname: str
+    split: str = ""
+    row_idx: int | None = None
 
-    def to_json(self) -> dict[str, str]:
-        """The record as a dict with the published key order."""
+    def to_json(self) -> dict[str, Any]:
+        """The record as a dict with the published key order (Dynosaur's six keys first)."""
         return {
             "instruction": self.instruction,
             "input": self.input,
@@ -41,11 +50,17 @@ class Record:
             "license": self.license,
             "website": self.website,
             "taskname": self.taskname,
+            "split": self.split,
+            "row_idx": self.row_idx,
         }
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Record:
-        return cls(**{key: str(obj.get(key) or "") for key in RECORD_KEYS})
+        row_idx = obj.get("row_idx")
+        return cls(
+            **{key: str(obj.get(key) or "") for key in (*DYNOSAUR_KEYS, "split")},
+            row_idx=row_idx if isinstance(row_idx, int) and not isinstance(row_idx, bool) else None,
+        )
 
 
 class RecordWriter:
@@ -66,7 +81,7 @@ class RecordWriter:
         self._jsonl = open(self._jsonl_tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self._parquet_tmp = temp_path_beside(self.parquet_path) if self.parquet_path else None
         self._parquet = pq.ParquetWriter(self._parquet_tmp, RECORD_SCHEMA) if self._parquet_tmp else None
-        self._columns: dict[str, list[str]] = {key: [] for key in RECORD_KEYS}
+        self._columns: dict[str, list[Any]] = {key: [] for key in RECORD_KEYS}
 
     def write(self, record: Record) -> None:
         """Append one record; raises :class:`MissingLicense` when it has no license."""

@@ -94,10 +94,18 @@ def build_demo_dataset(spec: Spec, index: int) -> SnapshotDataset:
     )
 
 
+# The demo Hub imitates the public Hub: records made from it link to huggingface.co pages.
+DEMO_ORIGIN = "https://huggingface.co"
+# The demo Hub is one fixed state, of this date (every dataset's lastModified is earlier): a crawl
+# of it is dated so, and two demo runs write the same bytes.
+DEMO_HUB_DATE = "2025-01-01T00:00:00Z"
+
+
 def write_demo_snapshot(dest: str | Path) -> list[str]:
     """Write the demo Hub into ``dest`` (a snapshot directory); returns the dataset ids, sorted."""
     snapshot = Snapshot(dest)
     Path(dest).mkdir(parents=True, exist_ok=True)
+    snapshot.write_origin(DEMO_ORIGIN)
     for index, spec in enumerate(SPECS):
         snapshot.write_dataset(build_demo_dataset(spec, index))
     return sorted(spec.repo_id for spec in SPECS)

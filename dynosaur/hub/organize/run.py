@@ -217,21 +217,31 @@ class _TaskRun:
             meta.get("website") or line.get("website") or f"https://huggingface.co/datasets/{dataset}"
         )
         self.features = feature_types(line.get("features"))
-        self.rows = [row for row in line.get("selected_data") or [] if isinstance(row, dict)]
+        self.split = str(line.get("split") or "")
+        selected = line.get("selected_data") or []
+        indices = line.get("row_indices")
+        if not isinstance(indices, list) or len(indices) != len(selected):
+            indices = [None] * len(selected)  # a data file from before rows carried their index
+        self.row_indices = [
+            index if isinstance(index, int) and not isinstance(index, bool) else None
+            for row, index in zip(selected, indices, strict=True)
+            if isinstance(row, dict)
+        ]
+        self.rows = [row for row in selected if isinstance(row, dict)]
         self.rows_skipped: Counter = Counter()
         self.rows_skipped["row is not an object"] = len(line.get("selected_data") or []) - len(self.rows)
         self.truncated = 0
         self.duplicates = 0
 
-    def pairs(self) -> tuple[list[tuple[str, str, Any]], str | None]:
-        """``(input, output, raw output)`` of every renderable row (skipped rows are counted; a
+    def pairs(self) -> tuple[list[tuple[str, str, Any, int | None]], str | None]:
+        """``(input, output, raw output, row index)`` of every renderable row (skipped rows are counted; a
         row whose output lists alternatives gives one pair per alternative), or the reason the task
         is dropped: an output that is not text, or a list of parts, drops the whole task."""
         limit = self.config.max_cell_chars
         dtypes = {name: value_dtype(feature_of(self.features, name)) for name in self.task.input_fields}
         out_dtype = value_dtype(feature_of(self.features, self.task.output_field))
         kept = []
-        for row in self.rows:
+        for row, row_idx in zip(self.rows, self.row_indices, strict=True):
             try:
                 outputs = render_outputs(self.task.output_field, row, limit, out_dtype)
             except EmptyCell:
@@ -252,7 +262,7 @@ class _TaskRun:
             raw = lookup(row, self.task.output_field)
             for output in outputs:
                 self.truncated += int(input_.truncated) + int(output.truncated)
-                kept.append((input_.text, output.text, raw if len(outputs) == 1 else output.text))
+                kept.append((input_.text, output.text, raw if len(outputs) == 1 else output.text, row_idx))
         return kept, None
 
     def records(self) -> tuple[list[Record], str | None]:
@@ -277,13 +287,13 @@ class _TaskRun:
         pairs = unique
         if not pairs:
             return [], "no usable rows: every row was skipped"
-        outputs = [output for _, output, _ in pairs]
+        outputs = [pair[1] for pair in pairs]
         reason = labels_cover(self.task.instruction, outputs)
         if reason:
             return [], reason
         labels = label_space(
             outputs,
-            [raw for _, _, raw in pairs],
+            [pair[2] for pair in pairs],
             feature_of(self.features, self.task.output_field),
             self.config,
         )
@@ -296,8 +306,17 @@ class _TaskRun:
             if suffix:
                 instruction = f"{instruction} {suffix}"
         return [
-            Record(instruction, input_, output, self.license, self.website, self.task.task_name)
-            for input_, output, _ in pairs
+            Record(
+                instruction,
+                input_,
+                output,
+                self.license,
+                self.website,
+                self.task.task_name,
+                self.split,
+                row_idx,
+            )
+            for input_, output, _, row_idx in pairs
         ], None
 
 
@@ -350,6 +369,7 @@ def organize(
     output_path: str | Path | None = None,
     exclude: Iterable[str] = (),
     progress: bool = True,
+    crawled_at: str | None = None,
 ) -> OrganizeReport:
     """Organize ``instructions-full.json`` over ``huggingface_data.jsonl`` into records.
 
@@ -357,6 +377,7 @@ def organize(
     six fields) are written once. Tasks of the datasets in ``exclude`` (e.g. the published
     collection itself, which a crawl of the Hub finds too) are dropped. Returns the report, also
     written to ``organize_report.json`` (``<stem>_report.json`` for another ``output_path``).
+    ``crawled_at`` is when the Hub was crawled (default: when the data file was last written).
     """
     config = config or OrganizeConfig()
     data_dir = Path(data_dir)
@@ -368,7 +389,9 @@ def organize(
     seen_configs: set[str] = set()
     excluded = set(exclude)
     judged = judge_scores(data_dir) if config.min_judge_score else None
-    if data_path.is_file():
+    if crawled_at is not None:
+        report.crawled_at = crawled_at
+    elif data_path.is_file():
         report.crawled_at = _modified(data_path)
     with RecordWriter(output_path, output_path.with_suffix(".parquet"), config.row_group_size) as writer:
         for line in iter_data_lines(data_path, report, progress):

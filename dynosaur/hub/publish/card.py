@@ -224,9 +224,10 @@ def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
         *_versions(manifest),
         "## Records",
         "",
-        "Each record is `{instruction, input, output, license, website, taskname}`: `taskname` is the "
-        "source dataset (`<repo id>` or `<repo id>-<config>`), `license` and `website` are those of the "
-        "source. Several fields of a row are rendered as one `<field> is '<value>'.` line each; answer "
+        "Each record is `{instruction, input, output, license, website, taskname}` (Dynosaur's shape), "
+        "then `split` and `row_idx`: `taskname` is the source dataset (`<repo id>` or `<repo id>-<config>`), "
+        "`license` is the source's and `website` its public page on the Hub, `split` and `row_idx` the "
+        "split (train, else validation) and row of the source the record was made from. Several fields of a row are rendered as one `<field> is '<value>'.` line each; answer "
         "options as `A. '...', B. '...'`. Classification instructions end with their label space.",
         "",
         "## Licenses",

@@ -52,6 +52,7 @@ class GrowReport:
     """Every step's result, in order; ``ok`` when all of them went through."""
 
     steps: list[StepResult] = field(default_factory=list)
+    timed: bool = True  # False: the report file leaves out durations, so equal runs write equal bytes
 
     @property
     def ok(self) -> bool:
@@ -64,7 +65,7 @@ class GrowReport:
                 {
                     "name": s.name,
                     "ok": s.ok,
-                    "seconds": round(s.seconds, 3),
+                    **({"seconds": round(s.seconds, 3)} if self.timed else {}),
                     "summary": s.summary,
                     "detail": s.detail,
                 }
@@ -87,13 +88,14 @@ def run_steps(
     errors: tuple[type[BaseException], ...],
     echo: Callable[[str], None] | None = None,
     report_file: str = REPORT_FILE,
+    timed: bool = True,
 ) -> GrowReport:
     """Run ``steps`` in order until one fails; ``errors`` raised by a step count as its failure.
 
     The report is written to ``DATA_DIR/<report_file>`` after every step, so a run that stops
     (or is interrupted) still says how far it got.
     """
-    report = GrowReport()
+    report = GrowReport(timed=timed)
     for step in steps:
         started = time.monotonic()
         if echo:
