@@ -83,12 +83,13 @@ class Chain:
     """The steps of one chain run over parsed arguments."""
 
     def __init__(
-        self, args: argparse.Namespace, *, timed: bool = True, crawled_at: str | None = None
+        self, args: argparse.Namespace, *, reproducible: bool = False, crawled_at: str | None = None
     ) -> None:
-        """``timed=False`` leaves durations out of the summaries; ``crawled_at`` dates the crawl
-        (default: when the data file was written). Both make a run over a fixed Hub reproducible."""
+        """``reproducible``: summaries leave out durations and name files relative to the data
+        dir; ``crawled_at`` dates the crawl (default: when the data file was written). Both make
+        a run over a fixed Hub write the same bytes wherever and whenever it runs."""
         self.args = args
-        self.timed = timed
+        self.reproducible = reproducible
         self.crawled_at = crawled_at
         self.repo_id: str | None = getattr(args, "repo_id", None)
         self.data_dir = Path(args.data_dir)
@@ -122,7 +123,7 @@ class Chain:
             "statuses": dict(sorted(result.statuses.items())),
         }
         # A failed listing says nothing about what vanished: going on would drop datasets.
-        return Outcome(result.exit_code != 1, format_summary(result, timed=self.timed), detail)
+        return Outcome(result.exit_code != 1, format_summary(result, timed=not self.reproducible), detail)
 
     def propose(self) -> Outcome:
         modes = tuple(m.strip() for m in self.args.modes.split(",") if m.strip())
@@ -200,6 +201,9 @@ class Chain:
 
     def report(self) -> Outcome:
         spec = _report.hub_spec(self.data_dir)
+        if self.reproducible and spec.output.is_relative_to(self.data_dir):
+            summary = _report.write(spec, progress=self.progress, timed=False, relative_to=self.data_dir)
+            return Outcome(True, summary, {"path": spec.output.relative_to(self.data_dir).as_posix()})
         return Outcome(True, _report.write(spec, progress=self.progress), {"path": str(spec.output)})
 
     def release(self) -> Outcome:

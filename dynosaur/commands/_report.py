@@ -73,10 +73,15 @@ def dino_spec(dataset: Path, summary: Path, task_name: str, *, pairs: bool) -> R
     )
 
 
-def write(spec: ReportSpec, *, progress: bool = False) -> str:
-    """Write the report; a line for the run's summary (a failure is reported, never raised)."""
+def write(
+    spec: ReportSpec, *, progress: bool = False, timed: bool = True, relative_to: Path | None = None
+) -> str:
+    """Write the report; a line for the run's summary (a failure is reported, never raised).
+
+    ``timed=False`` leaves the duration out; ``relative_to`` names the page relative to that folder.
+    """
     try:
         result: ReportResult = write_report(spec, progress=progress)
     except (OSError, ValueError) as exc:
         return f"report: not written ({exc})"
-    return result.render()
+    return result.render(timed=timed, relative_to=relative_to)

@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"demo Hub mirror at {mirror.url} (viewer {mirror.viewer_url})", file=sys.stderr)
             # Same demo Hub, same artifacts: no durations in them, and the crawl dated by the Hub state.
             args_ = _chain_args(data_dir, mirror.url, mirror.viewer_url, args.quiet)
-            chain = Chain(args_, timed=False, crawled_at=DEMO_HUB_DATE)
+            chain = Chain(args_, reproducible=True, crawled_at=DEMO_HUB_DATE)
             report = run_steps(
                 chain.steps(release=False),
                 data_dir,

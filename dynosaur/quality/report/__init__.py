@@ -38,8 +38,13 @@ class ReportResult:
     tasks: int
     seconds: float
 
-    def render(self) -> str:
-        return f"report: {self.records} records, {self.tasks} tasks -> {self.path} ({self.seconds:.1f}s)"
+    def render(self, timed: bool = True, relative_to: Path | None = None) -> str:
+        """``report: N records, T tasks -> PATH (S s)``; ``timed=False``: without the duration,
+        ``relative_to``: PATH relative to that folder (for output that must not vary by run)."""
+        inside = relative_to is not None and self.path.is_relative_to(relative_to)
+        path = self.path.relative_to(relative_to).as_posix() if relative_to and inside else str(self.path)
+        duration = f" ({self.seconds:.1f}s)" if timed else ""
+        return f"report: {self.records} records, {self.tasks} tasks -> {path}{duration}"
 
 
 def build_report(spec: ReportSpec, *, seed: int = 0, progress: bool = False) -> tuple[ReportData, str]:
