@@ -12,7 +12,8 @@ from pathlib import Path
 
 from dynosaur.core import config
 from dynosaur.core.engines import Engine, create_engine, engine_names
-from dynosaur.core.engines.openai import is_local_server, server_defaults
+from dynosaur.core.engines.batch import MAX_REQUESTS_PER_FILE, BatchEngine, BatchSettings
+from dynosaur.core.engines.openai import OpenAIEngine, is_local_server, server_defaults
 
 
 def build_engine(
@@ -99,6 +100,34 @@ def add_engine_arguments(
         help=f"seconds per LLM request (default {remote_timeout:g}; {local_timeout:g} for a server on "
         "this machine, long enough for CPU inference); a timed-out request is retried once",
     )
+    parser.add_argument(
+        "--batch",
+        action="store_true",
+        help="send the uncached requests through the OpenAI Batch API (half the price, answers within "
+        "24 h); a killed run resumes the same batch (ids kept in llm_batches.json beside the cache)",
+    )
+    parser.add_argument(
+        "--batch-file-only",
+        metavar="DIR",
+        default=None,
+        help="write the uncached requests as Batch API JSONL files into DIR without uploading them "
+        "(vLLM's offline batch runner reads the same format), then read the answers back with "
+        "--batch-results",
+    )
+    parser.add_argument(
+        "--batch-results",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="answer requests from this Batch API (or vLLM) output file; may be repeated; requests "
+        "it does not answer are made as normal calls (or batched, with --batch)",
+    )
+    parser.add_argument(
+        "--batch-poll-seconds",
+        type=float,
+        default=5.0,
+        help="first wait between polls of a batch; it grows 1.5x per poll up to 60 s (default %(default)s)",
+    )
     parser.set_defaults(_engine_prefix=prefix, _engine_concurrency_default=concurrency)
     parser.add_argument(
         "--max-retries",
@@ -131,9 +160,12 @@ def settle_engine_defaults(args: argparse.Namespace) -> None:
     concurrency_default, timeout_default = server_defaults(args.base_url if local else None)
     if not local:
         concurrency_default = args._engine_concurrency_default
+    batch = _batch_mode(args) and args._engine_concurrency_default > 1
+    if batch:
+        concurrency_default = MAX_REQUESTS_PER_FILE  # a batch takes every request at once
     if getattr(args, f"{dest}concurrency") is None:
         setattr(args, f"{dest}concurrency", concurrency_default)
-        if local and concurrency_default < args._engine_concurrency_default:
+        if local and not batch and concurrency_default < args._engine_concurrency_default:
             print(
                 f"{args.base_url} is on this machine: {concurrency_default} request at a time "
                 f"(--{prefix}concurrency N to change)",
@@ -143,17 +175,49 @@ def settle_engine_defaults(args: argparse.Namespace) -> None:
         setattr(args, f"{dest}timeout", timeout_default)
 
 
+def _batch_mode(args: argparse.Namespace) -> bool:
+    return bool(
+        getattr(args, "batch", False)
+        or getattr(args, "batch_file_only", None)
+        or getattr(args, "batch_results", [])
+    )
+
+
+def batch_engine(engine: Engine, args: argparse.Namespace) -> Engine:
+    """``engine`` behind the Batch API runner when the batch options ask for it."""
+    if not _batch_mode(args):
+        return engine
+    if not isinstance(engine, OpenAIEngine):
+        raise ValueError("--batch, --batch-file-only and --batch-results need --engine openai")
+    if args.batch_poll_seconds <= 0:
+        raise ValueError("--batch-poll-seconds must be positive")
+    settings = BatchSettings(
+        submit=bool(args.batch),
+        file_only=Path(args.batch_file_only) if args.batch_file_only else None,
+        results=tuple(Path(p) for p in args.batch_results),
+        poll_initial=args.batch_poll_seconds,
+        progress=not getattr(args, "no_progress", False),
+    )
+    return BatchEngine(engine, settings)
+
+
 def engine_from_args(args: argparse.Namespace, *, prefix: str = "") -> Engine:
-    """The engine that ``add_engine_arguments``' options name."""
+    """The engine that ``add_engine_arguments``' options name (behind the Batch API runner in
+    batch mode)."""
     dest = prefix.replace("-", "_")
     settle_engine_defaults(args)
-    return build_engine(
+    concurrency = getattr(args, f"{dest}concurrency")
+    if _batch_mode(args):  # the stage fans out for the batch; normal calls keep the usual limit
+        local_limit = server_defaults(args.base_url)[0] if is_local_server(args.base_url) else concurrency
+        concurrency = min(concurrency, args._engine_concurrency_default, local_limit)
+    engine = build_engine(
         args.engine,
         model=args.model,
         base_url=args.base_url,
-        concurrency=getattr(args, f"{dest}concurrency"),
+        concurrency=concurrency,
         timeout=getattr(args, f"{dest}timeout"),
         max_retries=args.max_retries,
         budget_usd=args.budget_usd,
         prices=args.prices,
     )
+    return batch_engine(engine, args)

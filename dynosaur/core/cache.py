@@ -121,6 +121,9 @@ class CachedEngine:
         self.name = engine.name
         self.model = engine.model
         self.capabilities = engine.capabilities
+        attach = getattr(engine, "attach_cache", None)
+        if attach is not None:  # batch mode keeps its batch ids beside the cache
+            attach(cache)
         self._facts_scope: str | None = getattr(engine, "server_scope", None)
         self._facts: dict[str, Any] = {}
         if self._facts_scope is not None:

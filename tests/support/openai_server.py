@@ -5,6 +5,10 @@ It speaks the parts of the chat-completions wire format the ``openai`` client us
 a test answer each one with text, an error status with headers (429 + retry-after, 500), a delay
 (for timeouts) or a raw body.
 
+``self.batches`` (``tests.support.openai_batches``) serves the Files and Batches endpoints, answering
+each batch line with the same responder; those lines are recorded in ``batch_requests``, not in
+``requests``, so ``calls`` counts direct calls only.
+
 ``flavor="llama-cpp-python"`` imitates llama.cpp's Python server: a ``response_format`` other than
 ``text`` or ``json_object`` is refused with the HTTP 500 validation error that server gives
 (``json_object`` may carry a ``schema``), before the responder sees the request.
@@ -20,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.support.openai_batches import BatchService
 
 
 @dataclass
@@ -68,7 +74,8 @@ class ScriptedOpenAIServer:
             raise ValueError(f"unknown flavor {flavor!r}; known: {', '.join(FLAVORS)}")
         self.responder = responder
         self.flavor = flavor
-        self.requests: list[dict[str, Any]] = []
+        self.requests: list[dict[str, Any]] = []  # chat-completions calls made directly
+        self.batch_requests: list[dict[str, Any]] = []  # lines the Batch API answered
         self.lock = threading.Lock()
         server = self
 
@@ -90,71 +97,109 @@ class ScriptedOpenAIServer:
                     self.end_headers()
                     self.wfile.write(data)
 
+            def _send_bytes(self, data: bytes) -> None:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/octet-stream")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+
             def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/models"):
+                parts = self.path.split("?")[0].strip("/").split("/")
+                if parts[-1] == "models":
                     self._send(200, {"object": "list", "data": [{"id": "scripted", "object": "model"}]})
+                elif len(parts) >= 3 and parts[-3] == "files" and parts[-1] == "content":
+                    content = server.batches.content(parts[-2])
+                    if content is None:
+                        self._send(404, {"error": {"message": "no such file"}})
+                    else:
+                        self._send_bytes(content)
+                elif len(parts) >= 2 and parts[-2] == "batches":
+                    self._send(*server.batches.retrieve(parts[-1]))
                 else:
                     self._send(404, {"error": {"message": "not found"}})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                if not self.path.rstrip("/").endswith("/chat/completions"):
+                raw = self.rfile.read(length)
+                parts = self.path.split("?")[0].strip("/").split("/")
+                if parts[-1] == "files":
+                    self._send(*server.batches.upload(self.headers.get("Content-Type", ""), raw))
+                    return
+                if parts[-1] == "batches":
+                    self._send(*server.batches.create(json.loads(raw or b"{}")))
+                    return
+                if len(parts) >= 3 and parts[-3] == "batches" and parts[-1] == "cancel":
+                    self._send(*server.batches.cancel(parts[-2]))
+                    return
+                if parts[-2:] != ["chat", "completions"]:
                     self._send(404, {"error": {"message": "not found"}})
                     return
+                body = json.loads(raw or b"{}")
                 body["_headers"] = {k.lower(): v for k, v in self.headers.items()}
                 with server.lock:
                     server.requests.append(body)
-                if server.flavor == "llama-cpp-python":
-                    refusal = _llama_cpp_python_refusal(body)
-                    if refusal is not None:
-                        self._send(500, refusal)
-                        return
-                reply = server.responder(body)
-                if isinstance(reply, str):
-                    reply = Reply(content=reply)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                if reply.raw_body is not None or reply.status != 200:
-                    payload = reply.raw_body or {
-                        "error": {"message": f"scripted {reply.status}", "type": "server_error"}
-                    }
-                    self._send(reply.status, payload, reply.headers)
-                    return
-                prompt = "".join(m.get("content") or "" for m in body.get("messages", []))
-                usage = {
-                    "prompt_tokens": reply.prompt_tokens
-                    if reply.prompt_tokens is not None
-                    else _approx_tokens(prompt),
-                    "completion_tokens": reply.completion_tokens
-                    if reply.completion_tokens is not None
-                    else _approx_tokens(reply.content),
-                }
-                usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
-                if reply.cached_tokens is not None:
-                    usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens}
-                payload = {
-                    "id": f"chatcmpl-{len(server.requests)}",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": body.get("model", "scripted"),
-                    "choices": [
-                        {
-                            "index": 0,
-                            "finish_reason": reply.finish_reason,
-                            "message": {"role": "assistant", "content": reply.content},
-                        }
-                    ],
-                    "usage": usage,
-                }
-                self._send(200, payload, reply.headers)
+                status, payload, headers = server.answer(body)
+                self._send(status, payload, headers)
 
+        self.batches = BatchService(self._answer_batch_line)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         # a short poll interval keeps shutdown (and so every test using the server) fast
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Status, JSON payload and headers of the answer to one chat-completions body."""
+        if self.flavor == "llama-cpp-python":
+            refusal = _llama_cpp_python_refusal(body)
+            if refusal is not None:
+                return 500, refusal, {}
+        reply = self.responder(body)
+        if isinstance(reply, str):
+            reply = Reply(content=reply)
+        if reply.delay:
+            time.sleep(reply.delay)
+        if reply.raw_body is not None or reply.status != 200:
+            payload = reply.raw_body or {
+                "error": {"message": f"scripted {reply.status}", "type": "server_error"}
+            }
+            return reply.status, payload, reply.headers
+        prompt = "".join(m.get("content") or "" for m in body.get("messages", []))
+        usage = {
+            "prompt_tokens": reply.prompt_tokens
+            if reply.prompt_tokens is not None
+            else _approx_tokens(prompt),
+            "completion_tokens": reply.completion_tokens
+            if reply.completion_tokens is not None
+            else _approx_tokens(reply.content),
+        }
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        if reply.cached_tokens is not None:
+            usage["prompt_tokens_details"] = {"cached_tokens": reply.cached_tokens}
+        payload = {
+            "id": f"chatcmpl-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model", "scripted"),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": reply.finish_reason,
+                    "message": {"role": "assistant", "content": reply.content},
+                }
+            ],
+            "usage": usage,
+        }
+        return 200, payload, reply.headers
+
+    def _answer_batch_line(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            self.batch_requests.append(body)
+        status, payload, _ = self.answer(body)
+        return status, payload
 
     @property
     def base_url(self) -> str:

@@ -158,6 +158,7 @@ class Usage:
     """What a run has used so far."""
 
     calls: int = 0
+    batch_calls: int = 0  # of calls, answered through the Batch API (at the batch rate)
     prompt_tokens: int = 0
     cached_tokens: int = 0  # of prompt_tokens, served from the server's prompt cache
     completion_tokens: int = 0

@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import openai
+from openai.types.chat import ChatCompletion
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -246,11 +247,29 @@ class OpenAIEngine:
             self._loop = loop
         return self._client, self._semaphore
 
-    def worst_case_cost(self, request: ChatRequest) -> float:
+    def worst_case_cost(self, request: ChatRequest, *, batch: bool = False) -> float:
         """The most one request can cost: its prompt (chars / 4) plus ``max_tokens`` of answer."""
         if self.price is None:
             return 0.0
-        return self.price.cost(estimate_prompt_tokens(request.prompt_chars()), request.params.max_tokens)
+        prompt = estimate_prompt_tokens(request.prompt_chars())
+        return self.price.cost(prompt, request.params.max_tokens, batch=batch)
+
+    def cost_of(self, completion: Completion, *, batch: bool = False) -> float:
+        """What ``completion`` cost (0 without a price)."""
+        if self.price is None:
+            return 0.0
+        return self.price.cost(
+            completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens, batch=batch
+        )
+
+    def account(self, completion: Completion, cost: float, *, batch: bool = False) -> None:
+        """Add one answered call to ``usage``."""
+        self.usage.calls += 1
+        self.usage.batch_calls += int(batch)
+        self.usage.prompt_tokens += completion.prompt_tokens
+        self.usage.cached_tokens += completion.cached_tokens
+        self.usage.completion_tokens += completion.completion_tokens
+        self.usage.cost_usd += cost
 
     async def complete(self, request: ChatRequest) -> Completion:
         """Answer one request; EngineError when it fails for good, BudgetExceeded before overspending."""
@@ -261,19 +280,31 @@ class OpenAIEngine:
             try:
                 response = await self._with_retries(client, request)
                 completion = self._completion(response, request)
-                if self.price is not None:
-                    cost = self.price.cost(
-                        completion.prompt_tokens, completion.completion_tokens, completion.cached_tokens
-                    )
+                cost = self.cost_of(completion)
             finally:
                 if self.budget is not None:
                     self.budget.settle(reserved, cost)
-        self.usage.calls += 1
-        self.usage.prompt_tokens += completion.prompt_tokens
-        self.usage.cached_tokens += completion.cached_tokens
-        self.usage.completion_tokens += completion.completion_tokens
-        self.usage.cost_usd += cost
+        self.account(completion, cost)
         return completion
+
+    # -- what the Batch API runner (``dynosaur.core.engines.batch``) needs --
+
+    def client(self) -> openai.AsyncOpenAI:
+        """The HTTP client of the running event loop (the key stays inside it)."""
+        return self._session()[0]
+
+    def request_body(self, request: ChatRequest) -> dict[str, Any]:
+        """The chat-completions body this engine would send for ``request`` right now."""
+        structured = request.params.json_schema is not None
+        return self._arguments(request, self.format_level if structured else len(RESPONSE_FORMATS) - 1)
+
+    def completion_from_body(self, body: Mapping[str, Any], request: ChatRequest) -> Completion:
+        """A completion from a chat-completions response body (a Batch API output line's)."""
+        try:
+            response = ChatCompletion.model_validate(dict(body))
+        except ValueError as exc:
+            raise EngineError(f"unreadable chat completion in a batch result: {exc}") from None
+        return self._completion(response, request)
 
     async def _with_retries(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
         timeouts = 0

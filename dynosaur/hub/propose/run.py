@@ -65,6 +65,7 @@ class ProposeSummary:
     cost_usd: float | None = 0.0
     structured_output: str | None = None
     modes: tuple[str, ...] = ()
+    batch: dict[str, Any] | None = None
     proposed: Counter = field(default_factory=Counter)
     valid: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
@@ -94,6 +95,7 @@ class ProposeSummary:
             "completion_tokens": self.completion_tokens,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "structured_output": self.structured_output,
+            "batch": self.batch,
             "proposed_by_mode": dict(sorted(self.proposed.items())),
             "valid_by_mode": dict(sorted(self.valid.items())),
             # every valid task is a mapping no earlier task of its dataset-config had
@@ -120,6 +122,15 @@ class ProposeSummary:
             + (f" ({self.cached_tokens:,} from the server's prompt cache)" if self.cached_tokens else "")
             + f" / {self.completion_tokens:,} out; cost {cost}",
         ]
+        if self.batch:
+            b = self.batch
+            lines.append(
+                f"  batch API: {b['batch_calls']} answers at the batch rate, {b['batches_submitted']} "
+                f"batches submitted, {b['batches_resumed']} resumed, "
+                f"{b['retried_as_normal_calls']} retried as normal calls"
+            )
+            for path in b["files_written"]:
+                lines.append(f"  wrote {path}: run it, then rerun with --batch-results FILE")
         modes = sorted(self.proposed)
         if modes:
             lines.append(
@@ -311,6 +322,8 @@ def _finish(
     summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.not_asked = len(units) - len(answers) - len(summary.failures)
     summary.structured_output = structured_output_mode(engine)
+    batch_report = getattr(getattr(engine, "engine", engine), "batch_report", None)
+    summary.batch = batch_report() if batch_report is not None else None
     stats = getattr(engine, "stats", None)
     if stats is not None:
         summary.engine_calls, summary.cache_hits = stats.misses, stats.hits
