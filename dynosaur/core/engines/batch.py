@@ -36,8 +36,7 @@ from dynosaur.core.engines.base import BudgetExceeded, ChatRequest, Completion, 
 from dynosaur.core.engines.openai import OpenAIEngine, is_transient
 from dynosaur.core.io import atomic_write_json, atomic_write_text
 
-ENDPOINT = "/v1/chat/completions"
-COMPLETION_WINDOW = "24h"
+ENDPOINT = "/v1/chat/completions"  # also spelt out in the batches.create call, which wants literals
 MAX_REQUESTS_PER_FILE = 50_000  # the Batch API's limits per input file
 MAX_BYTES_PER_FILE = 200 * 1024 * 1024
 STATE_FILE = "llm_batches.json"
@@ -360,7 +359,7 @@ class BatchEngine:
                     file=("dynosaur-requests.jsonl", data, "application/jsonl"), purpose="batch"
                 )
                 batch = await client.batches.create(
-                    input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window=COMPLETION_WINDOW
+                    input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h"
                 )
             except openai.APIError as exc:
                 raise EngineError(f"the Batch API refused the batch: {_api_error(exc)}") from None
