@@ -38,7 +38,7 @@ from crawl.ratelimit import plan_quotas  # noqa: E402
 from crawl.snapshot import Snapshot  # noqa: E402
 from crawl.transport import RetryPolicy  # noqa: E402
 from hubmirror import MirrorServer  # noqa: E402
-from tests.support.real_schemas import SCHEMAS, snapshot_dataset  # noqa: E402
+from tests.support.real_schemas import HELD_OUT, SCHEMAS, snapshot_dataset  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "promptsource_tasks.jsonl"
 # main before the rules engine and the pairing checks were reworked for real schemas
@@ -131,10 +131,16 @@ def gold_for(gold: dict[tuple[str, str | None], Any], dataset: str, config: str)
     return gold[(dataset, None)] if configs == {None} else None
 
 
-def score(tasks: list[dict[str, Any]], metadata: list[dict[str, Any]], gold: dict[Any, Any]) -> Score:
-    """Match valid proposals against the gold mappings of their dataset-config."""
+def score(
+    tasks: list[dict[str, Any]],
+    metadata: list[dict[str, Any]],
+    gold: dict[Any, Any],
+    only: set[str] | None = None,
+) -> Score:
+    """Match valid proposals against the gold mappings of their dataset-config (``only`` those
+    datasets when given)."""
     result = Score()
-    by_name = {line["task_name"]: line for line in metadata}
+    by_name = {line["task_name"]: line for line in metadata if only is None or line["dataset"] in only}
     found: set[tuple[str, frozenset[str], frozenset[str]]] = set()
     for line in by_name.values():
         mappings = gold_for(gold, line["dataset"], line["config"])
@@ -143,7 +149,7 @@ def score(tasks: list[dict[str, Any]], metadata: list[dict[str, Any]], gold: dic
             result.gold += len(mappings)
     hit_configs: set[str] = set()
     for task in tasks:
-        if not task.get("valid"):
+        if not task.get("valid") or task["task_name"] not in by_name:
             continue
         line = by_name[task["task_name"]]
         mappings = gold_for(gold, line["dataset"], line["config"])
@@ -195,9 +201,12 @@ def main(argv: list[str] | None = None) -> int:
         ]
         print(f"{len(SCHEMAS)} datasets, {len(metadata)} dataset-configs crawled")
         runs = [(f"before ({args.before})", checkout(args.before, work / "before")), ("after", ROOT)]
+        held_out = {schema.repo for schema in HELD_OUT}
         for label, tree in runs:
-            result = score(propose(tree, crawl_dir, work / f"run-{label.split()[0]}"), metadata, gold)
+            tasks = propose(tree, crawl_dir, work / f"run-{label.split()[0]}")
+            result = score(tasks, metadata, gold)
             print(report(label.split()[0], result))
+            print(report("  of which held out", score(tasks, metadata, gold, held_out)))
             if args.show_wrong:
                 for line in result.wrong:
                     print("   miss", line)

@@ -22,7 +22,8 @@ LIST_TYPES = frozenset({"List", "Sequence", "LargeList"})
 TEXT_DTYPES = frozenset({"string", "large_string", "str"})
 TEXT_KINDS = frozenset({"text", "label", "number", "bool", "text_list", "answers"})
 _ID_NAME = re.compile(
-    r"^(id|ids|idx|guid|uuid|uid|key|index|row_idx|_id|ex_?id|.*_id|.*_ids|.*_idx|.*_uuid)$", re.IGNORECASE
+    r"^(id|ids|idx|guid|uuid|uid|key|index|row_idx|_id|ex_?id|.*[_-]id|.*[_-]ids|.*[_-]idx|.*_uuid)$",
+    re.IGNORECASE,
 )
 # camelCase identifiers (``questionId``, ``TweetId``, ``docID``); case-sensitive so ``paid`` or
 # ``valid`` are not

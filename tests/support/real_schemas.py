@@ -40,6 +40,8 @@ class RealSchema:
     pretty_name: str = ""
     summary: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # added after the rules engine was written and scored apart: how it does on schemas unseen
+    held_out: bool = False
 
 
 SCHEMAS: tuple[RealSchema, ...] = (
@@ -529,6 +531,159 @@ SCHEMAS: tuple[RealSchema, ...] = (
         pretty_name="WikiAsp",
     ),
 )
+
+
+HELD_OUT: tuple[RealSchema, ...] = (
+    RealSchema(
+        "dbpedia_14",
+        ("text-classification",),
+        ("topic-classification",),
+        {
+            "dbpedia_14": {
+                "label": [
+                    "Company",
+                    "EducationalInstitution",
+                    "Artist",
+                    "Athlete",
+                    "OfficeHolder",
+                    "MeanOfTransportation",
+                    "Building",
+                    "NaturalPlace",
+                    "Village",
+                    "Animal",
+                    "Plant",
+                    "Album",
+                    "Film",
+                    "WrittenWork",
+                ],
+                "title": "string",
+                "content": "string",
+            }
+        },
+        license="cc-by-sa-3.0",
+        pretty_name="DBpedia",
+        summary="The DBpedia ontology classification dataset is constructed by picking 14 "
+        "non-overlapping classes from DBpedia 2014.",
+        held_out=True,
+    ),
+    RealSchema(
+        "paws",
+        ("text-classification",),
+        (
+            "semantic-similarity-classification",
+            "semantic-similarity-scoring",
+            "text-classification-other-paraphrase-identification",
+            "text-scoring",
+            "multi-input-text-classification",
+        ),
+        {
+            "labeled_final": {
+                "id": "int32",
+                "sentence1": "string",
+                "sentence2": "string",
+                "label": ["0", "1"],
+            },
+            "labeled_swap": {
+                "id": "int32",
+                "sentence1": "string",
+                "sentence2": "string",
+                "label": ["0", "1"],
+            },
+        },
+        license="other",
+        pretty_name="PAWS: Paraphrase Adversaries from Word Scrambling",
+        summary="This dataset contains 108,463 human-labeled and 656k noisily labeled pairs that feature "
+        "the importance of modeling structure, context, and word order information for the problem of "
+        "paraphrase identification.",
+        held_out=True,
+    ),
+    RealSchema(
+        "medical_questions_pairs",
+        ("text-classification",),
+        ("semantic-similarity-classification",),
+        {"default": {"dr_id": "int32", "question_1": "string", "question_2": "string", "label": ["0", "1"]}},
+        license="unknown",
+        pretty_name="MedicalQuestionsPairs",
+        summary="This dataset consists of 3048 similar and dissimilar medical question pairs "
+        "hand-generated and labeled by Curai's doctors.",
+        held_out=True,
+    ),
+    RealSchema(
+        "quoref",
+        ("question-answering",),
+        ("question-answering-other-coreference-resolution",),
+        {
+            "default": {
+                "id": "string",
+                "question": "string",
+                "context": "string",
+                "title": "string",
+                "url": "string",
+                "answers": {"seq": {"answer_start": "int32", "text": "string"}},
+            }
+        },
+        license="cc-by-4.0",
+        pretty_name="Quoref",
+        summary="Quoref is a QA dataset which tests the coreferential reasoning capability of reading "
+        "comprehension systems.",
+        held_out=True,
+    ),
+    RealSchema(
+        "swag",
+        ("text-classification",),
+        ("natural-language-inference",),
+        {
+            "regular": {
+                "video-id": "string",
+                "fold-ind": "string",
+                "startphrase": "string",
+                "sent1": "string",
+                "sent2": "string",
+                "gold-source": "string",
+                "ending0": "string",
+                "ending1": "string",
+                "ending2": "string",
+                "ending3": "string",
+                "label": ["0", "1", "2", "3"],
+            }
+        },
+        license="unknown",
+        pretty_name="Situations With Adversarial Generations",
+        summary="SWAG is a large-scale dataset for this task of grounded commonsense inference. The "
+        "dataset consists of 113k multiple choice questions about grounded situations, with four answer "
+        "choices about what might happen next in the scene.",
+        held_out=True,
+    ),
+    RealSchema(
+        "cos_e",
+        ("question-answering",),
+        ("open-domain-qa",),
+        {
+            "v1.0": {
+                "id": "string",
+                "question": "string",
+                "choices": {"seq": "string"},
+                "answer": "string",
+                "abstractive_explanation": "string",
+                "extractive_explanation": "string",
+            },
+            "v1.11": {
+                "id": "string",
+                "question": "string",
+                "choices": {"seq": "string"},
+                "answer": "string",
+                "abstractive_explanation": "string",
+                "extractive_explanation": "string",
+            },
+        },
+        license="unknown",
+        pretty_name="Commonsense Explanations",
+        summary="Common Sense Explanations (CoS-E) allows for training language models to automatically "
+        "generate explanations that can be used during training and inference.",
+        held_out=True,
+    ),
+)
+SCHEMAS = SCHEMAS + HELD_OUT
 
 
 def by_repo(repo: str) -> RealSchema:

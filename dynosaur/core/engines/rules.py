@@ -184,16 +184,22 @@ def multiple_choice(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterat
     options = [listed] if listed else _enumerated_options(roles)
     if not options:
         return
-    answer = _index_label(roles, set(options))
+    answer = _index_label(roles, set(options)) or _answer(roles, set(options))
     if answer is None:
         return
     question = _question(roles, {answer, *options})
     stems = [*(_contexts(roles, {answer, *options, question or ""})[:1]), *([question] if question else [])]
-    asked = "question" if question else "text"
+    if not stems:  # no question: the options continue or complete a pair of sentences
+        pair = _pair(roles)
+        stems = [n for n in pair or () if n not in options and n != answer]
     if not stems:
         return
+    asked = "question" if question else "text"
     phrase = w.label_phrase(answer)
-    how = f"Answer{phrase}." if phrase else "Answer with the label of the correct option."
+    if roles.fields[answer].kind == "text" and not roles.is_label(answer):
+        how = "Answer with the text of the correct option."
+    else:
+        how = f"Answer{phrase}." if phrase else "Answer with the label of the correct option."
     yield _task(f"Read the {asked} and choose the correct option. {how}", [*stems, *options], answer)
 
 
@@ -201,8 +207,8 @@ def judged_questions(roles: Roles, w: Wording, claimed: frozenset[str]) -> Itera
     """A question and a text with a label: yes/no questions about a passage, whether a sentence
     answers the question, whether a given answer is right."""
     question = _question(roles)
-    if question is None:
-        return
+    if question is None or _pair(roles) is not None:
+        return  # two questions (or sentences) are a pair, judged together
     labels = _class_labels(roles, {question})
     if not labels:
         return
@@ -308,6 +314,13 @@ def sentence_pairs(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterato
                 f"{second}? Answer{phrase}.",
                 inputs,
                 label,
+            )
+        elif phrase and any("paraphrase" in t for t in w.task_ids):
+            both = f"two {_plural(a)}" if first.startswith("first ") else f"{first} and the {second}"
+            yield _task(f"Are the {both} paraphrases of each other? Answer{phrase}.", inputs, label)
+        elif phrase and any("similarity" in t for t in w.task_ids):
+            yield _task(
+                f"Are the {first} and the {second} similar in meaning? Answer{phrase}.", inputs, label
             )
         else:
             yield _task(
