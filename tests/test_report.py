@@ -237,5 +237,8 @@ def test_a_release_carries_the_report_and_its_card_states_the_judge(demo: Path, 
     assert "scored 1-5 by the `rules` (`rules-judge-1`) judge on 3 of its records" in card
     spread = judge["score_distribution"]
     assert "| tasks | " + " | ".join(str(spread[str(k)]) for k in range(1, 6)) + " |" in card
+    agreement = judge["agreement"]
+    assert f"precision {agreement['precision']:.2f}, recall {agreement['recall']:.2f}" in card
+    assert f"Cohen's kappa {agreement['kappa']:.2f}" in card
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["report"] == "report.html" and manifest["judge"]["tasks_scored"] == judge["tasks_scored"]

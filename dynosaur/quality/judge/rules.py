@@ -7,7 +7,7 @@ organizer's). Then each record is read as a person would:
 
 - 1: an empty output; an output that is not one of the labels its instruction lists (the same
   label-list reading as the validation rules, on this record); a bare number, URL or id under an
-  instruction that asks for no number; an output that is a question where the instruction asks
+  instruction that asks for no number (nor for one of numbered options); an output that is a question where the instruction asks
   for an answer, or a long text where it asks for a label or a short answer (input and output
   swapped);
 - 2: an output that repeats the input; an input that is only a number or true/false value when
@@ -50,6 +50,10 @@ _ASKS_LABEL = re.compile(
     r"\b(classify|categori[sz]e|label|which category|is it|is this|is the|are the|does the|do the|"
     r"determine whether|decide whether|tell whether|whether|true or false|yes or no|choose|select|pick)\b",
     re.IGNORECASE,
+)
+# "choose the best option": the number of the option chosen is an answer
+_ASKS_OPTION = re.compile(
+    r"\b(choose|pick|select)\b.*\b(option|options|choice|choices|answer|answers)\b", re.IGNORECASE
 )
 _ASKS_ANSWER = re.compile(r"\b(answer|extract|find|identify|what is|which|who|when|where)\b", re.IGNORECASE)
 _ASKS_QUESTION = re.compile(
@@ -127,7 +131,8 @@ def _labels_miss(r: _Record) -> Flaw | None:
 
 def _bare_output(r: _Record) -> Flaw | None:
     bare = _bare_value(r.output)
-    if bare and bare != "a true/false value" and not _ASKS_NUMBER.search(r.instruction):
+    asks_index = bare == "a bare number" and _ASKS_OPTION.search(r.instruction)
+    if bare and bare != "a true/false value" and not _ASKS_NUMBER.search(r.instruction) and not asks_index:
         return 1, f"bare output: the output is {bare}, and the instruction asks for no number or link"
     return None
 
