@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT))
 from dynosaur.core.cache import CachedEngine, ResponseCache  # noqa: E402
 from dynosaur.core.engines import ChatRequest, create_engine  # noqa: E402
 from dynosaur.core.engines.accounting import price_for  # noqa: E402
+from dynosaur.core.engines.batch import BatchEngine, BatchSettings  # noqa: E402
 from dynosaur.hub.propose.prompt import MODES, build_request  # noqa: E402
-from dynosaur.hub.propose.run import ProposeOptions, propose  # noqa: E402
+from dynosaur.hub.propose.run import ProposeOptions, ProposeSummary, propose  # noqa: E402
 from tests.support.openai_server import Reply, ScriptedOpenAIServer  # noqa: E402
 
 S = {"dtype": "string", "_type": "Value"}
@@ -168,7 +169,7 @@ def generate(count: int, seed: int = 0) -> list[dict]:
     return lines
 
 
-def _rules_answer(body: dict, lines_by_name: dict[str, dict]) -> Reply:
+def _rules_answer(body: dict, lines_by_name: dict[str, dict], prefix_cache: bool = False) -> Reply:
     last = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
     name = json.loads(last.split("\n")[1].removeprefix("name: "))
     mode = "aware" if "description:" in last or "task categories:" in last else "unaware"
@@ -176,7 +177,43 @@ def _rules_answer(body: dict, lines_by_name: dict[str, dict]) -> Reply:
     request = ChatRequest.of(
         [], context={"kind": "propose", "mode": mode, "metadata": lines_by_name[name], "max_tasks": 3}
     )
-    return Reply(content=asyncio.run(engine.complete(request)).text)
+    text = asyncio.run(engine.complete(request)).text
+    if not prefix_cache:
+        return Reply(content=text)
+    # what a prefix-caching server (OpenAI caches prompts of 1,024 tokens and more) reports: the
+    # fixed system prompt and demonstrations, everything before the dataset's own message
+    prefix = "".join(m.get("content") or "" for m in body["messages"][:-1])
+    return Reply(content=text, cached_tokens=max(1, len(prefix) // 4))
+
+
+def _priced_run(lines: list[dict], by_name: dict[str, dict], how: str) -> ProposeSummary:
+    """One propose run on fresh files, answered normally, by a prefix-caching server, or in a batch."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        ScriptedOpenAIServer(
+            lambda b: _rules_answer(b, by_name, prefix_cache=how == "prefix-cached")
+        ) as server,
+    ):
+        data = Path(tmp)
+        with open(data / "huggingface_metadata.jsonl", "w") as handle:
+            for line in lines:
+                handle.write(json.dumps(line) + "\n")
+        engine = create_engine(
+            "openai", model=MODEL, base_url=server.base_url, api_key="bench", concurrency=8
+        )
+        if how == "batch":
+            settings = BatchSettings(
+                poll_initial=0.05, gather_window=0.1, progress=False, log=lambda text: None
+            )
+            engine = BatchEngine(engine, settings)
+        cache = ResponseCache(data / "llm_cache.sqlite")
+        try:
+            summary = propose(data, CachedEngine(engine, cache), ProposeOptions(progress=False))
+        finally:
+            cache.close()
+        if how == "batch":
+            assert server.calls == 0 and server.batches.created == 1, "the batch run made normal calls"
+        return summary
 
 
 def main() -> None:
@@ -286,6 +323,18 @@ def main() -> None:
             f"| {n:,} | {calls_per_config * n:,.0f} | {per_config_chars * n:,.0f} | {in_tokens * n:,.0f} | "
             f"{out_tokens * n:,.0f} | ${cost * n:,.2f} | ${cost_cached * n:,.2f} |"
         )
+
+    # measured: the same configs priced by the engine from what the server reported
+    print()
+    print(f"cost per 1,000 dataset-configs, measured through the engine ({MODEL}):")
+    print("| calls | cost per 1,000 configs | vs normal |")
+    print("| --- | ---: | ---: |")
+    normal = None
+    for how in ("normal", "prefix-cached", "batch"):
+        run = _priced_run(lines, by_name, how)
+        per_1000 = (run.cost_usd or 0.0) / run.configs * 1000
+        normal = normal or per_1000
+        print(f"| {how} | ${per_1000:.3f} | {per_1000 / normal:.2f}x |")
 
 
 if __name__ == "__main__":
