@@ -26,7 +26,7 @@ from crawl.hub import HubClient
 from crawl.listing import ListedDataset, Listing
 from crawl.options import CrawlOptions
 from crawl.origin import OriginWatcher
-from crawl.outputs import OutputCounts, write_outputs
+from crawl.outputs import OutputCounts, policy_summary, write_outputs
 from crawl.ratelimit import Pacer
 from crawl.recorder import SnapshotRecorder
 from crawl.records import DEFERRED, FAILED, KEPT, DatasetOutcome, reason_kind
@@ -204,7 +204,7 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
         raise
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
-        result.outputs = write_outputs(state, data_dir)
+        result.outputs = write_outputs(state, data_dir, policy_summary(options.policy, options.splits))
         result.totals = state.counts()
         state.close()
         result.requests = stats.as_dict()

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from crawl.artifacts import atomic_write_json, atomic_write_jsonl
+from crawl.licenses import PRESET_DESCRIPTIONS, PRESETS
+from crawl.policy import PolicyOptions
 from crawl.records import metadata_line
 from crawl.state import CrawlState
 
@@ -19,6 +21,7 @@ METADATA_FILE = "huggingface_metadata.jsonl"
 DATA_FILE = "huggingface_data.jsonl"
 LICENSE_FILE = "license_info.json"
 REPORT_FILE = "crawl_report.jsonl"
+POLICY_FILE = "crawl_policy.json"
 
 
 @dataclass
@@ -42,8 +45,26 @@ def _unique_lines(state: CrawlState, counts: OutputCounts) -> Iterator[dict[str,
         yield line
 
 
-def write_outputs(state: CrawlState, data_dir: str | Path) -> OutputCounts:
-    """Write huggingface_data/metadata.jsonl, license_info.json and crawl_report.jsonl."""
+def policy_summary(policy: PolicyOptions, splits: tuple[str, ...]) -> dict[str, Any]:
+    """crawl_policy.json: what the crawl kept, for the release card (the license policy by name)."""
+    return {
+        "license_policy": {
+            "name": policy.license_policy,
+            "description": PRESET_DESCRIPTIONS[policy.license_policy],
+            "classes": sorted(PRESETS[policy.license_policy]),
+            "allow_licenses": sorted(policy.allow_licenses),
+            "deny_licenses": sorted(policy.deny_licenses),
+        },
+        "splits": list(splits),
+        "rules": policy.as_dict(),
+    }
+
+
+def write_outputs(
+    state: CrawlState, data_dir: str | Path, policy: dict[str, Any] | None = None
+) -> OutputCounts:
+    """Write huggingface_data/metadata.jsonl, license_info.json, crawl_report.jsonl and (given
+    the crawl's :func:`policy_summary`) crawl_policy.json."""
     data_dir = Path(data_dir)
     counts = OutputCounts()
     metadata: list[dict[str, Any]] = []
@@ -68,4 +89,6 @@ def write_outputs(state: CrawlState, data_dir: str | Path) -> OutputCounts:
             yield report
 
     counts.datasets = atomic_write_jsonl(data_dir / REPORT_FILE, reports())
+    if policy is not None:
+        atomic_write_json(data_dir / POLICY_FILE, policy)
     return counts

@@ -21,9 +21,9 @@ from crawl.features import (
     flatten_names,
     translation_languages,
 )
+from crawl.licenses import DEFAULT_PRESET, PRESETS, denied_license
 from crawl.listing import ListedDataset
 
-DEFAULT_DENY_LICENSES = ("other", "unknown", "cc-by-nc-nd-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "ofl")
 DEFAULT_DENY_MODALITIES = ("image", "audio", "video")
 # Hub task categories whose inputs or outputs are images, audio or video.
 DEFAULT_DENY_TASK_CATEGORIES = (
@@ -65,13 +65,19 @@ class PolicyOptions:
     allow_code: bool = False
     keep_multilingual: bool = False
     drop_translation: bool = False
-    deny_licenses: tuple[str, ...] = DEFAULT_DENY_LICENSES
+    license_policy: str = DEFAULT_PRESET  # a crawl.licenses preset
+    allow_licenses: tuple[str, ...] = ()  # kept whatever the preset
+    deny_licenses: tuple[str, ...] = ()  # dropped whatever the preset
     deny_modalities: tuple[str, ...] = DEFAULT_DENY_MODALITIES
     deny_task_categories: tuple[str, ...] = DEFAULT_DENY_TASK_CATEGORIES
     min_fields: int = 2
     # Lower-case names of evaluation benchmarks (repo ids and the old names cards use).
     benchmarks: tuple[str, ...] = DEFAULT_BENCHMARK_NAMES
     disabled_rules: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.license_policy not in PRESETS:
+            raise ValueError(f"unknown license policy {self.license_policy!r} (one of {', '.join(PRESETS)})")
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, order-independent (part of the crawl's fingerprint)."""
@@ -109,10 +115,11 @@ def benchmark_rule(ds: ListedDataset, opts: PolicyOptions) -> str | None:
 
 
 def license_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
+    """The license policy preset; with several licenses, the strictest one decides."""
     if not facts.licenses:
         return "license_missing"
-    denied = [name for name in facts.licenses if name in opts.deny_licenses]
-    return f"license_denied: {_short(denied)}" if denied else None
+    reason = denied_license(facts.licenses, opts.license_policy, opts.allow_licenses, opts.deny_licenses)
+    return f"license_denied: {reason}" if reason else None
 
 
 def language_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:

@@ -141,7 +141,7 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
         "secret": ("skipped", "private"),
         "off": ("skipped", "disabled"),
         "nolicense": ("skipped", "license_missing"),
-        "noderivs": ("skipped", "license_denied: cc-by-nc-nd-4.0"),
+        "noderivs": ("skipped", "license_denied: cc-by-nc-nd-4.0 (nd; policy permissive)"),
         "french": ("skipped", "language_not_allowed: fr"),
         "bilingual": ("skipped", "multilingual: de"),
         "pairs-de-fr": ("skipped", "language_not_allowed: de,fr"),
@@ -180,6 +180,63 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
     assert (dropped["status"], dropped["reason"]) == ("skipped", "translation")
     assert not [p for p in requested_dropping if "/pairs/" in p or "dataset=pairs&" in p]
     assert "language_detected: default: en" in reports(tmp_path / "out")["guessen"]["notes"]
+
+
+def test_each_license_policy_keeps_what_it_names_and_a_license_list_takes_the_strictest(
+    tmp_path: Path,
+) -> None:
+    licenses: dict[str, str | list[str]] = {
+        "mit": "mit",
+        "cc-by": "cc-by-4.0",
+        "font": "ofl-1.1",
+        "share-alike": "cc-by-sa-4.0",
+        "gpl": "gpl-3.0",
+        "nc": "cc-by-nc-4.0",
+        "nc-sa": "cc-by-nc-sa-4.0",
+        "nd": "cc-by-nd-4.0",
+        "rail": "bigscience-openrail-m",
+        "llama": "llama2",
+        "custom": "other",
+        "mit-and-nc": ["mit", "cc-by-nc-4.0"],
+        "mit-and-sa": ["apache-2.0", "cc-by-sa-4.0"],
+    }
+    hub = write_hub(
+        tmp_path / "hub",
+        [dataset(name, {"license": value, "language": ["en"]}) for name, value in licenses.items()],
+    )
+    kept: dict[str, set[str]] = {}
+    with MirrorServer(hub) as mirror:
+        for preset in ("permissive", "open", "research", "any-known"):
+            crawl(mirror, tmp_path / preset, policy=PolicyOptions(license_policy=preset))
+            kept[preset] = {
+                name for name, line in reports(tmp_path / preset).items() if line["status"] == "kept"
+            }
+        crawl(
+            mirror,
+            tmp_path / "fonts",
+            policy=PolicyOptions(allow_licenses=("ofl-1.1",), deny_licenses=("mit",)),
+        )
+    assert kept["permissive"] == {"mit", "cc-by"}
+    assert kept["open"] == {"mit", "cc-by", "font", "share-alike", "gpl", "mit-and-sa"}
+    assert kept["research"] == kept["open"] | {"nc", "nc-sa", "mit-and-nc"}
+    assert kept["any-known"] == set(licenses) - {"custom"}
+    permissive = reports(tmp_path / "permissive")
+    assert permissive["font"]["reason"] == "license_denied: ofl-1.1 (copyleft; policy permissive)"
+    assert permissive["mit-and-nc"]["reason"] == "license_denied: cc-by-nc-4.0 (nc; policy permissive)"
+    assert permissive["llama"]["reason"] == "license_denied: llama2 (model; policy permissive)"
+    assert (
+        reports(tmp_path / "any-known")["custom"]["reason"]
+        == "license_denied: other (unrecognized; policy any-known)"
+    )
+    lines = {line["task_name"]: line for line in read_jsonl(tmp_path / "research" / "huggingface_data.jsonl")}
+    assert lines["mit-and-nc"]["license"] == "mit, cc-by-nc-4.0"
+    fonts = {name for name, line in reports(tmp_path / "fonts").items() if line["status"] == "kept"}
+    assert fonts == {"cc-by", "font"}
+    policy = json.loads((tmp_path / "research" / "crawl_policy.json").read_text())
+    assert (
+        policy["license_policy"]["name"] == "research"
+        and "non-commercial" in policy["license_policy"]["description"]
+    )
 
 
 def test_translation_feature_is_kept_marked_and_flattened_into_one_text_field_per_language(

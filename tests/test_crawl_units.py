@@ -17,6 +17,7 @@ from crawl.features import (
     translation_languages,
 )
 from crawl.language import detect_language
+from crawl.licenses import PRESETS, denied_license
 from crawl.listing import ListedDataset, ListingQuery
 from crawl.policy import PolicyOptions, check_card, check_config, check_repo, multilinguality
 from crawl.ratelimit import Pacer, Quota, plan_quotas
@@ -198,7 +199,10 @@ def test_policy_rules_give_reasons() -> None:
         return check_card(dataset_facts(meta, tags or []), opts)
 
     assert card({"language": ["en"]}) == "license_missing"
-    assert card({"license": "cc-by-nc-nd-4.0", "language": "en"}) == "license_denied: cc-by-nc-nd-4.0"
+    assert (
+        card({"license": "cc-by-nc-nd-4.0", "language": "en"})
+        == "license_denied: cc-by-nc-nd-4.0 (nd; policy permissive)"
+    )
     assert card({"license": "mit", "language": ["fr"]}) == "language_not_allowed: fr"
     assert card({"license": "mit", "language": ["en", "code"]}) == "language_not_allowed: code"
     assert card({"license": "mit", "language": ["en", "fr"]}) == "multilingual: fr"
@@ -221,7 +225,7 @@ def test_policy_rules_give_reasons() -> None:
 
 def test_policy_options_switch_rules() -> None:
     lenient = PolicyOptions(
-        allow_code=True, keep_multilingual=True, deny_licenses=(), disabled_rules=("gated",)
+        allow_code=True, keep_multilingual=True, allow_licenses=("other",), disabled_rules=("gated",)
     )
     assert (
         check_card(dataset_facts({"license": "other", "language": ["en", "code", "de"]}, []), lenient) is None
@@ -408,3 +412,65 @@ def test_a_429_pauses_its_bucket_for_the_reset_time_the_server_names() -> None:
     assert core.pacer.reserve("resolvers") == 0.0
     assert server_wait(httpx.Response(503, headers={"Retry-After": "3"})) == 3.0
     assert server_wait(httpx.Response(503)) is None
+
+
+# Every preset against the Hub's real license ids: what it keeps, and the class that drops the rest.
+LICENSE_CASES = {
+    "mit": ("permissive", "open", "research", "any-known"),
+    "apache-2.0": ("permissive", "open", "research", "any-known"),
+    "cc-by-4.0": ("permissive", "open", "research", "any-known"),
+    "cc0-1.0": ("permissive", "open", "research", "any-known"),
+    "odc-by": ("permissive", "open", "research", "any-known"),
+    "cc-by-sa-4.0": ("open", "research", "any-known"),
+    "cc-by-sa-3.0": ("open", "research", "any-known"),
+    "odbl": ("open", "research", "any-known"),
+    "gpl-3.0": ("open", "research", "any-known"),
+    "agpl-3.0": ("open", "research", "any-known"),
+    "lgpl-2.1": ("open", "research", "any-known"),
+    "lgpl-lr": ("open", "research", "any-known"),
+    "gfdl": ("open", "research", "any-known"),
+    "ofl-1.1": ("open", "research", "any-known"),
+    "cc-by-nc-4.0": ("research", "any-known"),
+    "cc-by-nc-sa-4.0": ("research", "any-known"),
+    "cc-by-nc-2.0": ("research", "any-known"),
+    "c-uda": ("research", "any-known"),
+    "cc-by-nd-4.0": ("any-known",),
+    "cc-by-nc-nd-4.0": ("any-known",),
+    "openrail": ("any-known",),
+    "openrail++": ("any-known",),
+    "bigscience-openrail-m": ("any-known",),
+    "bigscience-bloom-rail-1.0": ("any-known",),
+    "llama2": ("any-known",),
+    "llama3.1": ("any-known",),
+    "gemma": ("any-known",),
+    "apple-ascl": ("any-known",),
+    "cc": ("any-known",),
+    "other": (),
+    "unknown": (),
+    "my-own-terms": (),
+}
+
+
+def test_every_license_preset_keeps_exactly_the_license_ids_it_names() -> None:
+    for license_id, keepers in LICENSE_CASES.items():
+        for preset in PRESETS:
+            reason = denied_license([license_id], preset)
+            assert (reason is None) == (preset in keepers), (license_id, preset, reason)
+    assert denied_license(["cc-by-nc-sa-4.0"], "open") == "cc-by-nc-sa-4.0 (nc; policy open)"
+    assert denied_license(["other"], "any-known") == "other (unrecognized; policy any-known)"
+    assert denied_license(["CC BY-SA 4.0"], "open") is None  # spelled as people write it
+
+
+def test_a_list_of_licenses_takes_the_strictest_and_overrides_name_ids() -> None:
+    assert denied_license(["mit", "cc-by-4.0"], "permissive") is None
+    assert denied_license(["mit", "cc-by-sa-4.0", "cc-by-nc-4.0"], "permissive") == (
+        "cc-by-nc-4.0 (nc; policy permissive)"
+    )
+    assert denied_license(["mit", "cc-by-nc-4.0"], "research") is None
+    assert (
+        denied_license(["cc-by-nc-4.0", "cc-by-nd-4.0"], "research") == "cc-by-nd-4.0 (nd; policy research)"
+    )
+    assert denied_license(["ofl-1.1"], "permissive", allow=["ofl-1.1"]) is None
+    assert denied_license(["mit"], "permissive", deny=["MIT"]) == "mit (denied by name; policy permissive)"
+    with pytest.raises(ValueError, match="unknown license policy 'lax'"):
+        PolicyOptions(license_policy="lax")

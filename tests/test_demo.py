@@ -72,6 +72,17 @@ def test_the_demo_hub_exercises_the_skip_reasons_and_a_failure(demo: tuple[Path,
         assert reasons[reason] >= 1, reason
     failed = [line for line in report if line["status"] == "failed"]
     assert [line["reason"] for line in failed] == ["viewer_failed: http 500 ResponseNotReady"]
+    # the default license policy is permissive: non-commercial, share-alike and no-derivatives go
+    denied = {
+        line["dataset"]: line["reason"] for line in report if "license_denied" in (line["reason"] or "")
+    }
+    assert denied == {
+        "critics/product-verdicts": "license_denied: cc-by-nc-nd-4.0 (nd; policy permissive)",
+        "labs/annotated-headlines": "license_denied: cc-by-nc-4.0 (nc; policy permissive)",
+        "wiki/shared-definitions": "license_denied: cc-by-sa-4.0 (copyleft; policy permissive)",
+    }
+    policy = json.loads((out / "crawl_policy.json").read_text(encoding="utf-8"))
+    assert policy["license_policy"]["name"] == "permissive" and policy["splits"] == ["train", "validation"]
 
 
 def test_summary_counts_match_the_artifacts(demo: tuple[Path, str]) -> None:

@@ -141,7 +141,7 @@ def test_demo_hub_through_the_real_clients(demo_mirror: MirrorServer, tmp_path: 
         "acme/reading-qa", "README.md", repo_type="dataset", endpoint=demo_mirror.url, cache_dir=tmp_path
     )
     card = DatasetCard.load(path)
-    assert card.data.license == "cc-by-sa-4.0" and "<p>" in card.text
+    assert card.data.license == "cc-by-4.0" and "<p>" in card.text
     broken = hf_hub_download(
         "broken/yaml-card", "README.md", repo_type="dataset", endpoint=demo_mirror.url, cache_dir=tmp_path
     )

@@ -11,6 +11,8 @@ import pytest
 import yaml
 from huggingface_hub.utils.sha import git_hash
 
+from crawl.outputs import policy_summary
+from crawl.policy import PolicyOptions
 from dynosaur.cli import main
 from dynosaur.contracts.manifest import diff_sources, next_version
 from dynosaur.hub.organize.run import organize
@@ -250,3 +252,23 @@ def test_cli_dry_run_and_missing_token(tmp_path, capsys, monkeypatch):
         == 2
     )
     assert "needs a token" in capsys.readouterr().err
+
+
+def test_the_card_names_the_crawls_license_policy_and_keeps_licenses_per_source(tmp_path):
+    data = organized(tmp_path, {"org/qa": ("mit", 3), "org/nc": ("cc-by-nc-4.0", 2)})
+    policy = PolicyOptions(license_policy="research", deny_licenses=("c-uda",))
+    (data / "crawl_policy.json").write_text(json.dumps(policy_summary(policy, ("train", "validation"))))
+    release = build_release(data, tmp_path / "release", repo_id="me/dyno")
+    card = (release.folder / "README.md").read_text()
+    assert "Sources were kept under the crawl's `research` license policy: open licenses plus" in card
+    assert "Also dropped: `c-uda`." in card and "from the `train` or `validation` split" in card
+    assert "| [org/nc](https://huggingface.co/datasets/org/nc) | default | cc-by-nc-4.0 |" in card
+    assert "| [org/qa](https://huggingface.co/datasets/org/qa) | default | mit |" in card
+    manifest = json.loads((release.folder / "manifest.json").read_text())
+    assert manifest["crawl_policy"]["license_policy"]["name"] == "research"
+    # a data dir from a crawl that wrote no policy file: the card says nothing it does not know
+    bare = organized(tmp_path / "bare", {"org/qa": ("mit", 3)})
+    assert (
+        "license policy"
+        not in (build_release(bare, tmp_path / "r2", repo_id="me/dyno").folder / "README.md").read_text()
+    )

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from crawl.benchmarks import DEFAULT_BENCHMARK_NAMES, parse_benchmark
 from crawl.crawler import run_crawl
+from crawl.licenses import DEFAULT_PRESET, PRESET_DESCRIPTIONS, PRESETS
 from crawl.listing import ListingQuery
 from crawl.options import CrawlOptions
-from crawl.policy import DEFAULT_DENY_LICENSES, DEFAULT_DENY_MODALITIES, RULE_NAMES, PolicyOptions
+from crawl.policy import DEFAULT_DENY_MODALITIES, RULE_NAMES, PolicyOptions
 from crawl.ratelimit import DEFAULT_WINDOW_SECONDS, HUB_PLANS, plan_quotas
 from crawl.state import StateError
 from crawl.summary import format_summary
@@ -100,10 +101,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip translation datasets (kept by default when one of their languages is allowed)",
     )
     policy.add_argument(
+        "--license-policy",
+        choices=list(PRESETS),
+        default=DEFAULT_PRESET,
+        help="which licenses are kept (default %(default)s): "
+        + "; ".join(f"{name}: {text}" for name, text in PRESET_DESCRIPTIONS.items()),
+    )
+    policy.add_argument(
+        "--allow-licenses",
+        type=_csv,
+        default=(),
+        metavar="IDS",
+        help="comma-separated license ids kept whatever the policy",
+    )
+    policy.add_argument(
         "--deny-licenses",
         type=_csv,
-        default=DEFAULT_DENY_LICENSES,
-        help=f"comma-separated licenses to drop (default {','.join(DEFAULT_DENY_LICENSES)})",
+        default=(),
+        metavar="IDS",
+        help="comma-separated license ids dropped whatever the policy",
     )
     policy.add_argument(
         "--deny-modalities",
@@ -198,6 +214,8 @@ def options_from_args(args: argparse.Namespace) -> CrawlOptions:
             allow_code=args.allow_code,
             keep_multilingual=args.keep_multilingual,
             drop_translation=args.drop_translation,
+            license_policy=args.license_policy,
+            allow_licenses=args.allow_licenses,
             deny_licenses=args.deny_licenses,
             deny_modalities=args.deny_modalities,
             min_fields=args.min_fields,

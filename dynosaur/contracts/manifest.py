@@ -90,6 +90,8 @@ class Manifest:
     changelog: list[dict[str, Any]] = field(default_factory=list)
     judge: dict[str, Any] = field(default_factory=dict)
     report: str = ""
+    # the crawl's crawl_policy.json: its license policy (name, description, overrides) and splits
+    crawl_policy: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tasks(self) -> int:
@@ -116,6 +118,7 @@ class Manifest:
             "changelog": self.changelog,
             "judge": self.judge,
             "report": self.report,
+            "crawl_policy": self.crawl_policy,
         }
 
     @classmethod
@@ -134,6 +137,7 @@ class Manifest:
             changelog=list(data.get("changelog") or []),
             judge=dict(data.get("judge") or {}),
             report=str(data.get("report") or ""),
+            crawl_policy=dict(data.get("crawl_policy") or {}),
         )
 
     def write(self, folder: Path) -> None:

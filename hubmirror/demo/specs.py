@@ -98,7 +98,7 @@ SPECS: list[Spec] = [
         {"default": Table({**strings("id", "title", "context", "question"),
                            "answers": {"text": list_of(STRING), "answer_start": list_of({"dtype": "int32", "_type": "Value"})}},
                           t.extractive_qa, {"train": 100, "validation": 40})},
-        license="cc-by-sa-4.0", task_categories=["question-answering"], task_ids=["extractive-qa"], html=True,
+        license="cc-by-4.0", task_categories=["question-answering"], task_ids=["extractive-qa"], html=True,
         kinds=("extractive-qa",),
     ),
     Spec(
@@ -179,6 +179,18 @@ SPECS: list[Spec] = [
         "`text-classification`: sentiment, for evaluation.", SENTIMENT_FIELDS,
         {"default": Table(SENTIMENT.features, r.sentiment, {"test": 40})},
         license="mit", task_ids=["sentiment-classification"], kinds=("test-only",),
+    ),
+    Spec(
+        "labs/annotated-headlines", "Annotated Headlines", "Headlines labelled by topic, for non-commercial research only.",
+        "`text-classification`: topic.", TOPIC_FIELDS,
+        {"default": Table({"title": STRING, "label": TOPIC_LABEL}, r.topics, {"train": 60})},
+        license="cc-by-nc-4.0", task_ids=["topic-classification"], kinds=("nc",),
+    ),
+    Spec(
+        "wiki/shared-definitions", "Shared Definitions", "Terms with a one-line definition, shared alike.",
+        "`text2text-generation`: define a term.", {"source": "the term.", "target": "its definition."},
+        {"default": Table(strings("source", "target"), t.simplification, {"train": 40})},
+        license="cc-by-sa-4.0", task_categories=["text2text-generation"], kinds=("share-alike",),
     ),
     Spec(
         "hobbyist/recipes", "Recipes", "Home recipes with their ingredients.", "`text2text-generation`: write instructions.",

@@ -67,6 +67,25 @@ def front_matter(manifest: Manifest, pretty_name: str) -> str:
     return f"---\n{data.to_yaml()}\n---\n"
 
 
+def _license_policy(manifest: Manifest) -> list[str]:
+    """What the crawl kept: its license policy by name, with its overrides and the splits read."""
+    policy = manifest.crawl_policy.get("license_policy")
+    if not isinstance(policy, dict) or not policy.get("name"):
+        return []
+    lines = [
+        "",
+        f"Sources were kept under the crawl's `{policy['name']}` license policy: "
+        f"{policy.get('description') or 'see the crawl settings'}.",
+    ]
+    for key, verb in (("allow_licenses", "kept whatever the policy"), ("deny_licenses", "dropped")):
+        if policy.get(key):
+            lines[-1] += f" Also {verb}: {', '.join(f'`{x}`' for x in policy[key])}."
+    splits = manifest.crawl_policy.get("splits")
+    if isinstance(splits, list) and splits:
+        lines[-1] += f" Rows come from the {' or '.join(f'`{s}`' for s in splits)} split of each source."
+    return lines
+
+
 def _sources_table(manifest: Manifest) -> list[str]:
     lines = [
         "| dataset | config | license | Hub revision | tasks | records |",
@@ -234,6 +253,7 @@ def render_card(manifest: Manifest, pretty_name: str | None = None) -> str:
         "",
         "This collection has no single license: every record carries the license of the dataset it came "
         f"from ({', '.join(manifest.licenses) or 'none'}). Use each record under its source's terms.",
+        *_license_policy(manifest),
         "",
         "## Decontamination",
         "",

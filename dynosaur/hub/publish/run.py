@@ -58,6 +58,9 @@ TASKS_FILE = "tasks.jsonl"
 DEFAULT_SHARD_ROWS = 250_000
 _RELEASE_FILES = ("README.md", MANIFEST_FILE, REPORT_HTML_FILE)
 
+# Written by the crawl beside its other files: the license policy and splits it kept.
+CRAWL_POLICY_FILE = "crawl_policy.json"
+
 
 class PublishError(RuntimeError):
     """A release that cannot be built or uploaded, with the reason."""
@@ -220,6 +223,7 @@ def build_release(
         decontamination=release_summary(data_dir),
     )
     manifest.judge = judge_summary(data_dir / JUDGE_REPORT_FILE)
+    manifest.crawl_policy = crawl_policy(data_dir / CRAWL_POLICY_FILE)
     if (data_dir / REPORT_HTML_FILE).is_file():
         shutil.copyfile(data_dir / REPORT_HTML_FILE, folder / REPORT_HTML_FILE)
         manifest.report = REPORT_HTML_FILE
@@ -227,6 +231,15 @@ def build_release(
     manifest.write(folder)
     (folder / "README.md").write_text(render_card(manifest, pretty_name), encoding="utf-8")
     return Release(folder, manifest)
+
+
+def crawl_policy(path: Path) -> dict[str, Any]:
+    """The crawl's policy (``crawl_policy.json``: license policy and splits), or {} without one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def judge_summary(path: Path) -> dict[str, Any]:
