@@ -6,11 +6,13 @@ import argparse
 import importlib
 import pkgutil
 import sys
+from collections.abc import Callable
 from types import ModuleType
 
 import dynosaur.commands
 from dynosaur import __version__
 from dynosaur.commands._engine import settle_engine_defaults
+from dynosaur.core.errors import DynosaurError, cli_flag
 
 
 def command_modules() -> list[ModuleType]:
@@ -37,12 +39,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_command(name: str, run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
+    """Run one command; a ``DynosaurError`` ends it as ``<name>: <message>`` with the error's exit code."""
+    try:
+        return int(run(args) or 0)
+    except DynosaurError as exc:
+        print(f"{name}: {exc.cli_message(cli_flag)}", file=sys.stderr)
+        return exc.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
     settle_engine_defaults(args)  # before a command reads --concurrency into its own settings
     try:
-        return int(args._run(args) or 0)
+        return run_command(args.command, args._run, args)
     except KeyboardInterrupt:
         print("interrupted; everything written so far is kept, rerun to resume", file=sys.stderr)
         return 130

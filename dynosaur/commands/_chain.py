@@ -28,6 +28,7 @@ from dynosaur.commands.decontaminate import options_from_args as decontaminate_o
 from dynosaur.commands.judge import add_judge_arguments, run_judge
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.publish import describe
+from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
 from dynosaur.contracts.manifest import Manifest
 from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines import EngineError
@@ -128,7 +129,7 @@ class Chain:
     def propose(self) -> Outcome:
         modes = tuple(m.strip() for m in self.args.modes.split(",") if m.strip())
         cache = ResponseCache(
-            Path(self.args.cache) if self.args.cache else self.data_dir / "llm_cache.sqlite"
+            Path(self.args.cache) if self.args.cache else self.data_dir / RESPONSE_CACHE_FILE
         )
         try:
             summary = propose(

@@ -14,6 +14,7 @@ from dynosaur.core import config
 from dynosaur.core.engines import Engine, create_engine, engine_names
 from dynosaur.core.engines.batch import MAX_REQUESTS_PER_FILE, BatchEngine, BatchSettings
 from dynosaur.core.engines.openai import OpenAIEngine, is_local_server, server_defaults
+from dynosaur.core.errors import ConfigError, OptionError
 
 
 def build_engine(
@@ -27,10 +28,10 @@ def build_engine(
     budget_usd: float | None = None,
     prices: str | Path | None = None,
 ) -> Engine:
-    """The engine registered as ``name``; a clear ``ValueError`` when it cannot be started here."""
+    """The engine registered as ``name``; a clear ``ConfigError`` when it cannot be started here."""
     if name == "openai":
         if not base_url and not config.openai_api_key():
-            raise ValueError(
+            raise ConfigError(
                 "the openai engine needs OPENAI_API_KEY for api.openai.com, or --base-url "
                 "(OPENAI_BASE_URL) for a local OpenAI-compatible server"
             )
@@ -48,11 +49,11 @@ def build_engine(
     if name == "rules":
         return create_engine("rules")
     if name == "transformers" and not model:
-        raise ValueError("--engine transformers needs --model (a local path or a model id in the HF cache)")
+        raise ConfigError("--engine transformers needs --model (a local path or a model id in the HF cache)")
     try:
         return create_engine(name, model=model or config.openai_model())
     except (ImportError, TypeError) as exc:
-        raise ValueError(f"engine {name!r} cannot be started here: {exc}") from exc
+        raise ConfigError(f"engine {name!r} cannot be started here: {exc}") from exc
 
 
 def add_engine_arguments(
@@ -188,9 +189,9 @@ def batch_engine(engine: Engine, args: argparse.Namespace) -> Engine:
     if not _batch_mode(args):
         return engine
     if not isinstance(engine, OpenAIEngine):
-        raise ValueError("--batch, --batch-file-only and --batch-results need --engine openai")
+        raise ConfigError("--batch, --batch-file-only and --batch-results need --engine openai")
     if args.batch_poll_seconds <= 0:
-        raise ValueError("--batch-poll-seconds must be positive")
+        raise OptionError("batch_poll_seconds", "must be positive")
     settings = BatchSettings(
         submit=bool(args.batch),
         file_only=Path(args.batch_file_only) if args.batch_file_only else None,

@@ -6,17 +6,20 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from crawl.outputs import REPORT_FILE as CRAWL_REPORT_FILE
-from dynosaur.contracts.judge_scores import SCORES_FILE
-from dynosaur.documents.pipeline import INSTRUCTIONS_FILE as DOCUMENTS_FILE
-from dynosaur.documents.pipeline import REPORT_FILE as DOCUMENTS_REPORT_FILE
-from dynosaur.hub.filter.run import REJECTED_FILE
-from dynosaur.hub.organize.run import OUTPUT_FILE
-from dynosaur.hub.organize.run import REPORT_FILE as ORGANIZE_REPORT_FILE
-from dynosaur.quality.decontaminate.run import REPORT_FILE as DECONTAMINATION_REPORT_FILE
-from dynosaur.quality.report import REPORT_FILE, RecordFields, ReportResult, ReportSpec, write_report
-from dynosaur.self_instruct.run import RECORDS_FILE as SELF_INSTRUCT_RECORDS
-from dynosaur.self_instruct.run import REJECTED_FILE as SELF_INSTRUCT_REJECTED
+from dynosaur.contracts.artifacts import (
+    CRAWL_REPORT_FILE,
+    DECONTAMINATION_REPORT_FILE,
+    DOCUMENTS_INSTRUCTIONS_FILE,
+    DOCUMENTS_REPORT_FILE,
+    JUDGE_SCORES_FILE,
+    ORGANIZE_REPORT_FILE,
+    RECORDS_FILE,
+    REJECTED_FILE,
+    REPORT_HTML_FILE,
+    SELF_INSTRUCT_RECORDS_FILE,
+    SELF_INSTRUCT_REJECTED_FILE,
+)
+from dynosaur.quality.report import RecordFields, ReportResult, ReportSpec, write_report
 
 
 def hub_spec(data_dir: Path, title: str = "Dynosaur instructions") -> ReportSpec:
@@ -24,33 +27,33 @@ def hub_spec(data_dir: Path, title: str = "Dynosaur instructions") -> ReportSpec
     decontamination reports of ``data_dir``."""
     return ReportSpec(
         title=title,
-        records=data_dir / OUTPUT_FILE,
-        output=data_dir / REPORT_FILE,
+        records=data_dir / RECORDS_FILE,
+        output=data_dir / REPORT_HTML_FILE,
         rejections=(
             ("crawl", data_dir / CRAWL_REPORT_FILE),
             ("filter", data_dir / REJECTED_FILE),
             ("organize", data_dir / ORGANIZE_REPORT_FILE),
             ("decontamination", data_dir / DECONTAMINATION_REPORT_FILE),
         ),
-        scores=data_dir / SCORES_FILE,
+        scores=data_dir / JUDGE_SCORES_FILE,
     )
 
 
 def self_instruct_spec(output_dir: Path) -> ReportSpec:
     return ReportSpec(
         title="Self-Instruct",
-        records=output_dir / SELF_INSTRUCT_RECORDS,
-        output=output_dir / REPORT_FILE,
+        records=output_dir / SELF_INSTRUCT_RECORDS_FILE,
+        output=output_dir / REPORT_HTML_FILE,
         fields=RecordFields(source=None, license=None, source_default="self-instruct"),
-        rejections=(("self-instruct", output_dir / SELF_INSTRUCT_REJECTED),),
+        rejections=(("self-instruct", output_dir / SELF_INSTRUCT_REJECTED_FILE),),
     )
 
 
 def documents_spec(output_dir: Path) -> ReportSpec:
     return ReportSpec(
         title="Instructions from documents",
-        records=output_dir / DOCUMENTS_FILE,
-        output=output_dir / REPORT_FILE,
+        records=output_dir / DOCUMENTS_INSTRUCTIONS_FILE,
+        output=output_dir / REPORT_HTML_FILE,
         fields=RecordFields(source="source_file", license=None, source_default="self-instruct"),
         rejections=(("documents", output_dir / DOCUMENTS_REPORT_FILE),),
     )
@@ -67,7 +70,7 @@ def dino_spec(dataset: Path, summary: Path, task_name: str, *, pairs: bool) -> R
     return ReportSpec(
         title=f"DINO: {task_name}",
         records=dataset,
-        output=dataset.with_name(dataset.name.removesuffix("-dataset.jsonl") + "-" + REPORT_FILE),
+        output=dataset.with_name(dataset.name.removesuffix("-dataset.jsonl") + "-" + REPORT_HTML_FILE),
         fields=replace(fields, source_default=task_name),
         rejections=(("dino", summary),),
     )

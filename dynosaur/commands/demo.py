@@ -20,18 +20,27 @@ from pathlib import Path
 from crawl.artifacts import read_jsonl
 from dynosaur.commands import _report
 from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
+from dynosaur.contracts.artifacts import (
+    CRAWL_REPORT_FILE,
+    DEMO_REPORT_FILE,
+    INSTRUCTIONS_FILE,
+    METADATA_FILE,
+    ORGANIZE_REPORT_FILE,
+    RECORDS_FILE,
+    RESPONSE_CACHE_FILE,
+    RULES_CACHE_FILE,
+    TASKS_FILE,
+)
+from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE as DECONTAMINATION_REPORT
 from dynosaur.core import config
 from dynosaur.hub.publish.grow import run_steps
-from dynosaur.quality.decontaminate import REPORT_FILE as DECONTAMINATION_REPORT
 from hubmirror import MirrorServer
 from hubmirror.demo.rows_bench import BENCHMARK_ID
 from hubmirror.demo.snapshot import DEMO_HUB_DATE, write_demo_snapshot
 
 NAME = "demo"
 HELP = "Run the whole chain offline on a local Hub mirror serving the bundled demo Hub."
-REPORT_FILE = "demo_report.json"
-RULES_CACHE_FILE = "rules_cache.sqlite"
-DOCUMENTS_CACHE_FILE = "llm_cache.sqlite"
+
 DEFAULT_DEMO_DIR = str(Path(config.DEFAULT_DATA_DIR) / "demo")
 
 
@@ -68,12 +77,12 @@ def _chain_args(data_dir: Path, hub: str, viewer: str, quiet: bool) -> argparse.
 
 def summarize(data_dir: Path) -> str:
     """The demo's closing summary, read from the artifacts a user would read."""
-    crawl = Counter(line.get("status", "?") for line in read_jsonl(data_dir / "crawl_report.jsonl"))
-    configs = sum(1 for _ in read_jsonl(data_dir / "huggingface_metadata.jsonl"))
-    proposed = sum(1 for _ in read_jsonl(data_dir / "tasks.jsonl"))
-    kept = json.loads((data_dir / "instructions-full.json").read_text(encoding="utf-8"))
-    organized = json.loads((data_dir / "organize_report.json").read_text(encoding="utf-8"))
-    by_license = Counter(line.get("license", "") for line in read_jsonl(data_dir / "dynosaur-full.jsonl"))
+    crawl = Counter(line.get("status", "?") for line in read_jsonl(data_dir / CRAWL_REPORT_FILE))
+    configs = sum(1 for _ in read_jsonl(data_dir / METADATA_FILE))
+    proposed = sum(1 for _ in read_jsonl(data_dir / TASKS_FILE))
+    kept = json.loads((data_dir / INSTRUCTIONS_FILE).read_text(encoding="utf-8"))
+    organized = json.loads((data_dir / ORGANIZE_REPORT_FILE).read_text(encoding="utf-8"))
+    by_license = Counter(line.get("license", "") for line in read_jsonl(data_dir / RECORDS_FILE))
     lines = [
         "Dynosaur demo",
         f"  datasets seen     {sum(crawl.values()):6d}  ({', '.join(f'{k} {v}' for k, v in sorted(crawl.items()))})",
@@ -83,7 +92,7 @@ def summarize(data_dir: Path) -> str:
         f"  tasks organized   {organized['tasks_kept']:6d}",
         f"  records organized {organized['records']:6d}",
         *_decontamination_lines(data_dir),
-        f"  records written   {sum(by_license.values()):6d}  -> {data_dir / 'dynosaur-full.jsonl'}",
+        f"  records written   {sum(by_license.values()):6d}  -> {data_dir / RECORDS_FILE}",
         "  records by license:",
     ]
     lines += [f"    {count:8d}  {license_}" for license_, count in sorted(by_license.items())]
@@ -125,7 +134,7 @@ def _documents(data_dir: Path, quiet: bool) -> str:
     )
     out = data_dir / "documents"
     summary = run_documents(
-        EXAMPLES_DIR, out, engine, cache=data_dir / DOCUMENTS_CACHE_FILE, progress=not quiet
+        EXAMPLES_DIR, out, engine, cache=data_dir / RESPONSE_CACHE_FILE, progress=not quiet
     )
     return summary.format() + "\n" + _report.write(_report.documents_spec(out), progress=not quiet)
 
@@ -136,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     # response cache is kept: it only makes reruns cheaper).
     if data_dir.exists():
         for child in data_dir.iterdir():
-            if child.name != DOCUMENTS_CACHE_FILE:
+            if child.name != RESPONSE_CACHE_FILE:
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
     with tempfile.TemporaryDirectory(prefix="dynosaur-demo-hub-") as hub_dir:
         write_demo_snapshot(Path(hub_dir))
@@ -150,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
                 data_dir,
                 STEP_ERRORS,
                 echo=lambda line: print(line, file=sys.stderr),
-                report_file=REPORT_FILE,
+                report_file=DEMO_REPORT_FILE,
                 timed=False,
             )
     print(report.render())

@@ -9,11 +9,12 @@ from typing import Any
 
 from dynosaur.commands import _report
 from dynosaur.commands._engine import build_engine
+from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
-from dynosaur.core.engines import Engine, EngineError, create_engine
+from dynosaur.core.engines import Engine, create_engine
 from dynosaur.dino.generate import GenerationOptions
-from dynosaur.dino.inputs import INPUT_FILE_TYPES, InputError, read_inputs
+from dynosaur.dino.inputs import INPUT_FILE_TYPES, read_inputs
 from dynosaur.dino.postprocess import PostprocessOptions
 from dynosaur.dino.run import DinoJob, DinoResult, run_dino
 from dynosaur.dino.spec import SpecError, TaskSpec, check_mode, load_spec
@@ -222,7 +223,7 @@ def _engine(args: argparse.Namespace, output_dir: Path) -> tuple[Engine, Respons
     )
     if args.no_cache:
         return engine, None
-    cache = ResponseCache(Path(args.cache) if args.cache else output_dir / "llm_cache.sqlite")
+    cache = ResponseCache(Path(args.cache) if args.cache else output_dir / RESPONSE_CACHE_FILE)
     return CachedEngine(engine, cache), cache
 
 
@@ -306,9 +307,6 @@ def run(args: argparse.Namespace) -> int:
         job = _job(args)
         engine, cache = _engine(args, job.output_dir)
         result = run_dino(job, engine, close_engine=True)
-    except (SpecError, InputError, EngineError, ValueError) as exc:
-        print(f"dino: {exc}", file=sys.stderr)
-        return 2
     finally:
         if cache is not None:
             cache.close()
@@ -327,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run this command on its own, with the same options: ``python -m dynosaur.commands.dino``."""
     parser = argparse.ArgumentParser(prog="dynosaur dino", description=HELP)
     add_arguments(parser)
-    return run(parser.parse_args(argv))
+    from dynosaur.cli import run_command  # the CLI imports every command; this one only when run alone
+
+    return run_command(NAME, run, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

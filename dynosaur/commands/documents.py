@@ -17,19 +17,24 @@ from typing import Any
 
 from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
+from dynosaur.contracts.artifacts import (
+    DOCUMENTS_INSTRUCTIONS_FILE,
+    DOCUMENTS_SELF_INSTRUCT_DIR,
+    RESPONSE_CACHE_FILE,
+    SELF_INSTRUCT_RECORDS_FILE,
+)
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
-from dynosaur.core.engines import Engine, EngineError
+from dynosaur.core.engines import Engine
+from dynosaur.core.errors import OptionError
 from dynosaur.core.io import atomic_write_jsonl, read_jsonl
-from dynosaur.documents import INSTRUCTIONS_FILE, DocumentsOptions, DocumentsSummary, run_documents
+from dynosaur.documents import DocumentsOptions, DocumentsSummary, run_documents
 from dynosaur.documents.pipeline import run_documents_async
 from dynosaur.documents.widen import seed_tasks, widened_record
 from dynosaur.self_instruct import BootstrapConfig, self_instruct
-from dynosaur.self_instruct.run import RECORDS_FILE
 
 NAME = "documents"
 HELP = "Generate instruction/input/output records grounded in your own documents (txt, md, html, json, csv, pdf, docx)."
-SELF_INSTRUCT_DIR = "self_instruct"
 NOTHING_TO_SEED = "no grounded instructions to seed from"
 
 
@@ -97,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
-    cache = None if args.no_cache else Path(args.cache) if args.cache else output_dir / "llm_cache.sqlite"
+    cache = None if args.no_cache else Path(args.cache) if args.cache else output_dir / RESPONSE_CACHE_FILE
     options = DocumentsOptions(
         chunk_size=args.chunk_size,
         chunk_overlap=args.chunk_overlap,
@@ -130,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 cache=cache,
                 progress=not args.no_progress,
             )
-    except (FileNotFoundError, NotADirectoryError, ValueError, EngineError) as exc:
+    except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
     print(summary.format())
@@ -140,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_count(count: int | None) -> None:
     if count is not None and count < 1:
-        raise ValueError(f"--self-instruct-count must be at least 1, got {count}")
+        raise OptionError("self_instruct_count", f"must be at least 1, got {count}")
 
 
 def documents_with_self_instruct(
@@ -186,12 +191,12 @@ async def _widen(
     progress: bool,
 ) -> None:
     """Seed Self-Instruct with the written records; add its records to the file and the summary."""
-    path = output_dir / INSTRUCTIONS_FILE
+    path = output_dir / DOCUMENTS_INSTRUCTIONS_FILE
     grounded = list(read_jsonl(path))
     if not grounded:
         summary.self_instruct_dropped = Counter({NOTHING_TO_SEED: 1})
         return
-    folder = output_dir / SELF_INSTRUCT_DIR
+    folder = output_dir / DOCUMENTS_SELF_INSTRUCT_DIR
     bootstrap = BootstrapConfig(
         num_instructions=count or len(grounded), concurrency=options.concurrency, seed=options.seed
     )
@@ -202,7 +207,7 @@ async def _widen(
     finally:
         if store is not None:
             store.close()
-    widened = [widened_record(record) for record in read_jsonl(folder / RECORDS_FILE)]
+    widened = [widened_record(record) for record in read_jsonl(folder / SELF_INSTRUCT_RECORDS_FILE)]
     atomic_write_jsonl(path, [*grounded, *widened])
     summary.self_instruct_records = len(widened)
     summary.self_instruct_summary = report.summary()

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from dynosaur.core import config
-from dynosaur.core.prompts import PromptError
 from dynosaur.hub.filter.run import filter_tasks
 
 NAME = "filter"
@@ -26,10 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        summary = filter_tasks(Path(args.data_dir), prompts_dir=args.prompts_dir)
-    except (FileNotFoundError, ValueError, PromptError) as exc:
-        print(f"filter: {exc}", file=sys.stderr)
-        return 2
+    summary = filter_tasks(Path(args.data_dir), prompts_dir=args.prompts_dir)
     print(summary.render())
     return 0

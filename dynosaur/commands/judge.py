@@ -14,16 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.commands._engine import add_engine_arguments, build_engine
-from dynosaur.contracts.metadata import METADATA_FILE
+from dynosaur.contracts.artifacts import INSTRUCTIONS_FILE, METADATA_FILE, RECORDS_FILE, RESPONSE_CACHE_FILE
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines import EngineError
 from dynosaur.core.prompts import PromptError
-from dynosaur.hub.filter.run import INSTRUCTIONS_FILE
 from dynosaur.hub.organize.rules import Task as OrganizeTask
 from dynosaur.hub.organize.rules import feature_types
 from dynosaur.hub.organize.rules import first_reason as organize_reason
-from dynosaur.hub.organize.run import OUTPUT_FILE
 from dynosaur.quality.judge import (
     EngineJudge,
     JudgeInputs,
@@ -70,7 +68,7 @@ def inputs_for(data_dir: Path) -> JudgeInputs:
     return JudgeInputs(
         tasks=data_dir / INSTRUCTIONS_FILE,
         metadata=data_dir / METADATA_FILE,
-        records=data_dir / OUTPUT_FILE,
+        records=data_dir / RECORDS_FILE,
         output_dir=data_dir,
     )
 
@@ -89,7 +87,7 @@ def run_judge(
         judge = RulesJudge(extra_checks=(organizer_check,))
         return judge_tasks(inputs_for(data_dir), judge, options, measured_agreement(judge.name, judge.model))
     dest = engine_prefix.replace("-", "_")
-    cache = ResponseCache(Path(args.cache) if args.cache else data_dir / "llm_cache.sqlite")
+    cache = ResponseCache(Path(args.cache) if args.cache else data_dir / RESPONSE_CACHE_FILE)
     try:
         engine = build_engine(
             engine_name,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from dynosaur.core.config import DEFAULT_DATA_DIR
 from dynosaur.hub.organize.rules import OrganizeConfig
@@ -96,18 +95,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        report = organize(
-            args.data_dir,
-            config=config_from_args(args),
-            data_path=args.data_file,
-            instructions_path=args.instructions,
-            output_path=args.output,
-            exclude=args.exclude,
-            progress=not args.no_progress,
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"organize: {exc}", file=sys.stderr)
-        return 2
+    report = organize(
+        args.data_dir,
+        config=config_from_args(args),
+        data_path=args.data_file,
+        instructions_path=args.instructions,
+        output_path=args.output,
+        exclude=args.exclude,
+        progress=not args.no_progress,
+    )
     print(report.summary())
     return 0

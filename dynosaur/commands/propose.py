@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
+from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
-from dynosaur.core.engines import EngineError
-from dynosaur.core.prompts import PromptError
+from dynosaur.core.errors import OptionError
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES
 from dynosaur.hub.propose.run import ProposeOptions, propose
 
@@ -60,13 +59,10 @@ def run(args: argparse.Namespace) -> int:
     cache = None
     try:
         if args.max_tasks < 1:
-            raise ValueError("--max-tasks must be at least 1")
+            raise OptionError("max_tasks", "must be at least 1")
         engine = engine_from_args(args)
-        cache = ResponseCache(Path(args.cache) if args.cache else data_dir / "llm_cache.sqlite")
+        cache = ResponseCache(Path(args.cache) if args.cache else data_dir / RESPONSE_CACHE_FILE)
         summary = propose(data_dir, CachedEngine(engine, cache), options)
-    except (FileNotFoundError, ValueError, PromptError, EngineError) as exc:
-        print(f"propose: {exc}", file=sys.stderr)
-        return 2
     finally:
         if cache is not None:
             cache.close()

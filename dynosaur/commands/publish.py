@@ -9,7 +9,7 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from crawl.telemetry import hub_telemetry_off
 from dynosaur.core import config
-from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, PublishError, Release, UploadResult, publish
+from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, Release, UploadResult, publish
 
 NAME = "publish"
 HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                 shard_rows=args.shard_rows,
                 pretty_name=args.pretty_name,
             )
-    except (PublishError, HfHubHTTPError, ValueError) as exc:
+    except (HfHubHTTPError, ValueError) as exc:
         print(f"publish: {exc}", file=sys.stderr)
         return 2
     print(describe(release, result))

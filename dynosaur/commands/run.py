@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
+from dynosaur.contracts.artifacts import RUN_REPORT_FILE
 from dynosaur.hub.publish.grow import run_steps
 
 NAME = "run"
 HELP = "Run the whole chain: crawl, propose, filter and organize (run_report.json says how far it got)."
-REPORT_FILE = "run_report.json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         chain.data_dir,
         STEP_ERRORS,
         echo=lambda line: print(line, file=sys.stderr),
-        report_file=REPORT_FILE,
+        report_file=RUN_REPORT_FILE,
     )
     print(report.render())
     return 0 if report.ok else 1

@@ -9,13 +9,10 @@ from pathlib import Path
 
 from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_from_args
-from dynosaur.contracts.seed_tasks import SeedTaskError, load_seed_tasks
+from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
+from dynosaur.contracts.seed_tasks import load_seed_tasks
 from dynosaur.core.cache import CachedEngine, ResponseCache
-from dynosaur.core.engines import (
-    BudgetExceeded,
-    EngineError,
-    require_capability,
-)
+from dynosaur.core.engines import EngineError, require_capability
 from dynosaur.self_instruct import DEFAULT_BLOCKLIST, BootstrapConfig, Sampling, self_instruct
 from dynosaur.self_instruct.instances import DEFAULT_MAX_TOKENS
 
@@ -107,7 +104,7 @@ async def _run(args: argparse.Namespace, settings: BootstrapConfig) -> int:
     except EngineError:
         await inner.aclose()
         raise
-    engine = CachedEngine(inner, ResponseCache(args.cache or output_dir / "llm_cache.sqlite"))
+    engine = CachedEngine(inner, ResponseCache(args.cache or output_dir / RESPONSE_CACHE_FILE))
     try:
         report = await self_instruct(
             engine,
@@ -138,9 +135,9 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         sampling=Sampling(temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens),
     )
+    settings.check()
     try:
-        settings.check()
         return asyncio.run(_run(args, settings))
-    except (SeedTaskError, ValueError, EngineError, BudgetExceeded, OSError) as exc:
+    except OSError as exc:
         print(f"self-instruct: {exc}", file=sys.stderr)
         return 2

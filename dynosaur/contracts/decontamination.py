@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-REPORT_FILE = "decontamination_report.json"
-REMOVED_FILE = "decontaminated_records.jsonl"
+from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE as REPORT_FILE
+from dynosaur.contracts.artifacts import RECORDS_FILE
 
 
 def file_sha256(path: Path) -> str:
@@ -20,7 +20,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def release_summary(data_dir: Path, records_file: str = "dynosaur-full.jsonl") -> dict[str, Any]:
+def release_summary(data_dir: Path, records_file: str = RECORDS_FILE) -> dict[str, Any]:
     """What was checked and removed per benchmark, for the manifest and the card.
 
     Empty when the records were not decontaminated, or were rewritten since (the report's

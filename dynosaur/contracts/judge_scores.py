@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SCORES_FILE = "judge_scores.jsonl"
-JUDGE_REPORT_FILE = "judge_report.json"
+from dynosaur.core.errors import BadArtifact
+
 MIN_SCORE, MAX_SCORE = 1, 5
 
 
@@ -87,10 +87,10 @@ class TaskScore:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TaskScore:
-        """Read one line; ``ValueError`` when it is not a task score."""
+        """Read one line; ``BadArtifact`` (a ``ValueError``) when it is not a task score."""
         score = data.get("score") if isinstance(data, dict) else None
         if not isinstance(score, int) or not MIN_SCORE <= score <= MAX_SCORE:
-            raise ValueError(f"not a judge score line: score {score!r} is not an integer from 1 to 5")
+            raise BadArtifact(f"not a judge score line: score {score!r} is not an integer from 1 to 5")
         return cls(
             task_name=str(data.get("task_name") or ""),
             instruction=str(data.get("instruction") or ""),

@@ -14,9 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from dynosaur.contracts.artifacts import MANIFEST_FILE
 from dynosaur.core.io import atomic_write_json
-
-MANIFEST_FILE = "manifest.json"
 
 
 def today() -> str:

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.contracts.fields import feature_map
-
-METADATA_FILE = "huggingface_metadata.jsonl"
+from dynosaur.core.errors import MissingArtifact
 
 
 def has_fields(line: dict[str, Any]) -> bool:
@@ -24,7 +23,7 @@ def load_metadata(path: str | Path) -> tuple[list[dict[str, Any]], list[dict[str
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; run `dynosaur crawl` first")
+        raise MissingArtifact(f"{path} does not exist; run `dynosaur crawl` first")
     lines: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
     seen: set[str] = set()

@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dynosaur.core.errors import DynosaurError
 from dynosaur.core.io import dumps_line, temp_path_beside
 
 # Dynosaur's published record shape comes first, unchanged; where in its source a record came
@@ -23,7 +24,7 @@ RECORD_SCHEMA = pa.schema(
 )
 
 
-class MissingLicense(ValueError):
+class MissingLicense(DynosaurError, ValueError):
     """A record without the license of its source dataset; such a record is never written."""
 
 

@@ -1,3 +1,5 @@
 """``report.html``: the page that shows what a run generated; a release carries it beside its card."""
 
-REPORT_FILE = "report.html"
+from dynosaur.contracts.artifacts import REPORT_HTML_FILE as REPORT_FILE
+
+__all__ = ["REPORT_FILE"]

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dynosaur.core.errors import DynosaurError
 from dynosaur.core.io import atomic_write_jsonl
 
 REQUIRED_FIELDS = ("id", "name", "instruction", "instances", "is_classification")
 _MAX_PROBLEMS_SHOWN = 10
 
 
-class SeedTaskError(ValueError):
+class SeedTaskError(DynosaurError, ValueError):
     """A seed file that cannot be used, with every problem found (line numbers included)."""
 
 

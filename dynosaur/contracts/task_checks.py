@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from dynosaur.contracts.artifacts import reason_kind
 from dynosaur.contracts.fields import (
     Field,
     is_alternatives,
@@ -41,11 +42,6 @@ ANSWER_KINDS = frozenset(
     {"unparseable answer", "truncated answer", "empty answer", "not a task object", "too many tasks"}
 )
 WITHHELD = "[withheld: the instruction echoes the prompt]"
-
-
-def reason_kind(reason: str | None) -> str:
-    """The countable part of a reason: ``"unknown field: 'x' ..."`` -> ``"unknown field"``."""
-    return (reason or "").split(":", 1)[0].strip()
 
 
 # --- the answer --------------------------------------------------------------------------------

@@ -16,12 +16,14 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from dynosaur.core.errors import DynosaurError
+
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\r?\n(.*?)(?:```|\Z)", re.DOTALL)
 _TRAILING_COMMA = re.compile(r",(\s*[\]}])")
 _OPENERS = {"[": "]", "{": "}"}
 
 
-class JSONParseError(ValueError):
+class JSONParseError(DynosaurError, ValueError):
     """No JSON value could be read; ``kind`` is ``empty``, ``truncated`` or ``no_json``."""
 
     def __init__(self, kind: str, message: str) -> None:

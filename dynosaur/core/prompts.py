@@ -20,9 +20,10 @@ import jinja2
 import yaml
 
 from dynosaur.core import resources
+from dynosaur.core.errors import DynosaurError
 
 
-class PromptError(ValueError):
+class PromptError(DynosaurError, ValueError):
     """A template or data file is missing or does not render."""
 
 

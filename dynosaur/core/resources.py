@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dynosaur.core.errors import DynosaurError
+
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # Where the wheel puts the data folders, and the checkout root the package sits in.
 PACKAGED_DATA_DIR = PACKAGE_DIR / "_data"
 CHECKOUT_DIR = PACKAGE_DIR.parent
 
 
-class ResourceNotFound(FileNotFoundError):
+class ResourceNotFound(DynosaurError, FileNotFoundError):
     """A bundled data folder is neither in the installed package nor in a source checkout."""
 
 

@@ -19,10 +19,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dynosaur.core.errors import DynosaurError
+
 INPUT_FILE_TYPES = ("plain", "jsonl", "stsb")
 
 
-class InputError(ValueError):
+class InputError(DynosaurError, ValueError):
     """An input file that cannot be read or holds no usable text."""
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dynosaur.contracts.artifacts import dino_dataset_file, dino_summary_file
 from dynosaur.core.engines.base import (
     BudgetExceeded,
     Engine,
@@ -242,8 +243,8 @@ def run_dino(job: DinoJob, engine: Engine, *, close_engine: bool = False) -> Din
     use_counters = check_engine(job.spec, engine, job.options)
     stem = job.spec.file_stem
     generated_path = job.output_dir / f"{stem}-generated.jsonl"
-    dataset_path = job.output_dir / f"{stem}-dataset.jsonl"
-    summary_path = job.output_dir / f"{stem}-summary.json"
+    dataset_path = job.output_dir / dino_dataset_file(stem)
+    summary_path = job.output_dir / dino_summary_file(stem)
     job.output_dir.mkdir(parents=True, exist_ok=True)
 
     fingerprint = run_fingerprint(job, engine, use_counters)

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dynosaur.core.errors import DynosaurError
+
 PLACEHOLDER = "<X1>"
 QUOTE = '"'
 
 
-class SpecError(ValueError):
+class SpecError(DynosaurError, ValueError):
     """A task spec that cannot be used, with the reason."""
 
 

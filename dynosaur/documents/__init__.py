@@ -12,8 +12,6 @@ from pathlib import Path
 from dynosaur.core import resources
 from dynosaur.documents.chunking import Chunk, chunk_text
 from dynosaur.documents.pipeline import (
-    INSTRUCTIONS_FILE,
-    REPORT_FILE,
     DocumentsOptions,
     run_documents,
     run_documents_async,
@@ -32,8 +30,6 @@ def __getattr__(name: str) -> Path:
 
 __all__ = [
     "EXAMPLES_DIR",
-    "INSTRUCTIONS_FILE",
-    "REPORT_FILE",
     "Chunk",
     "DocumentsOptions",
     "DocumentsSummary",

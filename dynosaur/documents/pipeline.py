@@ -16,8 +16,10 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dynosaur.contracts.artifacts import DOCUMENTS_INSTRUCTIONS_FILE, DOCUMENTS_REPORT_FILE
 from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines import ChatRequest, Engine, require_capability, structured_output_mode
+from dynosaur.core.errors import MissingInput, OptionError
 from dynosaur.core.io import atomic_write_jsonl
 from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
 from dynosaur.documents.chunking import Chunk, chunk_text
@@ -33,9 +35,6 @@ from dynosaur.documents.generate import (
 from dynosaur.documents.grounding import chunk_skip_reason, content_words, unsupported_reason
 from dynosaur.documents.readers import SkipDocument, read_document
 from dynosaur.documents.report import ChunkResult, DocumentsSummary, FileResult
-
-INSTRUCTIONS_FILE = "documents_instructions.jsonl"
-REPORT_FILE = "documents_report.jsonl"
 
 
 @dataclass(frozen=True)
@@ -59,14 +58,15 @@ class DocumentsOptions:
         return min(200, self.chunk_size // 10)
 
     def check(self) -> None:
+        """Raise ``OptionError`` (a ``ValueError``) for settings that cannot work."""
         if self.chunk_size < 1:
-            raise ValueError(f"--chunk-size must be at least 1, got {self.chunk_size}")
+            raise OptionError("chunk_size", f"must be at least 1, got {self.chunk_size}")
         if self.chunk_overlap is not None and self.chunk_overlap < 0:
-            raise ValueError(f"--chunk-overlap must be 0 or more, got {self.chunk_overlap}")
+            raise OptionError("chunk_overlap", f"must be 0 or more, got {self.chunk_overlap}")
         if self.samples_per_chunk < 1:
-            raise ValueError(f"--samples-per-chunk must be at least 1, got {self.samples_per_chunk}")
+            raise OptionError("samples_per_chunk", f"must be at least 1, got {self.samples_per_chunk}")
         if self.concurrency < 1:
-            raise ValueError(f"--concurrency must be at least 1, got {self.concurrency}")
+            raise OptionError("concurrency", f"must be at least 1, got {self.concurrency}")
 
 
 def run_documents(
@@ -114,7 +114,7 @@ async def run_documents_async(
     require_capability(engine, "chat", "generating instructions from documents")
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if not input_dir.is_dir():
-        raise FileNotFoundError(f"input folder {input_dir} does not exist or is not a folder")
+        raise MissingInput(f"input folder {input_dir} does not exist or is not a folder")
     if cache is None or isinstance(engine, CachedEngine):
         return await _run(input_dir, output_dir, engine, options, progress, ())
     store = ResponseCache(cache)
@@ -144,7 +144,10 @@ async def _run(
 
     records = _records(files, answers, options.samples_per_chunk, options.dedup_threshold)
     summary = DocumentsSummary(files=files, records=len(records))
-    instructions_path, report_path = output_dir / INSTRUCTIONS_FILE, output_dir / REPORT_FILE
+    instructions_path, report_path = (
+        output_dir / DOCUMENTS_INSTRUCTIONS_FILE,
+        output_dir / DOCUMENTS_REPORT_FILE,
+    )
     atomic_write_jsonl(instructions_path, records)
     atomic_write_jsonl(report_path, (line for item in files for line in item.report_lines()))
     summary.instructions_path, summary.report_path = str(instructions_path), str(report_path)

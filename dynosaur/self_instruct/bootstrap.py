@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from dynosaur.contracts.seed_tasks import SeedTask
 from dynosaur.core.engines import BudgetExceeded, ChatRequest, Completion, Engine, EngineError
+from dynosaur.core.errors import OptionError
 from dynosaur.core.near_duplicates import NearDuplicateFilter
 from dynosaur.self_instruct.filters import DEFAULT_BLOCKLIST, first_problem, instruction_filters
 from dynosaur.self_instruct.parsing import parse_numbered_list
@@ -46,17 +47,25 @@ class BootstrapConfig:
     sampling: Sampling = field(default_factory=Sampling)
 
     def check(self) -> None:
-        """Raise ValueError for settings that cannot work."""
+        """Raise ``OptionError`` (a ``ValueError``) for settings that cannot work."""
         if self.num_instructions < 1:
-            raise ValueError("--num-instructions must be at least 1")
+            raise OptionError("num_instructions", "must be at least 1")
         if self.num_prompt_instructions < 1:
-            raise ValueError("--num-prompt-instructions must be at least 1")
+            raise OptionError("num_prompt_instructions", "must be at least 1")
         if not 0 <= self.num_prompt_seed <= self.num_prompt_instructions:
-            raise ValueError("--num-prompt-seed must be between 0 and --num-prompt-instructions")
+            raise OptionError(
+                "num_prompt_seed",
+                "must be between 0 and num_prompt_instructions",
+                mentions=("num_prompt_instructions",),
+            )
         if self.max_unproductive_rounds < 1:
-            raise ValueError("--max-unproductive-rounds must be at least 1")
+            raise OptionError("max_unproductive_rounds", "must be at least 1")
         if self.concurrency < 1:
-            raise ValueError("--concurrency must be at least 1")
+            raise OptionError("concurrency", "must be at least 1")
+        if not 0.0 <= self.similarity_threshold <= 1.0:
+            raise OptionError(
+                "similarity_threshold", f"must be between 0 and 1, got {self.similarity_threshold}"
+            )
 
 
 @dataclass(frozen=True)
@@ -109,8 +118,8 @@ class _Bootstrap:
             t.instruction for t in seeds if t.is_classification or not config.classification_only
         ]
         if not self.prompt_seeds:
-            raise ValueError(
-                "--classification-only needs seed tasks with is_classification true; there are none"
+            raise OptionError(
+                "classification_only", "needs seed tasks with is_classification true; there are none"
             )
         self.rng = random.Random(config.seed)
         self.filters = instruction_filters(config.blocklist)

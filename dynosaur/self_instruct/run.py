@@ -24,6 +24,13 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dynosaur.contracts.artifacts import (
+    SELF_INSTRUCT_INSTRUCTIONS_FILE,
+    SELF_INSTRUCT_RECORDS_FILE,
+    SELF_INSTRUCT_REJECTED_FILE,
+    SELF_INSTRUCT_REPORT_FILE,
+    SELF_INSTRUCT_TASKS_FILE,
+)
 from dynosaur.contracts.seed_tasks import SeedTask, write_seed_tasks
 from dynosaur.core import prompts
 from dynosaur.core.engines import (
@@ -43,12 +50,6 @@ from dynosaur.self_instruct.bootstrap import (
 )
 from dynosaur.self_instruct.classify import classify
 from dynosaur.self_instruct.instances import DEFAULT_MAX_TOKENS, Instances, generate_instances
-
-TASKS_FILE = "self_instruct_tasks.jsonl"
-RECORDS_FILE = "self_instruct_records.jsonl"
-INSTRUCTIONS_FILE = "self_instruct_instructions.jsonl"
-REJECTED_FILE = "self_instruct_rejected.jsonl"
-REPORT_FILE = "self_instruct_report.json"
 
 
 @dataclass
@@ -285,10 +286,10 @@ async def self_instruct(
         for t in tasks
         for i in t.instances
     ]
-    write_seed_tasks(output_dir / TASKS_FILE, tasks)
-    atomic_write_jsonl(output_dir / RECORDS_FILE, records)
+    write_seed_tasks(output_dir / SELF_INSTRUCT_TASKS_FILE, tasks)
+    atomic_write_jsonl(output_dir / SELF_INSTRUCT_RECORDS_FILE, records)
     atomic_write_jsonl(
-        output_dir / INSTRUCTIONS_FILE,
+        output_dir / SELF_INSTRUCT_INSTRUCTIONS_FILE,
         (
             {
                 "id": o.generated.id,
@@ -302,7 +303,7 @@ async def self_instruct(
             for o in outcomes
         ),
     )
-    atomic_write_jsonl(output_dir / REJECTED_FILE, _rejected_lines(boot, outcomes))
+    atomic_write_jsonl(output_dir / SELF_INSTRUCT_REJECTED_FILE, _rejected_lines(boot, outcomes))
     report = _report(seeds, config, engine, boot, outcomes, output_dir, tasks, len(records))
-    atomic_write_json(output_dir / REPORT_FILE, report.data)
+    atomic_write_json(output_dir / SELF_INSTRUCT_REPORT_FILE, report.data)
     return report

@@ -17,6 +17,7 @@ from dynosaur.core.engines.base import (
     require_capability,
     structured_output_mode,
 )
+from dynosaur.core.errors import ConfigError
 
 # name -> module that registers it on import; imported lazily so that optional dependencies
 # (torch, transformers) are only needed by the engines that use them.
@@ -47,7 +48,7 @@ def create_engine(name: str, **options: Any) -> Engine:
     if name not in _FACTORIES and name in _ENGINE_MODULES:
         importlib.import_module(_ENGINE_MODULES[name])
     if name not in _FACTORIES:
-        raise ValueError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
+        raise ConfigError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
     return _FACTORIES[name](**options)
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.core.engines.base import BudgetExceeded
+from dynosaur.core.errors import ConfigError
 
 BATCH_DISCOUNT = 0.5  # the Batch API's rate, where the table lists none
 _MILLION = 1_000_000
@@ -68,17 +69,17 @@ def _price_of(model: str, entry: Any) -> Price:
         extra = {key: entry[key] for key in _OPTIONAL_RATES if entry.get(key) is not None}
         unknown = set(entry) - {"input", "output", *_OPTIONAL_RATES}
         if unknown:
-            raise ValueError(f"price for {model!r} has unknown keys: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"price for {model!r} has unknown keys: {', '.join(sorted(unknown))}")
     elif isinstance(entry, (list, tuple)) and len(entry) == 2:
         values = tuple(entry)
     else:
-        raise ValueError(f"price for {model!r} must be {{'input': X, 'output': Y}} or [X, Y], got {entry!r}")
+        raise ConfigError(f"price for {model!r} must be {{'input': X, 'output': Y}} or [X, Y], got {entry!r}")
     try:
         numbers = [float(values[0]), float(values[1]), *(float(v) for v in extra.values())]
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"price for {model!r} is not a number: {entry!r}") from exc
+        raise ConfigError(f"price for {model!r} is not a number: {entry!r}") from exc
     if any(n < 0 or not math.isfinite(n) for n in numbers):
-        raise ValueError(f"price for {model!r} must be finite and non-negative: {entry!r}")
+        raise ConfigError(f"price for {model!r} must be finite and non-negative: {entry!r}")
     return Price(numbers[0], numbers[1], **{key: float(value) for key, value in extra.items()})
 
 
@@ -93,11 +94,11 @@ def load_prices(source: str | Path | Mapping[str, Any] | None = None) -> dict[st
         try:
             extra = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ValueError(f"price file {path} does not exist") from exc
+            raise ConfigError(f"price file {path} does not exist") from exc
         except json.JSONDecodeError as exc:
-            raise ValueError(f"price file {path} is not valid JSON: {exc}") from exc
+            raise ConfigError(f"price file {path} is not valid JSON: {exc}") from exc
         if not isinstance(extra, dict):
-            raise ValueError(f"price file {path} must hold a JSON object of model -> price")
+            raise ConfigError(f"price file {path} must hold a JSON object of model -> price")
     return {
         str(model): entry if isinstance(entry, Price) else _price_of(str(model), entry)
         for model, entry in extra.items()
@@ -178,7 +179,7 @@ class Budget:
 
     def __init__(self, limit_usd: float) -> None:
         if not math.isfinite(limit_usd) or limit_usd < 0:
-            raise ValueError(f"budget must be a non-negative number of dollars, got {limit_usd!r}")
+            raise ConfigError(f"budget must be a non-negative number of dollars, got {limit_usd!r}")
         self.limit_usd = limit_usd
         self.spent_usd = 0.0
         self.reserved_usd = 0.0

@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from dynosaur.core.errors import DynosaurError
 
-class EngineError(RuntimeError):
+
+class EngineError(DynosaurError, RuntimeError):
     """An engine failed for good (after its retries); the caller records a reason and goes on."""
 
 
-class BudgetExceeded(RuntimeError):
+class BudgetExceeded(DynosaurError, RuntimeError):
     """The next call would exceed the run's budget; the run stops cleanly, keeping what it has."""
 
 

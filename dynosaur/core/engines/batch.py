@@ -34,6 +34,7 @@ from tqdm import tqdm
 from dynosaur.core.cache import cache_key
 from dynosaur.core.engines.base import BudgetExceeded, ChatRequest, Completion, EngineError
 from dynosaur.core.engines.openai import OpenAIEngine, is_transient
+from dynosaur.core.errors import BadArtifact, MissingInput
 from dynosaur.core.io import atomic_write_json, atomic_write_text
 
 ENDPOINT = "/v1/chat/completions"  # also spelt out in the batches.create call, which wants literals
@@ -477,11 +478,11 @@ class BatchEngine:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise ValueError(f"batch results {path}: {exc.strerror or exc}") from None
+            raise MissingInput(f"batch results {path}: {exc.strerror or exc}") from None
         try:
             self._results.update(read_results(text, str(path)))
         except EngineError as exc:
-            raise ValueError(str(exc)) from None
+            raise BadArtifact(str(exc)) from None
 
     def _say(self, text: str) -> None:
         log = self.settings.log

@@ -53,6 +53,7 @@ from dynosaur.core.engines.accounting import (
     price_for,
 )
 from dynosaur.core.engines.base import ChatRequest, Completion, EngineError
+from dynosaur.core.errors import ConfigError, OptionError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Ways to ask for JSON, most to least specific; the engine steps down when a server refuses one.
@@ -163,13 +164,13 @@ class OpenAIEngine:
         concurrency = default_concurrency if concurrency is None else concurrency
         timeout = default_timeout if timeout is None else timeout
         if concurrency < 1:
-            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+            raise OptionError("concurrency", f"must be at least 1, got {concurrency}")
         if max_retries < 0:
-            raise ValueError(f"max_retries must be 0 or more, got {max_retries}")
+            raise OptionError("max_retries", f"must be 0 or more, got {max_retries}")
         if max_timeout_retries < 0:
-            raise ValueError(f"max_timeout_retries must be 0 or more, got {max_timeout_retries}")
+            raise OptionError("max_timeout_retries", f"must be 0 or more, got {max_timeout_retries}")
         if not timeout > 0:
-            raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
+            raise OptionError("timeout", f"must be a positive number of seconds, got {timeout}")
         self.model = model
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.concurrency = concurrency
@@ -183,7 +184,7 @@ class OpenAIEngine:
             model, self.prices, base_url=self.base_url, local=is_local_server(self.base_url)
         )
         if budget_usd is not None and self.price is None:
-            raise ValueError(
+            raise ConfigError(
                 f"a budget needs a price for model {model!r}, and none is known; pass a price file "
                 f'(JSON: {{"{model}": {{"input": USD_PER_1M, "output": USD_PER_1M}}}}) or drop the budget'
             )

@@ -11,15 +11,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dynosaur.contracts.metadata import METADATA_FILE, load_metadata
-from dynosaur.contracts.task_checks import judge, prompt_sentences, reason_kind
+from dynosaur.contracts.artifacts import (
+    FILTER_REPORT_FILE,
+    INSTRUCTIONS_FILE,
+    METADATA_FILE,
+    REJECTED_FILE,
+    TASKS_FILE,
+    reason_kind,
+)
+from dynosaur.contracts.metadata import load_metadata
+from dynosaur.contracts.task_checks import judge, prompt_sentences
 from dynosaur.contracts.tasks import Task
+from dynosaur.core.errors import MissingArtifact
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
-
-TASKS_FILE = "tasks.jsonl"
-INSTRUCTIONS_FILE = "instructions-full.json"
-REJECTED_FILE = "rejected_tasks.jsonl"
-FILTER_REPORT_FILE = "filter_report.json"
 
 
 @dataclass
@@ -64,7 +68,7 @@ class FilterSummary:
 def read_tasks(path: Path) -> tuple[list[Task], list[dict[str, Any]]]:
     """The tasks of ``tasks.jsonl`` in file order, and each unreadable line with its reason."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path} does not exist; run `dynosaur propose` first")
+        raise MissingArtifact(f"{path} does not exist; run `dynosaur propose` first")
     tasks: list[Task] = []
     skipped: list[dict[str, Any]] = []
     with open(path, encoding="utf-8") as handle:

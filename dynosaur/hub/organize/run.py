@@ -18,8 +18,18 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dynosaur.contracts.judge_scores import SCORES_FILE, TaskScore, read_scores
+from dynosaur.contracts.artifacts import (
+    DATA_FILE,
+    INSTRUCTIONS_FILE,
+    JUDGE_SCORES_FILE,
+    LICENSE_FILE,
+    ORGANIZE_REPORT_FILE,
+    RECORDS_FILE,
+    reason_kind,
+)
+from dynosaur.contracts.judge_scores import TaskScore, read_scores
 from dynosaur.contracts.records import Record, RecordWriter
+from dynosaur.core.errors import BadArtifact, MissingArtifact
 from dynosaur.core.io import atomic_write_json
 from dynosaur.hub.organize.render import (
     EmptyCell,
@@ -42,26 +52,14 @@ from dynosaur.hub.organize.rules import (
     value_dtype,
 )
 
-DATA_FILE = "huggingface_data.jsonl"
-INSTRUCTIONS_FILE = "instructions-full.json"
-LICENSE_FILE = "license_info.json"
-OUTPUT_FILE = "dynosaur-full.jsonl"
-PARQUET_FILE = "dynosaur-full.parquet"
-REPORT_FILE = "organize_report.json"
-
 
 def report_path(output_path: Path) -> Path:
     """Where the report of ``output_path`` goes: ``organize_report.json`` beside the default
     output, ``<stem>_report.json`` beside any other, so that organizing into a side file never
     replaces the report that describes ``dynosaur-full.jsonl`` (and that publish reads)."""
-    if output_path.name == OUTPUT_FILE:
-        return output_path.parent / REPORT_FILE
+    if output_path.name == RECORDS_FILE:
+        return output_path.parent / ORGANIZE_REPORT_FILE
     return output_path.with_name(f"{output_path.stem}_report.json")
-
-
-def reason_kind(reason: str) -> str:
-    """The countable part of a reason (``imbalanced labels: 'x' is 90%`` → ``imbalanced labels``)."""
-    return reason.split(":", 1)[0]
 
 
 @dataclass
@@ -149,11 +147,11 @@ def load_tasks(path: Path, report: OrganizeReport) -> dict[str, list[Task]]:
     try:
         items = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path} not found: run `dynosaur filter` first") from None
+        raise MissingArtifact(f"{path} not found: run `dynosaur filter` first") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
+        raise BadArtifact(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from None
     if not isinstance(items, list):
-        raise ValueError(f"{path} must hold a JSON list of tasks")
+        raise BadArtifact(f"{path} must hold a JSON list of tasks")
     grouped: dict[str, list[Task]] = {}
     for item in items:
         try:
@@ -178,7 +176,7 @@ def load_license_info(path: Path) -> dict[str, dict[str, Any]]:
 def iter_data_lines(path: Path, report: OrganizeReport, progress: bool) -> Iterator[dict[str, Any]]:
     """Stream the data file's objects; lines that are not a dataset-config object are reported."""
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found: run `dynosaur crawl` first")
+        raise MissingArtifact(f"{path} not found: run `dynosaur crawl` first")
     with (
         open(path, "rb") as handle,
         tqdm(
@@ -341,10 +339,10 @@ def _modified(path: Path) -> str:
 
 
 def judge_scores(data_dir: Path) -> dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], TaskScore]:
-    """The judge's scores by task; ``FileNotFoundError`` when the judge has not run."""
-    path = data_dir / SCORES_FILE
+    """The judge's scores by task; ``MissingArtifact`` when the judge has not run."""
+    path = data_dir / JUDGE_SCORES_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"min_judge_score needs {path}: run `dynosaur judge` first")
+        raise MissingArtifact(f"min_judge_score needs {path}: run `dynosaur judge` first")
     return {score.key(): score for score in read_scores(path)}
 
 
@@ -382,7 +380,7 @@ def organize(
     config = config or OrganizeConfig()
     data_dir = Path(data_dir)
     data_path = Path(data_path) if data_path else data_dir / DATA_FILE
-    output_path = Path(output_path) if output_path else data_dir / OUTPUT_FILE
+    output_path = Path(output_path) if output_path else data_dir / RECORDS_FILE
     report = OrganizeReport(config=config.to_json())
     tasks = load_tasks(Path(instructions_path) if instructions_path else data_dir / INSTRUCTIONS_FILE, report)
     license_info = load_license_info(data_dir / LICENSE_FILE)

@@ -17,8 +17,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from dynosaur.contracts.metadata import METADATA_FILE, load_metadata
-from dynosaur.contracts.task_checks import judge, parse_answer, reason_kind
+from dynosaur.contracts.artifacts import METADATA_FILE, PROPOSE_REPORT_FILE, TASKS_FILE, reason_kind
+from dynosaur.contracts.metadata import load_metadata
+from dynosaur.contracts.task_checks import judge, parse_answer
 from dynosaur.contracts.tasks import SOURCE_BY_MODE, Task
 from dynosaur.core.engines.base import (
     BudgetExceeded,
@@ -27,12 +28,10 @@ from dynosaur.core.engines.base import (
     EngineError,
     structured_output_mode,
 )
+from dynosaur.core.errors import ConfigError
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.core.prompts import prompts_version
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES, build_request, prompt_sentences
-
-TASKS_FILE = "tasks.jsonl"
-REPORT_FILE = "propose_report.json"
 
 
 @dataclass
@@ -159,7 +158,7 @@ class ProposeSummary:
             max(0, len(items) - 5) for items in (self.skipped_lines, self.skipped_requests, self.failures)
         )
         if hidden:
-            lines.append(f"  ... {hidden} more in {REPORT_FILE}")
+            lines.append(f"  ... {hidden} more in {PROPOSE_REPORT_FILE}")
         if self.stopped:
             lines.append(f"  stopped early ({self.not_asked} requests not made): {self.stopped}")
             lines.append("  rerun to continue: answers already received come from the cache")
@@ -250,9 +249,9 @@ def propose(data_dir: str | Path, engine: Engine, options: ProposeOptions | None
     data_dir = Path(data_dir)
     for mode in options.modes:
         if mode not in MODES:
-            raise ValueError(f"unknown mode {mode!r}; modes are {', '.join(MODES)}")
+            raise ConfigError(f"unknown mode {mode!r}; modes are {', '.join(MODES)}")
     if not ({"chat", "context"} & set(engine.capabilities)):
-        raise ValueError(f"engine {engine.name!r} can neither chat nor read a request's context")
+        raise ConfigError(f"engine {engine.name!r} can neither chat nor read a request's context")
     lines, skipped = load_metadata(data_dir / METADATA_FILE)
     version = prompts_version(options.prompts_dir)
     summary = ProposeSummary(
@@ -336,4 +335,4 @@ def _finish(
     # a run stopped before any answer leaves an earlier tasks.jsonl as it was
     if answers or not summary.stopped:
         atomic_write_jsonl(data_dir / TASKS_FILE, (task.to_json() for task in judged))
-    atomic_write_json(data_dir / REPORT_FILE, summary.to_json())
+    atomic_write_json(data_dir / PROPOSE_REPORT_FILE, summary.to_json())

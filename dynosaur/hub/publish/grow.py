@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dynosaur.contracts.artifacts import GROW_REPORT_FILE
 from dynosaur.contracts.manifest import Manifest, diff_sources
 from dynosaur.core.io import atomic_write_json
-
-REPORT_FILE = "grow_report.json"
 
 
 @dataclass
@@ -87,7 +86,7 @@ def run_steps(
     data_dir: str | Path,
     errors: tuple[type[BaseException], ...],
     echo: Callable[[str], None] | None = None,
-    report_file: str = REPORT_FILE,
+    report_file: str = GROW_REPORT_FILE,
     timed: bool = True,
 ) -> GrowReport:
     """Run ``steps`` in order until one fails; ``errors`` raised by a step count as its failure.

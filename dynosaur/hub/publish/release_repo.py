@@ -25,7 +25,8 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.hf_api import RepoFile
 
-from dynosaur.contracts.manifest import MANIFEST_FILE, Manifest, read_manifest
+from dynosaur.contracts.artifacts import MANIFEST_FILE
+from dynosaur.contracts.manifest import Manifest, read_manifest
 
 _CHUNK = 1 << 20
 

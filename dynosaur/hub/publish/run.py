@@ -27,10 +27,17 @@ from typing import Any
 import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
-from dynosaur.contracts.decontamination import release_summary
-from dynosaur.contracts.judge_scores import JUDGE_REPORT_FILE
-from dynosaur.contracts.manifest import (
+from dynosaur.contracts.artifacts import (
+    JUDGE_REPORT_FILE,
     MANIFEST_FILE,
+    ORGANIZE_REPORT_FILE,
+    RECORDS_PARQUET_FILE,
+    RELEASES_DIR,
+    REPORT_HTML_FILE,
+    TASKS_FILE,
+)
+from dynosaur.contracts.decontamination import release_summary
+from dynosaur.contracts.manifest import (
     Manifest,
     changelog_entry,
     diff_sources,
@@ -40,7 +47,7 @@ from dynosaur.contracts.manifest import (
     version_key,
 )
 from dynosaur.contracts.records import RECORD_SCHEMA
-from dynosaur.contracts.report import REPORT_FILE as REPORT_HTML_FILE
+from dynosaur.core.errors import DynosaurError
 from dynosaur.hub.publish.card import render_card
 from dynosaur.hub.publish.release_repo import (
     RemoteState,
@@ -52,9 +59,6 @@ from dynosaur.hub.publish.release_repo import (
     tag_release,
 )
 
-PARQUET_FILE = "dynosaur-full.parquet"
-REPORT_FILE = "organize_report.json"
-TASKS_FILE = "tasks.jsonl"
 DEFAULT_SHARD_ROWS = 250_000
 _RELEASE_FILES = ("README.md", MANIFEST_FILE, REPORT_HTML_FILE)
 
@@ -62,7 +66,7 @@ _RELEASE_FILES = ("README.md", MANIFEST_FILE, REPORT_HTML_FILE)
 CRAWL_POLICY_FILE = "crawl_policy.json"
 
 
-class PublishError(RuntimeError):
+class PublishError(DynosaurError, RuntimeError):
     """A release that cannot be built or uploaded, with the reason."""
 
 
@@ -192,14 +196,14 @@ def build_release(
     Without ``version``, the version is the date's, skipping the versions in ``taken`` (tags).
     """
     data_dir, folder = Path(data_dir), Path(folder)
-    source = data_dir / PARQUET_FILE
+    source = data_dir / RECORDS_PARQUET_FILE
     if not source.is_file():
         raise PublishError(f"{source} not found: run `dynosaur organize` first")
     try:
-        report = json.loads((data_dir / REPORT_FILE).read_text(encoding="utf-8"))
+        report = json.loads((data_dir / ORGANIZE_REPORT_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise PublishError(
-            f"{data_dir / REPORT_FILE} is missing or unreadable: run `dynosaur organize` first"
+            f"{data_dir / ORGANIZE_REPORT_FILE} is missing or unreadable: run `dynosaur organize` first"
         ) from exc
     if shard_rows < 1:
         raise PublishError("shard rows must be at least 1")
@@ -349,7 +353,7 @@ def _commit_description(manifest: Manifest) -> str:
 
 
 def releases_dir(data_dir: str | Path) -> Path:
-    return Path(data_dir) / "releases"
+    return Path(data_dir) / RELEASES_DIR
 
 
 def latest_release(data_dir: str | Path) -> Manifest | None:

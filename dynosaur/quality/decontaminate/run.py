@@ -21,7 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from dynosaur.contracts.decontamination import REMOVED_FILE, REPORT_FILE, file_sha256
+from dynosaur.contracts.artifacts import DECONTAMINATED_RECORDS_FILE as REMOVED_FILE
+from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE as REPORT_FILE
+from dynosaur.contracts.artifacts import RECORDS_FILE
+from dynosaur.contracts.decontamination import file_sha256
 from dynosaur.contracts.records import Record, RecordWriter
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl, read_jsonl
 from dynosaur.quality.decontaminate.index import NgramIndex
@@ -34,7 +37,6 @@ from dynosaur.quality.decontaminate.ngrams import (
 )
 from dynosaur.quality.decontaminate.sources import BenchmarkOutcome
 
-RECORDS_FILE = "dynosaur-full.jsonl"
 BATCH = 2048
 
 

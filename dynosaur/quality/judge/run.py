@@ -19,9 +19,8 @@ from typing import Any
 
 from tqdm import tqdm
 
+from dynosaur.contracts.artifacts import JUDGE_REPORT_FILE, JUDGE_SCORES_FILE
 from dynosaur.contracts.judge_scores import (
-    JUDGE_REPORT_FILE,
-    SCORES_FILE,
     RecordScore,
     TaskScore,
     score_distribution,
@@ -279,5 +278,5 @@ def _finish(
     if stats is not None:
         summary.engine_calls, summary.cache_hits = stats.misses, stats.hits
     inputs.output_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_jsonl(inputs.output_dir / SCORES_FILE, (s.to_json() for s in summary.scores))
+    atomic_write_jsonl(inputs.output_dir / JUDGE_SCORES_FILE, (s.to_json() for s in summary.scores))
     atomic_write_json(inputs.output_dir / JUDGE_REPORT_FILE, summary.to_json())

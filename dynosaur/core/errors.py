@@ -1,0 +1,62 @@
+"""One error tree: every failure the library raises on purpose is a ``DynosaurError``.
+
+``dynosaur.cli.main`` catches ``DynosaurError`` once and prints ``<command>: <message>`` with the
+error's ``exit_code`` (2: the input or the options are wrong, nothing was done). Each error keeps
+its builtin base too (``ValueError``, ``FileNotFoundError``, ``RuntimeError``), so a caller that
+catches those still does. Library errors name fields (``chunk_size``), never CLI flags; the CLI
+spells an ``OptionError``'s fields as its flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+class DynosaurError(Exception):
+    """A failure the library raises on purpose, with a message meant for the user."""
+
+    exit_code = 2
+
+    def cli_message(self, flag: Callable[[str], str]) -> str:
+        """The message as the CLI prints it; ``flag`` spells a field as its option."""
+        return str(self)
+
+
+class OptionError(DynosaurError, ValueError):
+    """A setting out of range: ``field`` names it, ``problem`` says what is wrong.
+
+    ``problem`` may name other fields in ``mentions``; the CLI spells those as flags too.
+    """
+
+    def __init__(self, field: str, problem: str, *, mentions: tuple[str, ...] = ()) -> None:
+        self.field = field
+        self.problem = problem
+        self.mentions = mentions
+        super().__init__(f"{field} {problem}")
+
+    def cli_message(self, flag: Callable[[str], str]) -> str:
+        problem = self.problem
+        for name in self.mentions:
+            problem = problem.replace(name, flag(name))
+        return f"{flag(self.field)} {problem}"
+
+
+class ConfigError(DynosaurError, ValueError):
+    """A setting that cannot work here (an unknown engine or mode, no API key, a bad price file)."""
+
+
+class MissingInput(DynosaurError, FileNotFoundError):
+    """A file or folder the run reads is not there."""
+
+
+class MissingArtifact(MissingInput):
+    """A file an earlier stage writes is not there (the message says which stage to run)."""
+
+
+class BadArtifact(DynosaurError, ValueError):
+    """A file an earlier stage wrote cannot be read as its contract says."""
+
+
+def cli_flag(field: str) -> str:
+    """The CLI option of a field: ``chunk_size`` -> ``--chunk-size``."""
+    return "--" + field.replace("_", "-")

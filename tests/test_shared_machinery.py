@@ -1,0 +1,109 @@
+"""The machinery declared once: artifact names, the reason convention and the error tree."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from dynosaur.cli import run_command
+from dynosaur.contracts import artifacts
+from dynosaur.contracts.records import MissingLicense
+from dynosaur.contracts.seed_tasks import SeedTaskError
+from dynosaur.core.engines import BudgetExceeded, EngineError, UnsupportedRequest
+from dynosaur.core.errors import DynosaurError, MissingArtifact, OptionError, cli_flag
+from dynosaur.core.prompts import PromptError
+from dynosaur.core.resources import ResourceNotFound
+from dynosaur.dino.inputs import InputError
+from dynosaur.dino.spec import SpecError
+from dynosaur.hub.publish.run import PublishError
+
+ROOT = Path(__file__).resolve().parents[1]
+NAMES = {
+    value
+    for key, value in vars(artifacts).items()
+    if key.isupper() and isinstance(value, str) and "." in value
+}
+
+
+def spelled_artifact_names(root: Path) -> list[str]:
+    """``"module: name"`` for every string constant outside contracts/artifacts that is an artifact name."""
+    found = []
+    for path in sorted((root / "dynosaur").rglob("*.py")):
+        if path.name == "artifacts.py" and path.parent.name == "contracts":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in NAMES and id(node) not in docstrings:
+                found.append(f"{path.relative_to(root)}: {node.value}")
+    return found
+
+
+def test_artifact_names_are_spelled_only_in_contracts() -> None:
+    assert "llm_cache.sqlite" in NAMES and "tasks.jsonl" in NAMES
+    assert spelled_artifact_names(ROOT) == []
+
+
+def test_a_respelled_artifact_name_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "dynosaur").mkdir()
+    (tmp_path / "dynosaur" / "stage.py").write_text('CACHE = "llm_cache.sqlite"\n', encoding="utf-8")
+    assert spelled_artifact_names(tmp_path) == ["dynosaur/stage.py: llm_cache.sqlite"]
+
+
+def test_reason_kind_is_the_text_before_the_first_colon() -> None:
+    assert artifacts.reason_kind("imbalanced labels: 'x' is 90%") == "imbalanced labels"
+    assert artifacts.reason_kind(" unknown field : 'y'") == "unknown field"
+    assert artifacts.reason_kind(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("error", "builtin"),
+    [
+        (EngineError, RuntimeError),
+        (UnsupportedRequest, RuntimeError),
+        (BudgetExceeded, RuntimeError),
+        (PromptError, ValueError),
+        (SeedTaskError, ValueError),
+        (InputError, ValueError),
+        (SpecError, ValueError),
+        (PublishError, RuntimeError),
+        (ResourceNotFound, FileNotFoundError),
+        (MissingLicense, ValueError),
+        (MissingArtifact, FileNotFoundError),
+        (OptionError, ValueError),
+    ],
+)
+def test_library_errors_share_one_root_and_keep_their_builtin_base(error: type, builtin: type) -> None:
+    assert issubclass(error, DynosaurError) and issubclass(error, builtin)
+
+
+def test_an_option_error_names_fields_and_the_cli_spells_them_as_flags() -> None:
+    error = OptionError(
+        "num_prompt_seed", "must be at most num_prompt_instructions", mentions=("num_prompt_instructions",)
+    )
+    assert str(error) == "num_prompt_seed must be at most num_prompt_instructions"
+    assert error.cli_message(cli_flag) == "--num-prompt-seed must be at most --num-prompt-instructions"
+
+
+def test_run_command_turns_a_library_error_into_its_exit_code(capsys: pytest.CaptureFixture[str]) -> None:
+    def failing(_args: object) -> int:
+        raise OptionError("chunk_size", "must be at least 1, got 0")
+
+    assert run_command("documents", failing, None) == 2  # type: ignore[arg-type]
+    assert capsys.readouterr().err == "documents: --chunk-size must be at least 1, got 0\n"
+
+
+def test_run_command_lets_a_bug_through() -> None:
+    def buggy(_args: object) -> int:
+        raise KeyError("not a DynosaurError")
+
+    with pytest.raises(KeyError):
+        run_command("x", buggy, None)  # type: ignore[arg-type]
