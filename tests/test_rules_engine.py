@@ -381,6 +381,17 @@ def test_code_is_written_from_its_prompt_not_the_other_way_round():
     assert task["instruction"] == "Write the code that the prompt asks for."
 
 
+def test_field_names_that_are_codes_never_reach_an_instruction():
+    metadata = _line(
+        "org/nl-to-code",
+        {"nl": STRING, "code": STRING},
+        [{"nl": "return the sum of a list", "code": "def f(xs):\n    return sum(xs)"}],
+    )
+    (task,) = propose_tasks(metadata)
+    assert (task["input_fields"], task["output_field"]) == (["nl"], ["code"])
+    assert task["instruction"] == "Write the code that the text asks for."
+
+
 def test_dataset_name_words_a_source_target_rewrite():
     metadata = _line(
         "org/simplification",

@@ -179,8 +179,8 @@ class Wording:
             if key in hints:
                 return template.format(source=self.noun(source))
         if words(target) & {"code", "sql", "query", "program", "function", "solution", "completion"}:
-            return f"Write the {humanize(target)} that the {humanize(source)} asks for."
-        return f"Given the {humanize(source)}, write the {humanize(target)}."
+            return f"Write the {self.noun(target)} that the {self.noun(source)} asks for."
+        return f"Given the {self.noun(source)}, write the {self.noun(target)}."
 
 
 _VOWELS = set("aeiouy")
