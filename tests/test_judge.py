@@ -191,6 +191,8 @@ def test_rules_judge_scores_sound_tasks_high_and_each_planted_flaw_low(tmp_path:
             "the output is an answer found",
         ),
         ("Translate the sentence into French.", "Good morning.", "Bonjour.", 4, "no check found a flaw"),
+        ("Write an essay with the given title.", "On rivers", "Rivers carve valleys " * 20, 4, "no check"),
+        ("Write a title for the article.", "Rivers run.", "Rivers run and run " * 5, 2, "swapped"),
     ],
 )
 def test_each_record_check(instruction: str, text: str, output: str, score: int, reason: str) -> None:

@@ -210,6 +210,16 @@ def test_the_report_renders_in_headless_chromium_without_errors(demo: Path, tmp_
     assert dom.tags["svg"] >= 8
 
 
+def test_the_demo_summary_says_how_the_tasks_were_judged_and_where_the_report_is(demo: Path) -> None:
+    from dynosaur.commands.demo import summarize
+
+    judge = json.loads((demo / "judge_report.json").read_text(encoding="utf-8"))
+    spread = ", ".join(f"{k}: {v}" for k, v in judge["score_distribution"].items())
+    lines = summarize(demo).splitlines()
+    assert f"  tasks judged      {judge['tasks_scored']:6d}  by rules (scores {spread})" in lines
+    assert lines[-1] == f"  report                    -> {demo / 'report.html'} (open it in a browser)"
+
+
 def test_the_demo_judges_every_valid_task_and_the_report_shows_its_scores(demo: Path) -> None:
     tasks = json.loads((demo / "instructions-full.json").read_text(encoding="utf-8"))
     scores = [json.loads(line) for line in (demo / "judge_scores.jsonl").read_text().splitlines()]

@@ -24,9 +24,11 @@ from dynosaur.contracts.artifacts import (
     CRAWL_REPORT_FILE,
     DEMO_REPORT_FILE,
     INSTRUCTIONS_FILE,
+    JUDGE_REPORT_FILE,
     METADATA_FILE,
     ORGANIZE_REPORT_FILE,
     RECORDS_FILE,
+    REPORT_HTML_FILE,
     RESPONSE_CACHE_FILE,
     RULES_CACHE_FILE,
     TASKS_FILE,
@@ -96,7 +98,20 @@ def summarize(data_dir: Path) -> str:
         "  records by license:",
     ]
     lines += [f"    {count:8d}  {license_}" for license_, count in sorted(by_license.items())]
+    lines += _judge_lines(data_dir)
+    if (data_dir / REPORT_HTML_FILE).is_file():
+        lines.append(f"  report                    -> {data_dir / REPORT_HTML_FILE} (open it in a browser)")
     return "\n".join(lines)
+
+
+def _judge_lines(data_dir: Path) -> list[str]:
+    """How the judge scored the tasks (nothing when it did not run)."""
+    path = data_dir / JUDGE_REPORT_FILE
+    if not path.is_file():
+        return []
+    report = json.loads(path.read_text(encoding="utf-8"))
+    spread = ", ".join(f"{score}: {n}" for score, n in report["score_distribution"].items())
+    return [f"  tasks judged      {report['tasks_scored']:6d}  by {report['judge']} (scores {spread})"]
 
 
 def _decontamination_lines(data_dir: Path) -> list[str]:

@@ -60,7 +60,12 @@ _ASKS_QUESTION = re.compile(
     r"\b(write|generate|ask|create|compose|formulate|pose) (a |an |the )?(\w+ )?questions?\b", re.IGNORECASE
 )
 _ASKS_WRITING = re.compile(r"^\s*(please\s+)?(write|generate|compose|create|produce|draft)\b", re.IGNORECASE)
-_CONDENSES = re.compile(r"\b(summar\w*|title|headline|shorten|condense|tl;?dr|gist)\b", re.IGNORECASE)
+# the output is the shorter text: a summary, or a title / headline written for the input
+_CONDENSES = re.compile(
+    r"\b(summar\w*|shorten|condense|tl;?dr|gist)\b|"
+    r"\b(write|generate|give|create|suggest|propose) (a |an |the )?(short |brief |good )?(title|headline)\b",
+    re.IGNORECASE,
+)
 _SHORT_ANSWER_WORDS = 12
 
 
