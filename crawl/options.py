@@ -17,8 +17,8 @@ DEFAULT_HUB_ENDPOINT = "https://huggingface.co"
 DEFAULT_VIEWER_ENDPOINT = "https://datasets-server.huggingface.co"
 # Bump when a change to the crawl changes what it writes for the same Hub state.
 # 2: translation datasets kept, Translation features flattened; 3: train splits only;
-# 4: websites on the public Hub, row indices
-OUTPUT_VERSION = 4
+# 4: websites on the public Hub, row indices; 5: translation datasets skipped unless kept
+OUTPUT_VERSION = 5
 
 
 @dataclass(frozen=True)

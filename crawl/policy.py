@@ -64,7 +64,7 @@ class PolicyOptions:
     languages: tuple[str, ...] = ("en",)
     allow_code: bool = False
     keep_multilingual: bool = False
-    drop_translation: bool = False
+    keep_translation: bool = False  # translation datasets are skipped unless asked for
     license_policy: str = DEFAULT_PRESET  # a crawl.licenses preset
     allow_licenses: tuple[str, ...] = ()  # kept whatever the preset
     deny_licenses: tuple[str, ...] = ()  # dropped whatever the preset
@@ -125,8 +125,9 @@ def license_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
 def language_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
     """English (or the configured languages), optionally with code; no language: decided from rows.
 
-    A translation dataset (multilinguality ``translation``) with an allowed language is kept,
-    whatever its other languages, unless ``drop_translation``.
+    A translation dataset (multilinguality or task category ``translation``) with an allowed
+    language is skipped as ``translation``; with ``keep_translation`` it is kept, whatever its other
+    languages.
     """
     if not facts.languages:
         return None
@@ -137,8 +138,8 @@ def language_rule(facts: DatasetFacts, opts: PolicyOptions) -> str | None:
         return "language_code_only"
     if not any(code in opts.languages for code in natural):
         return f"language_not_allowed: {_short(natural)}"
-    if "translation" in facts.multilinguality:
-        return "translation" if opts.drop_translation else None
+    if "translation" in facts.multilinguality or "translation" in facts.task_categories:
+        return None if opts.keep_translation else "translation"
     others = [code for code in natural if code not in opts.languages]
     if others:
         return None if opts.keep_multilingual else f"multilingual: {_short(others)}"
@@ -174,7 +175,8 @@ def media_feature_rule(
 def translation_feature_rule(
     features: dict[str, Any], rows: list[dict[str, Any]], opts: PolicyOptions
 ) -> str | None:
-    """Translation features: kept (then flattened) when one of their languages is allowed.
+    """Translation features: skipped as ``translation``; with ``keep_translation``, kept (then
+    flattened) when one of their languages is allowed.
 
     ``TranslationVariableLanguages`` has no fixed language set to flatten into fields, and a
     flattened name that is already a field would overwrite it: both skip the config.
@@ -182,7 +184,7 @@ def translation_feature_rule(
     types = feature_types(list(features.values()))
     if not types & TRANSLATION_TYPES:
         return None
-    if opts.drop_translation:
+    if not opts.keep_translation:
         return "translation"
     if "TranslationVariableLanguages" in types:
         return "translation_variable_languages"

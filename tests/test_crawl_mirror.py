@@ -129,14 +129,12 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
     with MirrorServer(hub) as mirror:
         crawl(mirror, tmp_path / "out", token="hf_test_token_for_private_listing")
         requested = paths_requested(mirror)
-        mirror.reset_log()
-        crawl(mirror, tmp_path / "dropped", policy=PolicyOptions(drop_translation=True))
-        requested_dropping = paths_requested(mirror)
+        crawl(mirror, tmp_path / "kept", policy=PolicyOptions(keep_translation=True))
     found = {name: (line["status"], line["reason"]) for name, line in reports(tmp_path / "out").items()}
     assert found == {
         "ok": ("kept", None),
         "guessen": ("kept", None),
-        "pairs": ("kept", None),
+        "pairs": ("skipped", "translation"),
         "gated": ("skipped", "gated: manual"),
         "secret": ("skipped", "private"),
         "off": ("skipped", "disabled"),
@@ -165,6 +163,7 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
         "french",
         "bilingual",
         "pairs-de-fr",
+        "pairs",  # a translation dataset: English by default, decided from the listing alone
         "pictures",
         "captions",
     ):
@@ -172,13 +171,13 @@ def test_every_skip_reason_reaches_the_report(tmp_path: Path) -> None:
             p for p in requested if f"/{name}/" in p or f"dataset={name}&" in p or p.endswith(f"={name}")
         ]
     kept = read_jsonl(tmp_path / "out" / "huggingface_metadata.jsonl")
-    assert [line["task_name"] for line in kept] == ["guessen", "ok", "pairs"]
+    assert [line["task_name"] for line in kept] == ["guessen", "ok"]
     assert kept[0]["languages"] == ["en"]
-    assert [line["multilinguality"] for line in kept] == ["english", "english", "translation"]
-    # --drop-translation: the translation skip, decided from the listing alone
-    dropped = reports(tmp_path / "dropped")["pairs"]
-    assert (dropped["status"], dropped["reason"]) == ("skipped", "translation")
-    assert not [p for p in requested_dropping if "/pairs/" in p or "dataset=pairs&" in p]
+    assert [line["multilinguality"] for line in kept] == ["english", "english"]
+    # --keep-translation: the translation dataset is kept and marked
+    with_translation = read_jsonl(tmp_path / "kept" / "huggingface_metadata.jsonl")
+    assert [line["task_name"] for line in with_translation] == ["guessen", "ok", "pairs"]
+    assert with_translation[2]["multilinguality"] == "translation"
     assert "language_detected: default: en" in reports(tmp_path / "out")["guessen"]["notes"]
 
 
@@ -239,7 +238,7 @@ def test_each_license_policy_keeps_what_it_names_and_a_license_list_takes_the_st
     )
 
 
-def test_translation_feature_is_kept_marked_and_flattened_into_one_text_field_per_language(
+def test_translation_feature_is_kept_with_the_flag_marked_and_flattened_into_one_text_field_per_language(
     tmp_path: Path,
 ) -> None:
     translation = {"languages": ["en", "fr"], "_type": "Translation"}
@@ -263,8 +262,13 @@ def test_translation_feature_is_kept_marked_and_flattened_into_one_text_field_pe
         ],
     )
     with MirrorServer(hub) as mirror:
-        crawl(mirror, tmp_path / "out")
+        crawl(mirror, tmp_path / "out", policy=PolicyOptions(keep_translation=True))
+        crawl(mirror, tmp_path / "default")
     lines = {line["task_name"]: line for line in read_jsonl(tmp_path / "out" / "huggingface_data.jsonl")}
+    by_default = {
+        name: (line["status"], line["reason"]) for name, line in reports(tmp_path / "default").items()
+    }
+    assert by_default == {"wmt/en-fr": ("skipped", "translation"), "solo": ("skipped", "translation")}
     line = lines["wmt/en-fr"]
     assert line["multilinguality"] == "translation" and line["languages"] == ["en", "fr"]
     assert line["features"] == [
@@ -325,8 +329,8 @@ def test_translation_features_without_english_or_fixed_languages_are_skipped_wit
         ],
     )
     with MirrorServer(hub) as mirror:
-        crawl(mirror, tmp_path / "out")
-        crawl(mirror, tmp_path / "dropped", policy=PolicyOptions(drop_translation=True))
+        crawl(mirror, tmp_path / "out", policy=PolicyOptions(keep_translation=True))
+        crawl(mirror, tmp_path / "dropped")
     found = {name: (line["status"], line["reason"]) for name, line in reports(tmp_path / "out").items()}
     assert found == {
         "de-fr": ("skipped", "language_not_allowed: de,fr"),

@@ -206,15 +206,19 @@ def test_policy_rules_give_reasons() -> None:
     assert card({"license": "mit", "language": ["fr"]}) == "language_not_allowed: fr"
     assert card({"license": "mit", "language": ["en", "code"]}) == "language_not_allowed: code"
     assert card({"license": "mit", "language": ["en", "fr"]}) == "multilingual: fr"
-    # translation datasets with English are kept (and marked); without it the language rule skips
-    assert card({"license": "mit", "language": ["en", "fr"], "multilinguality": "translation"}) is None
+    # translation datasets with English are skipped as such; without it the language rule skips
+    translation_card = {"license": "mit", "language": ["en", "fr"], "multilinguality": "translation"}
+    assert card(translation_card) == "translation"
+    assert (
+        card({"license": "mit", "language": ["en", "fr"], "task_categories": ["translation"]})
+        == "translation"
+    )
     assert (
         card({"license": "mit", "language": ["de", "fr"], "multilinguality": "translation"})
         == "language_not_allowed: de,fr"
     )
-    dropping = PolicyOptions(drop_translation=True)
-    translation_card = {"license": "mit", "language": ["en", "fr"], "multilinguality": "translation"}
-    assert check_card(dataset_facts(translation_card, []), dropping) == "translation"
+    keeping = PolicyOptions(keep_translation=True)
+    assert check_card(dataset_facts(translation_card, []), keeping) is None
     assert card({"license": "mit", "language": "en"}, ["modality:image"]) == "modality: image"
     assert (
         card({"license": "mit", "language": "en", "task_categories": ["image-to-text"]})
@@ -249,11 +253,11 @@ def test_config_rules_drop_media_single_field_and_empty_configs() -> None:
     assert check_config({"t": TEXT, "l": LABEL}, [{"t": "x"}], opts) is None
 
 
-def test_config_rules_keep_translation_features_with_an_allowed_language() -> None:
-    opts = PolicyOptions()
+def test_config_rules_keep_translation_features_with_an_allowed_language_when_asked() -> None:
+    opts = PolicyOptions(keep_translation=True)
     en_fr = {"translation": {"languages": ["en", "fr"], "_type": "Translation"}}
     assert check_config(en_fr, [{}], opts) is None  # one feature, two fields once flattened
-    assert check_config(en_fr, [{}], PolicyOptions(drop_translation=True)) == "translation"
+    assert check_config(en_fr, [{}], PolicyOptions()) == "translation"
     de_fr = {"translation": {"languages": ["de", "fr"], "_type": "Translation"}}
     assert check_config(de_fr, [{}], opts) == "language_not_allowed: de,fr"
     regional = {"translation": {"languages": ["en-GB", "fr-FR"], "_type": "Translation"}}
@@ -264,7 +268,9 @@ def test_config_rules_keep_translation_features_with_an_allowed_language() -> No
         check_config({**en_fr, "translation_fr": TEXT}, [{}], opts)
         == "translation_field_clash: translation_fr"
     )
-    assert check_config(en_fr, [{}], PolicyOptions(min_fields=3)) == "too_few_fields: 2"
+    assert (
+        check_config(en_fr, [{}], PolicyOptions(keep_translation=True, min_fields=3)) == "too_few_fields: 2"
+    )
 
 
 def test_translation_features_and_rows_flatten_to_one_text_field_per_language() -> None:

@@ -67,6 +67,7 @@ def test_the_demo_hub_exercises_the_skip_reasons_and_a_failure(demo: tuple[Path,
         "no_card",
         "modality",
         "no_train_split",
+        "translation",
         "viewer_error",
     ):
         assert reasons[reason] >= 1, reason

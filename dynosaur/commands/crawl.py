@@ -96,9 +96,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--keep-multilingual", action="store_true", help="keep datasets with other languages too"
     )
     policy.add_argument(
-        "--drop-translation",
+        "--keep-translation",
         action="store_true",
-        help="skip translation datasets (kept by default when one of their languages is allowed)",
+        help="keep translation datasets (card multilinguality or task category translation, or a "
+        "Translation feature) when one of their languages is allowed; skipped as translation by default",
     )
     policy.add_argument(
         "--license-policy",
@@ -213,7 +214,7 @@ def options_from_args(args: argparse.Namespace) -> CrawlOptions:
             languages=args.languages,
             allow_code=args.allow_code,
             keep_multilingual=args.keep_multilingual,
-            drop_translation=args.drop_translation,
+            keep_translation=args.keep_translation,
             license_policy=args.license_policy,
             allow_licenses=args.allow_licenses,
             deny_licenses=args.deny_licenses,
