@@ -104,3 +104,14 @@ def test_the_wheel_carries_the_folders_where_the_lookup_searches():
         "examples/documents": f"{data_prefix}/examples/documents",
     }
     assert {"crawl", "dynosaur", "prompts", "examples/documents"} <= set(wheel["only-include"])
+
+
+def test_every_python_package_in_the_wheel_ships_its_type_marker():
+    tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11's tomllib")
+    wheel = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["hatch"][
+        "build"
+    ]["targets"]["wheel"]
+    packages = [p for p in wheel["only-include"] if (REPO_ROOT / p / "__init__.py").is_file()]
+
+    assert sorted(packages) == ["crawl", "dynosaur", "hubmirror"]
+    assert [p for p in packages if not (REPO_ROOT / p / "py.typed").is_file()] == []
