@@ -2,8 +2,9 @@
 
 ``huggingface_hub`` builds its user-agent with telemetry on by default, which fetches
 ``https://huggingface.co/api/agent-harnesses`` even when the client talks to the local mirror;
-telemetry is switched off for the suite (and for the subprocesses tests start), and any socket
-connection to a non-loopback address fails the test that made it.
+telemetry is switched off for the suite (and for the subprocesses tests start), and so is the
+download count ``datasets.load_dataset`` reports to S3, and any socket connection to a
+non-loopback address fails the test that made it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 import pytest
 
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_UPDATE_DOWNLOAD_COUNTS"] = "0"
 os.environ.pop("HF_ENDPOINT", None)
 
 import huggingface_hub.constants  # noqa: E402

@@ -5,9 +5,15 @@ from __future__ import annotations
 import math
 
 import pytest
-import torch
 
-from dynosaur.core.engines.debias import SelfDebiasingLogitsProcessor, debias_log_probs, debias_probs
+torch = pytest.importorskip("torch", reason="self-debiasing needs the local extra: pip install '.[local]'")
+pytest.importorskip("transformers", reason="self-debiasing needs the local extra: pip install '.[local]'")
+
+from dynosaur.core.engines.debias import (  # noqa: E402  (needs torch)
+    SelfDebiasingLogitsProcessor,
+    debias_log_probs,
+    debias_probs,
+)
 
 
 def _expected(p: list[float], counters: list[list[float]], decay: float) -> list[float]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import torch
 
-from dynosaur.core.engines import ChatRequest, EngineError, GenerationParams, create_engine
-from dynosaur.core.engines.base import ContinuationRequest, ScoringEngine
-from dynosaur.core.engines.debias import SelfDebiasingLogitsProcessor
-from tests.support.tiny_lm import build_tiny_lm, force_offline
+torch = pytest.importorskip("torch", reason="the local engine needs the local extra: pip install '.[local]'")
+pytest.importorskip("transformers", reason="the local engine needs the local extra: pip install '.[local]'")
+
+from dynosaur.core.engines import ChatRequest, EngineError, GenerationParams, create_engine  # noqa: E402
+from dynosaur.core.engines.base import ContinuationRequest, ScoringEngine  # noqa: E402
+from dynosaur.core.engines.debias import SelfDebiasingLogitsProcessor  # noqa: E402
+from tests.support.tiny_lm import build_tiny_lm, force_offline  # noqa: E402
 
 BAD = 'task : write a review for a bad movie . movie : "'
 GOOD = 'task : write a review for a good movie . movie : "'

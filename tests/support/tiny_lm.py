@@ -45,8 +45,11 @@ def build_tiny_lm(
 
     ``logit_scale`` is the standard deviation of the output weights: larger values make the
     next-token distributions peakier and more dependent on the context. ``with_pad_token=False``
-    saves a tokenizer without a pad token, as GPT-2's is.
+    saves a tokenizer without a pad token, as GPT-2's is. Without the ``local`` extra (torch,
+    transformers, tokenizers) the test asking for the model is skipped.
     """
+    for library in ("torch", "tokenizers", "transformers"):
+        pytest.importorskip(library, reason="a local model needs the local extra: pip install '.[local]'")
     import torch
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
