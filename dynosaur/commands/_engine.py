@@ -12,8 +12,7 @@ from pathlib import Path
 
 from dynosaur.core import config
 from dynosaur.core.engines import Engine, create_engine, engine_names
-from dynosaur.core.engines.batch import MAX_REQUESTS_PER_FILE, BatchEngine, BatchSettings
-from dynosaur.core.engines.openai import OpenAIEngine, is_local_server, server_defaults
+from dynosaur.core.engines.servers import is_local_server, server_defaults
 from dynosaur.core.errors import ConfigError, OptionError
 
 
@@ -163,6 +162,8 @@ def settle_engine_defaults(args: argparse.Namespace) -> None:
         concurrency_default = args._engine_concurrency_default
     batch = _batch_mode(args) and args._engine_concurrency_default > 1
     if batch:
+        from dynosaur.core.engines.batch import MAX_REQUESTS_PER_FILE  # loads the openai client
+
         concurrency_default = MAX_REQUESTS_PER_FILE  # a batch takes every request at once
     if getattr(args, f"{dest}concurrency") is None:
         setattr(args, f"{dest}concurrency", concurrency_default)
@@ -188,6 +189,10 @@ def batch_engine(engine: Engine, args: argparse.Namespace) -> Engine:
     """``engine`` behind the Batch API runner when the batch options ask for it."""
     if not _batch_mode(args):
         return engine
+    # imported here: only a batch run loads the openai client for it
+    from dynosaur.core.engines.batch import BatchEngine, BatchSettings
+    from dynosaur.core.engines.openai import OpenAIEngine
+
     if not isinstance(engine, OpenAIEngine):
         raise ConfigError("--batch, --batch-file-only and --batch-results need --engine openai")
     if args.batch_poll_seconds <= 0:

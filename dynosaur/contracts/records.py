@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING, Any
 
 from dynosaur.core.errors import DynosaurError
 from dynosaur.core.io import dumps_line, temp_path_beside
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 # Dynosaur's published record shape comes first, unchanged; where in its source a record came
 # from follows: the split and the row's index in it.
 DYNOSAUR_KEYS = ("instruction", "input", "output", "license", "website", "taskname")
 PROVENANCE_KEYS = ("split", "row_idx")
 RECORD_KEYS = (*DYNOSAUR_KEYS, *PROVENANCE_KEYS)
-RECORD_SCHEMA = pa.schema(
-    [*((key, pa.string()) for key in DYNOSAUR_KEYS), ("split", pa.string()), ("row_idx", pa.int64())]
-)
+
+
+@functools.cache
+def record_schema() -> pa.Schema:
+    """The records' Parquet schema: Dynosaur's keys as strings, then the split and the row index."""
+    # pyarrow is imported on first use, so a command that writes no Parquet never loads it
+    import pyarrow as pa
+
+    return pa.schema(
+        [*((key, pa.string()) for key in DYNOSAUR_KEYS), ("split", pa.string()), ("row_idx", pa.int64())]
+    )
 
 
 class MissingLicense(DynosaurError, ValueError):
@@ -81,7 +91,11 @@ class RecordWriter:
         self._jsonl_tmp = temp_path_beside(self.jsonl_path)
         self._jsonl = open(self._jsonl_tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self._parquet_tmp = temp_path_beside(self.parquet_path) if self.parquet_path else None
-        self._parquet = pq.ParquetWriter(self._parquet_tmp, RECORD_SCHEMA) if self._parquet_tmp else None
+        self._parquet: pq.ParquetWriter | None = None
+        if self._parquet_tmp:
+            import pyarrow.parquet as pq
+
+            self._parquet = pq.ParquetWriter(self._parquet_tmp, record_schema())
         self._columns: dict[str, list[Any]] = {key: [] for key in RECORD_KEYS}
 
     def write(self, record: Record) -> None:
@@ -100,7 +114,9 @@ class RecordWriter:
     def _flush_row_group(self) -> None:
         if self._parquet is None or not self._columns["instruction"]:
             return
-        table = pa.Table.from_pydict(self._columns, schema=RECORD_SCHEMA)
+        import pyarrow as pa
+
+        table = pa.Table.from_pydict(self._columns, schema=record_schema())
         self._parquet.write_table(table, row_group_size=self.row_group_size)
         self._columns = {key: [] for key in RECORD_KEYS}
 

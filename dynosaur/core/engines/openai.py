@@ -53,6 +53,7 @@ from dynosaur.core.engines.accounting import (
     price_for,
 )
 from dynosaur.core.engines.base import ChatRequest, Completion, EngineError
+from dynosaur.core.engines.servers import server_defaults
 from dynosaur.core.errors import ConfigError, OptionError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -61,26 +62,6 @@ RESPONSE_FORMATS = ("json_schema", "json_object+schema", "json_object", "text")
 # What a rejection of ``response_format`` mentions (a 400/422 naming none of them is another problem).
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema")
 _PLACEHOLDER_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
-_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})
-REMOTE_CONCURRENCY = 8
-REMOTE_TIMEOUT = 120.0
-LOCAL_CONCURRENCY = 1  # llama.cpp / Ollama on a CPU serve one request at a time anyway
-LOCAL_TIMEOUT = 600.0  # a small model on two CPU cores takes up to a minute per answer, longer queued
-
-
-def is_local_server(base_url: str | None) -> bool:
-    """Whether ``base_url`` points at this machine (where a model is likely served on CPU)."""
-    if not base_url:
-        return False
-    host = (urlsplit(base_url).hostname or "").lower()
-    return host in _LOCAL_HOSTS or host.startswith("127.")
-
-
-def server_defaults(base_url: str | None) -> tuple[int, float]:
-    """The concurrency and timeout (seconds) used for ``base_url`` when none is given."""
-    if is_local_server(base_url):
-        return LOCAL_CONCURRENCY, LOCAL_TIMEOUT
-    return REMOTE_CONCURRENCY, REMOTE_TIMEOUT
 
 
 def retry_after_seconds(exc: BaseException) -> float | None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import io
 import zipfile
 
-import docx
-from docx.opc.exceptions import PackageNotFoundError
-
 from dynosaur.documents.readers.base import SkipDocument
 
 
 def read_docx(data: bytes) -> str:
     """The text of a .docx file."""
+    # imported here: only a run that meets a .docx file pays for python-docx
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
     try:
         document = docx.Document(io.BytesIO(data))
         parts = [p.text.strip() for p in document.paragraphs if p.text.strip()]

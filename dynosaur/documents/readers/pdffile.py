@@ -9,9 +9,6 @@ from __future__ import annotations
 import io
 import logging
 
-from pypdf import PdfReader
-from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
-
 from dynosaur.documents.readers.base import SkipDocument
 
 # pypdf logs the repairs it makes ("EOF marker not found") and adds no handler, so Python would
@@ -22,6 +19,10 @@ logging.getLogger("pypdf").addHandler(logging.NullHandler())
 
 def read_pdf(data: bytes) -> str:
     """The extracted text of a .pdf file."""
+    # imported here: only a run that meets a PDF pays for pypdf
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not reader.decrypt(""):

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
 from dynosaur.contracts.artifacts import (
@@ -46,7 +45,7 @@ from dynosaur.contracts.manifest import (
     today,
     version_key,
 )
-from dynosaur.contracts.records import RECORD_SCHEMA
+from dynosaur.contracts.records import record_schema
 from dynosaur.core.errors import DynosaurError
 from dynosaur.hub.publish.card import render_card
 from dynosaur.hub.publish.release_repo import (
@@ -80,14 +79,16 @@ def write_shards(source: Path, folder: Path, shard_rows: int) -> tuple[Counter, 
 
     Returns the records counted by ``(taskname, license)`` and the shard names.
     """
+    import pyarrow.parquet as pq  # here, so that loading the publish stage does not load Arrow
+
     parquet = pq.ParquetFile(source)
     total = parquet.metadata.num_rows
-    if parquet.schema_arrow.names != RECORD_SCHEMA.names:
+    if parquet.schema_arrow.names != record_schema().names:
         raise PublishError(f"{source} does not hold Dynosaur records (columns {parquet.schema_arrow.names})")
     names = shard_names(max(1, math.ceil(total / shard_rows)))
     (folder / "data").mkdir(parents=True, exist_ok=True)
     counts: Counter = Counter()
-    index, in_shard, writer = 0, 0, pq.ParquetWriter(folder / names[0], RECORD_SCHEMA)
+    index, in_shard, writer = 0, 0, pq.ParquetWriter(folder / names[0], record_schema())
     try:
         for batch in parquet.iter_batches(batch_size=min(shard_rows, 65_536)):
             offset = 0
@@ -95,7 +96,7 @@ def write_shards(source: Path, folder: Path, shard_rows: int) -> tuple[Counter, 
                 if in_shard == shard_rows:
                     writer.close()
                     index, in_shard = index + 1, 0
-                    writer = pq.ParquetWriter(folder / names[index], RECORD_SCHEMA)
+                    writer = pq.ParquetWriter(folder / names[index], record_schema())
                 take = min(shard_rows - in_shard, batch.num_rows - offset)
                 part = batch.slice(offset, take)
                 writer.write_batch(part)
