@@ -53,7 +53,7 @@ from dynosaur.core.engines.accounting import (
     price_for,
 )
 from dynosaur.core.engines.base import ChatRequest, Completion, EngineError
-from dynosaur.core.engines.servers import server_defaults
+from dynosaur.core.engines.servers import is_local_server, server_defaults
 from dynosaur.core.errors import ConfigError, OptionError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
