@@ -4,7 +4,8 @@ The reference is Self-Instruct's filter: for each instruction, rouge_score's ROU
 against every instruction kept so far; keep it when the maximum is <= 0.7. It runs on a prefix of
 ``../shared/corpus/instructions.jsonl`` until about ``--seconds`` have passed; the project's filter
 then runs on the same prefix (best of three) and must keep exactly the same instructions, and on the
-whole file. Prints the speed-up ratio.
+whole file. Prints the speed-up ratio, in process and for the whole ``dynosaur dedup`` process
+(interpreter start-up, imports, reading and writing the file included).
 
     python bench/dedup.py [--seconds 60] [--threshold 0.7]
 """
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,6 +56,21 @@ def ours(texts: list[str], threshold: float, workers: int, repeat: int = 3) -> t
     return kept, best
 
 
+def whole_process(lines: list[str], threshold: float, repeat: int = 3) -> tuple[list[str], float]:
+    """``dynosaur dedup`` as a subprocess on ``lines``: (kept lines, best wall time of ``repeat``)."""
+    best = float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        source, output = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        source.write_text("".join(lines), encoding="utf-8")
+        command = [sys.executable, "-m", "dynosaur.cli", "dedup", str(source), "--output", str(output)]
+        command += ["--threshold", str(threshold), "--no-progress"]
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+            best = min(best, time.perf_counter() - start)
+        return output.read_text(encoding="utf-8").splitlines(keepends=True), best
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="reference time budget (default 60)")
@@ -62,7 +80,8 @@ def main() -> int:
         print(f"skipped: {CORPUS} is absent (the shared corpus sits beside the repository)")
         return 0
     with open(CORPUS, encoding="utf-8") as handle:
-        texts = [json.loads(line)["instruction"] for line in handle if line.strip()]
+        lines = [line if line.endswith("\n") else line + "\n" for line in handle if line.strip()]
+    texts = [json.loads(line)["instruction"] for line in lines]
 
     ref_kept, prefix, ref_s = reference(texts, args.threshold, args.seconds)
     print(f"reference rouge_score loop: {prefix} instructions, kept {len(ref_kept)}, {ref_s:.1f} s")
@@ -75,6 +94,14 @@ def main() -> int:
             f"filter, workers={workers:>2}: same {len(kept)} kept, {our_s * 1000:.1f} ms, "
             f"speed-up x{ref_s / our_s:,.0f}"
         )
+    kept_lines, process_s = whole_process(lines[:prefix], args.threshold)
+    if kept_lines != [lines[i] for i in ref_kept]:
+        print(f"MISMATCH: dynosaur dedup kept {len(kept_lines)} lines, the reference {len(ref_kept)}")
+        return 1
+    print(
+        f"dynosaur dedup process:  same {len(kept_lines)} kept, {process_s * 1000:.0f} ms end to end, "
+        f"speed-up x{ref_s / process_s:,.0f}"
+    )
     for workers in (1, -1):
         kept, whole_s = ours(texts, args.threshold, workers, repeat=1)
         print(

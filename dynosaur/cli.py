@@ -15,24 +15,44 @@ from dynosaur.commands._engine import settle_engine_defaults
 from dynosaur.core.errors import DynosaurError, cli_flag
 
 
-def command_modules() -> list[ModuleType]:
-    """Every command module of ``dynosaur.commands``, in name order (``_private`` ones are helpers)."""
-    names = sorted(
+def _module_names() -> list[str]:
+    """The command modules' names, in order (``_private`` ones are helpers)."""
+    return sorted(
         info.name
         for info in pkgutil.iter_modules(dynosaur.commands.__path__)
         if not info.name.startswith("_")
     )
-    return [importlib.import_module(f"dynosaur.commands.{name}") for name in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_modules() -> list[ModuleType]:
+    """Every command module of ``dynosaur.commands``, in name order."""
+    return [importlib.import_module(f"dynosaur.commands.{name}") for name in _module_names()]
+
+
+def named_command(argv: list[str]) -> ModuleType | None:
+    """The module of the command ``argv`` starts with, or None (then every command is loaded).
+
+    A command lives in the module named like it (``self-instruct`` in ``self_instruct``), so a run
+    imports only its own command's dependencies.
+    """
+    if not argv or argv[0].startswith("-"):
+        return None
+    module_name = argv[0].replace("-", "_")
+    if module_name not in _module_names():
+        return None
+    module = importlib.import_module(f"dynosaur.commands.{module_name}")
+    return module if argv[0] == module.NAME else None
+
+
+def build_parser(modules: list[ModuleType] | None = None) -> argparse.ArgumentParser:
+    """The parser over ``modules`` (default: every command)."""
     parser = argparse.ArgumentParser(
         prog="dynosaur",
         description="Instruction-tuning data from the Hugging Face Hub, and generators on the same engines.",
     )
     parser.add_argument("--version", action="version", version=f"dynosaur {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in command_modules():
+    for module in command_modules() if modules is None else modules:
         sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(_run=module.run)
@@ -50,7 +70,9 @@ def run_command(name: str, run: Callable[[argparse.Namespace], int | None], args
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    command = named_command(argv)
+    args = build_parser(None if command is None else [command]).parse_args(argv)
     settle_engine_defaults(args)  # before a command reads --concurrency into its own settings
     try:
         return run_command(args.command, args._run, args)

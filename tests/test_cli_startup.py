@@ -1,7 +1,8 @@
-"""CLI start-up stays light: help texts load no model, Arrow, API-client or document library.
+"""CLI start-up stays light: help texts load no model, Arrow, API-client or document library,
+and a command loads only its own command module.
 
 Each check runs in a fresh interpreter (this one has long imported everything) and reads back
-which of the heavy top-level modules ended up in ``sys.modules``.
+what ended up in ``sys.modules``.
 """
 
 from __future__ import annotations
@@ -13,23 +14,25 @@ from pathlib import Path
 
 import pytest
 
+from dynosaur.cli import command_modules, named_command
+
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "transformers", "datasets", "pyarrow", "openai", "pypdf", "docx")
 
-# Runs the code given as its argument in the checkout, then prints the heavy modules it loaded.
-_PROBE = f"""
+# Runs the code given as its argument in the checkout, then prints every module it loaded.
+_PROBE = """
 import contextlib, io, json, sys
 with contextlib.redirect_stdout(io.StringIO()):
     try:
-        exec(sys.argv[1], {{"__name__": "probe"}})
+        exec(sys.argv[1], {"__name__": "probe"})
     except SystemExit:
         pass
-print(json.dumps(sorted({{name.split(".")[0] for name in sys.modules}} & set({HEAVY!r}))))
+print(json.dumps(sorted(sys.modules)))
 """
 
 
-def heavy_modules_loaded_by(code: str) -> list[str]:
-    """The heavy top-level modules a fresh interpreter holds after running ``code``."""
+def modules_loaded_by(code: str) -> list[str]:
+    """Every module a fresh interpreter holds after running ``code``."""
     done = subprocess.run(
         [sys.executable, "-c", _PROBE, code],
         cwd=ROOT,
@@ -40,6 +43,11 @@ def heavy_modules_loaded_by(code: str) -> list[str]:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def heavy_modules_loaded_by(code: str) -> list[str]:
+    """The heavy top-level modules a fresh interpreter holds after running ``code``."""
+    return sorted({name.split(".")[0] for name in modules_loaded_by(code)} & set(HEAVY))
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["dedup", "--help"], ["self-instruct", "--help"]])
@@ -58,3 +66,20 @@ def test_the_probe_sees_a_heavy_library_once_a_command_needs_it() -> None:
         "    pass\n"
     )
     assert heavy_modules_loaded_by(code) == ["openai", "pypdf"]
+
+
+def test_a_command_loads_only_its_own_command_module() -> None:
+    loaded = modules_loaded_by("from dynosaur.cli import main; main(['dedup', '--help'])")
+    commands = [name for name in loaded if name.startswith("dynosaur.commands.")]
+    assert "dynosaur.commands.dedup" in commands
+    assert [
+        name for name in commands if name not in ("dynosaur.commands.dedup", "dynosaur.commands._engine")
+    ] == []
+
+
+def test_every_command_is_found_by_its_name_and_other_words_load_them_all() -> None:
+    modules = command_modules()
+    assert len(modules) > 10
+    assert [named_command([m.NAME, "--help"]) for m in modules] == modules
+    for argv in ([], ["--help"], ["--version"], ["no-such-command"], ["_engine"], ["self_instruct"]):
+        assert named_command(argv) is None
