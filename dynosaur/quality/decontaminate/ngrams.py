@@ -48,8 +48,10 @@ class WordHasher:
         return value
 
     def hashes(self, words: Sequence[str]) -> list[int]:
-        known = self._known
-        return [known[w] if w in known else self._new(w) for w in words]
+        found = list(map(self._known.get, words))
+        if None in found:
+            found = [self._new(w) if h is None else h for w, h in zip(words, found, strict=True)]
+        return found  # type: ignore[return-value]
 
 
 def ngram_hashes(
