@@ -19,6 +19,7 @@ from dynosaur.contracts.task_checks import reason_kind
 from dynosaur.quality.report import build_report, write_report
 from dynosaur.quality.report.licenses import policy_class
 from dynosaur.quality.report.render import SECTIONS
+from dynosaur.quality.report.task_types import task_type
 from dynosaur.quality.report.verbs import verb_noun
 
 
@@ -253,3 +254,9 @@ def test_a_release_carries_the_report_and_its_card_states_the_judge(demo: Path, 
     assert f"Cohen's kappa {agreement['kappa']:.2f}" in card
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["report"] == "report.html" and manifest["judge"]["tasks_scored"] == judge["tasks_scored"]
+
+
+def test_a_translation_instruction_is_counted_as_translation() -> None:
+    # the demo skips its translation dataset by default, so the type is checked on its own here
+    assert task_type("Translate the English sentence into French.") == "translation"
+    assert task_type("Classify the sentiment of the review.", ["pos", "neg", "pos"]) == "classification"
