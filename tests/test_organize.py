@@ -481,3 +481,73 @@ def test_unreadable_task_file_is_a_clear_error(tmp_path, payload):
     (data / "instructions-full.json").write_text(payload)
     with pytest.raises(ValueError, match="instructions-full.json"):
         organize(data, progress=False)
+
+
+def test_alternatives_give_one_record_each_and_a_list_of_parts_drops_the_task(tmp_path):
+    seq = {"feature": TEXT, "_type": "Sequence"}
+    rows = [
+        {"text": "The cat sat on the mat.", "references": ["A cat sat.", "The cat sat.", "A cat sat."],
+         "tokens": ["The", "cat"]},
+        {"text": "It rained all day.", "references": ["It rained."], "tokens": ["It"]},
+    ]  # fmt: skip
+    features = {"text": TEXT, "references": seq, "tokens": seq}
+    data = arrange(
+        tmp_path,
+        [config_line("simple", rows, features)],
+        [
+            task("simple", ["text"], "references", "Simplify."),
+            task("simple", ["text"], "tokens", "Tokenize."),
+        ],
+    )
+    organize(data, progress=False)
+    outputs = [r["output"] for r in records(data) if r["instruction"] == "Simplify."]
+    assert outputs == ["A cat sat.", "The cat sat.", "It rained."]  # never "A cat sat., The cat sat."
+    assert task_entry(data, "simple")["status"] == "kept"
+    dropped = [t for t in report(data)["tasks"] if t["instruction"] == "Tokenize."]
+    assert dropped[0]["reason"].startswith("list output: 'tokens' holds 2 items in one row")
+
+
+def test_float32_cells_render_as_the_shortest_text_that_round_trips(tmp_path):
+    f32 = {"dtype": "float32", "_type": "Value"}
+    values = [0.30000001192092896, 2.109999895095825, 4.0]
+    rows = [{"text": f"pair {i}", "score": v, "note": f"note {i}"} for i, v in enumerate(values)]
+    features = {"text": TEXT, "score": f32, "note": TEXT}
+    data = arrange(
+        tmp_path,
+        [config_line("sts", rows, features), config_line("inv", rows, features)],
+        [
+            task("sts", ["text"], "score", "Rate it as a number."),
+            task("inv", ["score", "text"], "note", "Note?"),
+        ],
+    )
+    organize(data, progress=False)
+    assert [r["output"] for r in records(data) if r["taskname"] == "sts"] == ["0.3", "2.11", "4.0"]
+    assert [r["input"].split("\n")[0] for r in records(data) if r["taskname"] == "inv"] == [
+        "score is '0.3'.", "score is '2.11'.", "score is '4.0'."
+    ]  # fmt: skip
+
+
+def test_organize_drops_locator_outputs_and_bare_inputs_from_any_instructions_file(tmp_path):
+    rows = [
+        {"question": f"Question {i}?", "source_url": f"https://example.org/{i}", "flag": i % 2 == 0,
+         "answer": f"answer {i}"}
+        for i in range(4)
+    ]  # fmt: skip
+    features = {
+        "question": TEXT,
+        "source_url": TEXT,
+        "flag": {"dtype": "bool", "_type": "Value"},
+        "answer": TEXT,
+    }
+    data = arrange(
+        tmp_path,
+        [config_line("qa", rows, features)],
+        [
+            task("qa", ["question"], "source_url", "Find the page."),
+            task("qa", ["flag"], "answer", "Write it."),
+        ],
+    )
+    organize(data, progress=False)
+    reasons = [t["reason"].split(":")[0] for t in report(data)["tasks"]]
+    assert reasons == ["locator output", "bare input"]
+    assert records(data) == []

@@ -432,3 +432,33 @@ def test_numeric_score_is_predicted_and_a_list_of_turns_can_be_classified():
             "output_field": ["topic"],
         }
     ]
+
+
+def test_a_url_is_never_a_context_and_a_prompt_is_not_a_question():
+    metadata = _line(
+        "org/faq",
+        {"question": STRING, "source_url": STRING, "answer": STRING},
+        [
+            {
+                "question": "How do I reset it?",
+                "source_url": "https://example.org/a",
+                "answer": "Hold the button.",
+            },
+            {"question": "Is it waterproof?", "source_url": "https://example.org/b", "answer": "No."},
+        ],
+    )
+    assert [(t["input_fields"], t["output_field"]) for t in propose_tasks(metadata)] == [
+        (["question"], ["answer"])
+    ]
+    prompts = _line(
+        "org/prompts",
+        {"prompt": STRING, "context": STRING, "response": STRING},
+        [{"prompt": "Describe the harbour.", "context": "A harbour town.", "response": "It is busy."}],
+    )
+    assert propose_tasks(prompts) == [
+        {
+            "instruction": "Respond to the prompt, using the context.",
+            "input_fields": ["prompt", "context"],
+            "output_field": ["response"],
+        }
+    ]

@@ -396,7 +396,7 @@ def translations(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[
             )
 
 
-TARGET_NAMES = {"target", "output", "reference", "response", "sentence", "text"}
+RESPONSES = {"response", "responses", "output", "completion", "reply"}
 
 
 def text_to_text(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:
@@ -421,6 +421,13 @@ def text_to_text(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[
     solutions = [n for n in lower.values() if words(n) & SOLUTION and n not in prompts]
     if prompts and solutions:
         yield _task(w.rewrite(prompts[0], solutions[0]), [prompts[0]], solutions[0])
+        return
+    # an instruction-following row: a prompt, maybe a context, and the response to it
+    responses = [n for n in lower.values() if words(n) & RESPONSES and n not in prompts]
+    if prompts and responses:
+        contexts = [n for n in _contexts(roles, {prompts[0], responses[0]}) if n in lower.values()]
+        how = f", using the {w.noun(contexts[0])}" if contexts else ""
+        yield _task(f"Respond to the {w.noun(prompts[0])}{how}.", [prompts[0], *contexts[:1]], responses[0])
         return
     # a target written from the only other content field (concepts -> sentence, data -> text)
     targets = [n for n in lower.values() if n.rsplit(".", 1)[-1].lower() in {"target", "output", "reference"}]
