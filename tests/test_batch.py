@@ -287,3 +287,19 @@ def test_documents_run_in_batch_mode_as_one_batch(tmp_path, monkeypatch):
         assert server.calls == 0 and server.batches.created == 1
     records = (out / "documents_instructions.jsonl").read_text().splitlines()
     assert len(records) == 15
+
+
+def test_judge_runs_in_batch_mode_as_one_batch(tmp_path, monkeypatch):
+    from dynosaur.cli import main
+    from tests.test_judge import BAD, _llm_answer, _scores
+    from tests.test_judge import GOOD as JUDGED
+    from tests.test_judge import _data_dir as _judge_data
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-batch")
+    data = _judge_data(tmp_path, [JUDGED[0], BAD["locator output"], JUDGED[1]])
+    argv = ["judge", "--data-dir", str(data), "--engine", "openai", "--model", "judge-model", "--no-progress"]
+    argv += ["--batch", "--batch-poll-seconds", "0.05"]
+    with ScriptedOpenAIServer(_llm_answer) as server:
+        assert main([*argv, "--base-url", server.base_url]) == 0
+        assert server.calls == 0 and server.batches.created == 1 and len(server.batch_requests) == 9
+    assert _scores(data)[JUDGED[0]["instruction"]].score == 5

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dynosaur.commands._engine import add_engine_arguments, build_engine
+from dynosaur.commands._engine import add_engine_arguments, batch_engine, build_engine
 from dynosaur.contracts.artifacts import INSTRUCTIONS_FILE, METADATA_FILE, RECORDS_FILE, RESPONSE_CACHE_FILE
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
@@ -99,7 +99,7 @@ def run_judge(
             budget_usd=args.budget_usd,
             prices=args.prices,
         )
-        llm = EngineJudge(CachedEngine(engine, cache))
+        llm = EngineJudge(CachedEngine(batch_engine(engine, args), cache))
         return judge_tasks(inputs_for(data_dir), llm, options, measured_agreement(llm.name, llm.model))
     finally:
         cache.close()
