@@ -107,3 +107,20 @@ def test_run_command_lets_a_bug_through() -> None:
 
     with pytest.raises(KeyError):
         run_command("x", buggy, None)  # type: ignore[arg-type]
+
+
+def test_the_cache_wrapper_forwards_what_the_engine_reports(tmp_path: Path) -> None:
+    from dynosaur.core.cache import CachedEngine, ResponseCache
+    from dynosaur.core.engines.openai import OpenAIEngine
+
+    inner = OpenAIEngine(model="m", base_url="http://127.0.0.1:9/v1", concurrency=3)
+    cache = ResponseCache(tmp_path / artifacts.RESPONSE_CACHE_FILE)
+    try:
+        wrapped = CachedEngine(inner, cache)
+        assert wrapped.concurrency == 3 and wrapped.usage is inner.usage
+        assert wrapped.stats is not None and inner.stats is None
+        assert wrapped.price is inner.price  # any other attribute is the engine's
+        with pytest.raises(AttributeError):
+            _ = wrapped.no_such_attribute
+    finally:
+        cache.close()

@@ -18,11 +18,10 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dynosaur.core.engines.base import ChatRequest, Completion, Engine
+from dynosaur.core.engines.base import DEFAULT_CONCURRENCY, CacheStats, ChatRequest, Completion, Engine
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -105,14 +104,13 @@ class ResponseCache:
             self._db.close()
 
 
-@dataclass
-class CacheStats:
-    hits: int = 0
-    misses: int = 0
-
-
 class CachedEngine:
-    """An engine wrapped by the response cache; it has the same interface as the engine."""
+    """An engine wrapped by the response cache; it has the same interface as the engine.
+
+    ``concurrency`` and ``usage`` are the wrapped engine's (the defaults for an engine that does not
+    declare them), ``stats`` the cache's; any other attribute is read from the wrapped engine, so a
+    caller never needs to know whether a cache is in front.
+    """
 
     def __init__(self, engine: Engine, cache: ResponseCache) -> None:
         self.engine = engine
@@ -121,6 +119,7 @@ class CachedEngine:
         self.name = engine.name
         self.model = engine.model
         self.capabilities = engine.capabilities
+        self.concurrency: int = getattr(engine, "concurrency", DEFAULT_CONCURRENCY)
         attach = getattr(engine, "attach_cache", None)
         if attach is not None:  # batch mode keeps its batch ids beside the cache
             attach(cache)
@@ -130,6 +129,16 @@ class CachedEngine:
             self._facts = cache.facts(self._facts_scope)
             if self._facts:
                 engine.restore_server_facts(self._facts)  # type: ignore[attr-defined]
+
+    @property
+    def usage(self) -> Any:
+        return getattr(self.engine, "usage", None)
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for attributes the wrapper does not have itself (price, batch_report, ...)
+        if name.startswith("_") or name in ("engine", "cache", "stats"):
+            raise AttributeError(name)
+        return getattr(self.engine, name)
 
     def _remember_facts(self) -> None:
         if self._facts_scope is None:

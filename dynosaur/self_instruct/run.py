@@ -175,8 +175,7 @@ def _report(
     dropped = Counter(reason for o in outcomes if o.instances for _, reason in o.instances.dropped)
     requests = boot.requests + sum(o.requests for o in outcomes)
     hits = boot.cache_hits + sum(o.cache_hits for o in outcomes)
-    inner = getattr(engine, "engine", engine)  # the engine behind the response cache
-    usage = getattr(inner, "usage", None)
+    usage = engine.usage
     stop = boot.stop_reason
     if any(o.dropped_because == "not finished: " + STOP_BUDGET for o in outcomes):
         stop = STOP_BUDGET

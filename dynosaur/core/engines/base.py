@@ -14,9 +14,14 @@ message instead of failing half-way:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from dynosaur.core.errors import DynosaurError
+
+if TYPE_CHECKING:
+    from dynosaur.core.engines.accounting import Usage
+
+DEFAULT_CONCURRENCY = 8  # requests in flight for an engine that does not say
 
 
 class EngineError(DynosaurError, RuntimeError):
@@ -29,6 +34,14 @@ class BudgetExceeded(DynosaurError, RuntimeError):
 
 class UnsupportedRequest(EngineError):
     """The engine cannot serve this kind of request (e.g. the rules engine asked for prose)."""
+
+
+@dataclass
+class CacheStats:
+    """Answers the response cache had (hits) and asked the engine for (misses)."""
+
+    hits: int = 0
+    misses: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,21 @@ class Engine(Protocol):
     model: str
     capabilities: frozenset[str]
 
+    @property
+    def concurrency(self) -> int:
+        """Requests worth having in flight at once."""
+        ...
+
+    @property
+    def usage(self) -> Usage | None:
+        """Calls, tokens and dollars so far; None when the engine does not meter."""
+        ...
+
+    @property
+    def stats(self) -> CacheStats | None:
+        """Response-cache hits and misses; None without a cache in front."""
+        ...
+
     async def complete(self, request: ChatRequest) -> Completion:
         """Answer one request, or raise EngineError / BudgetExceeded."""
         ...
@@ -189,11 +217,10 @@ class ScoringEngine(Engine, Protocol):
 def structured_output_mode(engine: Engine) -> str | None:
     """The structured-output mode a chat server turned out to accept (``json_schema``,
     ``json_object+schema``, ``json_object`` or ``text``); None for engines without one, or when no
-    structured request has been answered yet. Looks through the response cache's wrapper."""
-    inner = getattr(engine, "engine", engine)
-    if not getattr(inner, "format_known", False):
+    structured request has been answered yet (the response cache's wrapper forwards both)."""
+    if not getattr(engine, "format_known", False):
         return None
-    mode = getattr(inner, "response_format", None)
+    mode = getattr(engine, "response_format", None)
     return mode if isinstance(mode, str) else None
 
 

@@ -177,6 +177,7 @@ class BatchEngine:
         self.capabilities = engine.capabilities
         # a stage sends as many requests at once as the engine takes: a whole file's worth
         self.concurrency = self.settings.max_requests_per_file
+        self.stats = None
         self.submitted = 0  # batches created by this run
         self.resumed = 0  # batches of an earlier run polled again
         self.retried_normally = 0  # requests a batch did not answer, made as normal calls

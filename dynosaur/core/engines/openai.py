@@ -125,6 +125,7 @@ class OpenAIEngine:
 
     name = "openai"
     capabilities = frozenset({"chat"})
+    stats = None
 
     def __init__(
         self,

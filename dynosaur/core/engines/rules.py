@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from dynosaur.core.engines import register_engine
-from dynosaur.core.engines.base import ChatRequest, Completion, UnsupportedRequest
+from dynosaur.core.engines.base import DEFAULT_CONCURRENCY, ChatRequest, Completion, UnsupportedRequest
 from dynosaur.core.engines.rules_roles import (
     ANSWER,
     CHOICES,
@@ -53,6 +53,9 @@ class RulesEngine:
 
     name = "rules"
     capabilities = frozenset({"context"})
+    concurrency = DEFAULT_CONCURRENCY
+    usage = None  # no model, nothing to meter
+    stats = None
 
     def __init__(self, model: str = RULES_VERSION, **_options: Any) -> None:
         # options meant for model engines (base_url, concurrency...) do not apply here

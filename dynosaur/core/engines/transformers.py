@@ -73,6 +73,9 @@ class TransformersEngine:
 
     name = "transformers"
     capabilities = frozenset({"chat", "next_token_scores"})
+    concurrency = 1  # one local model, one generation at a time
+    usage = None
+    stats = None
 
     def __init__(
         self, model: str, device: str = "auto", dtype: str = "auto", local_files_only: bool = True

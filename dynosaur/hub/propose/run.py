@@ -199,8 +199,7 @@ async def _ask_all(
     summary: ProposeSummary,
 ) -> None:
     with_context = "context" in engine.capabilities
-    inner = getattr(engine, "engine", engine)
-    workers = max(1, min(int(getattr(inner, "concurrency", 8)), len(units)))
+    workers = max(1, min(engine.concurrency, len(units)))
     pending = iter(range(len(units)))
     bar = tqdm(total=len(units), desc="propose", unit="req", disable=not options.progress)
 
@@ -321,16 +320,16 @@ def _finish(
     summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.not_asked = len(units) - len(answers) - len(summary.failures)
     summary.structured_output = structured_output_mode(engine)
-    batch_report = getattr(getattr(engine, "engine", engine), "batch_report", None)
+    batch_report = getattr(engine, "batch_report", None)  # only the Batch API runner has one
     summary.batch = batch_report() if batch_report is not None else None
-    stats = getattr(engine, "stats", None)
+    stats = engine.stats
     if stats is not None:
         summary.engine_calls, summary.cache_hits = stats.misses, stats.hits
-    usage = getattr(getattr(engine, "engine", engine), "usage", None)
+    usage = engine.usage
     if usage is not None:
         summary.prompt_tokens, summary.completion_tokens = usage.prompt_tokens, usage.completion_tokens
         summary.cached_tokens = getattr(usage, "cached_tokens", 0)
-        priced = getattr(getattr(engine, "engine", engine), "price", None) is not None
+        priced = getattr(engine, "price", None) is not None
         summary.cost_usd = usage.cost_usd if priced else None
     # a run stopped before any answer leaves an earlier tasks.jsonl as it was
     if answers or not summary.stopped:

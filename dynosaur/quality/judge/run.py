@@ -181,8 +181,7 @@ async def _score_with_engine(
         for slot, record in enumerate(records[_key(str(task["task_name"]), str(task["instruction"]))])
     ]
     found: dict[int, dict[int, RecordScore]] = {}
-    inner = getattr(judge.engine, "engine", judge.engine)
-    workers = max(1, min(int(getattr(inner, "concurrency", 8)), len(units) or 1))
+    workers = max(1, min(judge.engine.concurrency, len(units) or 1))
     pending = iter(units)
     bar = tqdm(total=len(units), desc="judge", unit="record", disable=not progress)
 
