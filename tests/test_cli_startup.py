@@ -17,7 +17,7 @@ import pytest
 from dynosaur.cli import command_modules, named_command
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "transformers", "datasets", "pyarrow", "openai", "pypdf", "docx")
+HEAVY = ("torch", "transformers", "datasets", "pyarrow", "openai", "pypdf", "docx", "matplotlib")
 
 # Runs the code given as its argument in the checkout, then prints every module it loaded.
 _PROBE = """

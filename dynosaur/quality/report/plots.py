@@ -7,31 +7,43 @@ with fixed ids and no date, so the same numbers give the same bytes.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")  # no display: figures only ever go to a buffer
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-plt.rcParams.update(
-    {
-        "svg.fonttype": "none",  # text stays text: searchable, small
-        "svg.hashsalt": "dynosaur-report",  # stable element ids
-        "font.size": 9,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-    }
-)
 COLOR = "#3b6ea8"
 MAX_BARS = 25
 
 
-def _svg(figure: plt.Figure) -> str:
+@functools.cache
+def _set_up_matplotlib() -> None:
+    """Off-screen drawing with the report's style, once; matplotlib loads only when a figure is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: figures only ever go to a buffer
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "svg.fonttype": "none",  # text stays text: searchable, small
+            "svg.hashsalt": "dynosaur-report",  # stable element ids
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+
+
+def _svg(figure: Figure) -> str:
+    import matplotlib.pyplot as plt
+
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(figure)
@@ -41,6 +53,9 @@ def _svg(figure: plt.Figure) -> str:
 
 def bars(counts: Counter, title: str, *, xlabel: str = "", limit: int = MAX_BARS) -> str:
     """A horizontal bar chart of the largest counts (the rest summed into one bar)."""
+    _set_up_matplotlib()
+    import matplotlib.pyplot as plt
+
     items = counts.most_common()
     shown = items[:limit]
     rest = sum(n for _, n in items[limit:])
@@ -60,6 +75,9 @@ def bars(counts: Counter, title: str, *, xlabel: str = "", limit: int = MAX_BARS
 
 def histogram(lengths: Sequence[int], title: str, xlabel: str) -> str:
     """A histogram of lengths on log-spaced bins (lengths from one word to the longest)."""
+    _set_up_matplotlib()
+    import matplotlib.pyplot as plt
+
     values = np.asarray(lengths, dtype=np.int64)
     figure, axes = plt.subplots(figsize=(3.6, 2.4))
     if values.size:
@@ -76,6 +94,9 @@ def histogram(lengths: Sequence[int], title: str, xlabel: str) -> str:
 def verb_noun_rings(pairs: Counter, *, verbs: int = 20, nouns: int = 4) -> str:
     """Self-Instruct's figure: the most common root verbs (inner ring) and, for each, its most
     common noun objects (outer ring)."""
+    _set_up_matplotlib()
+    import matplotlib.pyplot as plt
+
     by_verb: dict[str, Counter] = {}
     for (verb, noun), count in pairs.items():
         if verb is not None:
