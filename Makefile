@@ -4,19 +4,26 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# what the demo and the chain commands need: the package alone, without torch or transformers
+BASE_STAMP := $(VENV)/.installed-base
 DATA_DIR ?= instruction_data
 ENGINE ?= rules
 ARGS ?=
 
 .PHONY: demo test lint browser metadata instructions publish grow bench clean
 
-$(STAMP): pyproject.toml
+$(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(BASE_STAMP)
+
+# tests, lint and benchmarks: the dev tools and the local extra (torch, transformers) on top
+$(STAMP): $(BASE_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,local]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(BASE_STAMP)
 	$(BIN)/dynosaur demo $(ARGS)
 
 test: $(STAMP) browser
@@ -38,19 +45,19 @@ lint: $(STAMP)
 
 # Exit 3 means "done, but some datasets or requests failed; a rerun retries only those":
 # the outputs are complete for everything else, so the chain goes on.
-metadata: $(STAMP)
+metadata: $(BASE_STAMP)
 	$(BIN)/dynosaur crawl --data-dir $(DATA_DIR) $(ARGS) || [ $$? -eq 3 ]
 
-instructions: $(STAMP)
+instructions: $(BASE_STAMP)
 	$(BIN)/dynosaur propose --data-dir $(DATA_DIR) --engine $(ENGINE) $(ARGS) || [ $$? -eq 3 ]
 	$(BIN)/dynosaur filter --data-dir $(DATA_DIR)
 	$(BIN)/dynosaur organize --data-dir $(DATA_DIR)
 	$(BIN)/dynosaur decontaminate --data-dir $(DATA_DIR)
 
-publish: $(STAMP)
+publish: $(BASE_STAMP)
 	$(BIN)/dynosaur publish --data-dir $(DATA_DIR) $(ARGS)
 
-grow: $(STAMP)
+grow: $(BASE_STAMP)
 	$(BIN)/dynosaur grow --data-dir $(DATA_DIR) --engine $(ENGINE) $(ARGS)
 
 bench: $(STAMP)

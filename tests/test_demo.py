@@ -176,3 +176,21 @@ def test_with_an_llm_server_the_demo_also_turns_the_example_documents_into_recor
         p.read_text(errors="ignore") for p in (tmp_path / "data").rglob("*.json*")
     )
     assert "documents:" in capsys.readouterr().out
+
+
+def test_the_demo_runs_without_torch_or_transformers(tmp_path: Path) -> None:
+    """`make demo` installs the package without the local extra; nothing the demo runs needs it."""
+    import subprocess
+    import sys
+
+    block = "import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None\n"
+    code = (
+        block
+        + "from dynosaur.cli import main\nsys.exit(main(['demo', '--demo-dir', sys.argv[1], '--quiet']))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "demo")], cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "demo" / "report.html").exists()
