@@ -260,3 +260,9 @@ def test_a_translation_instruction_is_counted_as_translation() -> None:
     # the demo skips its translation dataset by default, so the type is checked on its own here
     assert task_type("Translate the English sentence into French.") == "translation"
     assert task_type("Classify the sentiment of the review.", ["pos", "neg", "pos"]) == "classification"
+
+
+def test_policy_classes_are_the_crawl_policys() -> None:
+    assert policy_class("mit") == "permissive" and policy_class("cc-by-sa-4.0") == "copyleft"
+    assert policy_class("cc-by-nc-sa-4.0") == "nc" and policy_class("cc-by-nd-4.0") == "nd"
+    assert policy_class(None) == policy_class("(none)") == policy_class("made-up-license") == "unrecognized"
