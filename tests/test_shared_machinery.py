@@ -124,3 +124,19 @@ def test_the_cache_wrapper_forwards_what_the_engine_reports(tmp_path: Path) -> N
             _ = wrapped.no_such_attribute
     finally:
         cache.close()
+
+
+def test_engines_open_from_options_through_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dynosaur.core.engines import EngineOptions, open_engine_by_name
+    from dynosaur.core.errors import ConfigError
+
+    assert open_engine_by_name("rules", EngineOptions(model="ignored", concurrency=2)).name == "rules"
+    opened = open_engine_by_name(
+        "openai", EngineOptions(model="m", base_url="http://127.0.0.1:9/v1", concurrency=2)
+    )
+    assert (opened.model, opened.concurrency) == ("m", 2)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match="needs OPENAI_API_KEY"):
+        open_engine_by_name("openai", EngineOptions())
+    with pytest.raises(ConfigError, match="unknown engine 'nope'"):
+        open_engine_by_name("nope", EngineOptions())

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from dynosaur.core import config
-from dynosaur.core.engines import Engine, create_engine, engine_names
+from dynosaur.core.engines import Engine, EngineOptions, engine_names, open_engine_by_name
 from dynosaur.core.engines.servers import is_local_server, server_defaults
 from dynosaur.core.errors import ConfigError, OptionError
 
@@ -28,31 +28,16 @@ def build_engine(
     prices: str | Path | None = None,
 ) -> Engine:
     """The engine registered as ``name``; a clear ``ConfigError`` when it cannot be started here."""
-    if name == "openai":
-        if not base_url and not config.openai_api_key():
-            raise ConfigError(
-                "the openai engine needs OPENAI_API_KEY for api.openai.com, or --base-url "
-                "(OPENAI_BASE_URL) for a local OpenAI-compatible server"
-            )
-        return create_engine(
-            "openai",
-            model=model or config.openai_model(),
-            base_url=base_url,
-            api_key=config.openai_api_key(),
-            concurrency=concurrency,
-            timeout=timeout,
-            max_retries=max_retries,
-            budget_usd=budget_usd,
-            prices=prices,
-        )
-    if name == "rules":
-        return create_engine("rules")
-    if name == "transformers" and not model:
-        raise ConfigError("--engine transformers needs --model (a local path or a model id in the HF cache)")
-    try:
-        return create_engine(name, model=model or config.openai_model())
-    except (ImportError, TypeError) as exc:
-        raise ConfigError(f"engine {name!r} cannot be started here: {exc}") from exc
+    options = EngineOptions(
+        model=model,
+        base_url=base_url,
+        concurrency=concurrency,
+        timeout=timeout,
+        max_retries=max_retries,
+        budget_usd=budget_usd,
+        prices=prices,
+    )
+    return open_engine_by_name(name, options)
 
 
 def add_engine_arguments(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from dynosaur.core import config
 from dynosaur.core.engines.base import (
     BudgetExceeded,
     ChatRequest,
@@ -39,17 +42,48 @@ def register_engine(name: str) -> Callable[[Callable[..., Engine]], Callable[...
     return decorate
 
 
+@dataclass(frozen=True)
+class EngineOptions:
+    """The settings an engine may be opened with; each engine's ``from_options`` takes what it uses
+    and refuses, with a ``DynosaurError`` naming the field, what it cannot work without."""
+
+    model: str | None = None
+    base_url: str | None = None
+    concurrency: int | None = None
+    timeout: float | None = None
+    max_retries: int = 5
+    budget_usd: float | None = None
+    prices: str | Path | None = None
+
+
 def engine_names() -> list[str]:
     return sorted(set(_ENGINE_MODULES) | set(_FACTORIES))
 
 
-def create_engine(name: str, **options: Any) -> Engine:
-    """Build the engine registered under ``name`` with its own options."""
+def _factory(name: str) -> Callable[..., Engine]:
     if name not in _FACTORIES and name in _ENGINE_MODULES:
         importlib.import_module(_ENGINE_MODULES[name])
     if name not in _FACTORIES:
         raise ConfigError(f"unknown engine {name!r}; known: {', '.join(engine_names())}")
-    return _FACTORIES[name](**options)
+    return _FACTORIES[name]
+
+
+def create_engine(name: str, **options: Any) -> Engine:
+    """Build the engine registered under ``name`` with its own options."""
+    return _factory(name)(**options)
+
+
+def open_engine_by_name(name: str, options: EngineOptions) -> Engine:
+    """The engine registered as ``name``, opened from ``options`` by its own ``from_options`` (an
+    engine without one gets the model only); a ``ConfigError`` when it cannot be started here."""
+    try:
+        factory = _factory(name)
+        opener: Callable[[EngineOptions], Engine] | None = getattr(factory, "from_options", None)
+        if opener is not None:
+            return opener(options)
+        return factory(model=options.model or config.openai_model())
+    except (ImportError, TypeError) as exc:
+        raise ConfigError(f"engine {name!r} cannot be started here: {exc}") from exc
 
 
 __all__ = [
@@ -57,11 +91,13 @@ __all__ = [
     "ChatRequest",
     "Completion",
     "Engine",
+    "EngineOptions",
     "EngineError",
     "GenerationParams",
     "UnsupportedRequest",
     "create_engine",
     "engine_names",
+    "open_engine_by_name",
     "register_engine",
     "require_capability",
     "structured_output_mode",

@@ -43,7 +43,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from dynosaur.core.engines import register_engine
+from dynosaur.core import config
+from dynosaur.core.engines import EngineOptions, register_engine
 from dynosaur.core.engines.accounting import (
     Budget,
     Price,
@@ -126,6 +127,25 @@ class OpenAIEngine:
     name = "openai"
     capabilities = frozenset({"chat"})
     stats = None
+
+    @classmethod
+    def from_options(cls, options: EngineOptions) -> OpenAIEngine:
+        """The engine for ``options``; refuses api.openai.com without a key."""
+        if not options.base_url and not config.openai_api_key():
+            raise ConfigError(
+                "the openai engine needs OPENAI_API_KEY for api.openai.com, or --base-url "
+                "(OPENAI_BASE_URL) for a local OpenAI-compatible server"
+            )
+        return cls(
+            model=options.model or config.openai_model(),
+            base_url=options.base_url,
+            api_key=config.openai_api_key(),
+            concurrency=options.concurrency,
+            timeout=options.timeout,
+            max_retries=options.max_retries,
+            budget_usd=options.budget_usd,
+            prices=options.prices,
+        )
 
     def __init__(
         self,

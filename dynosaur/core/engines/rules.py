@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from dynosaur.core.engines import register_engine
+from dynosaur.core.engines import EngineOptions, register_engine
 from dynosaur.core.engines.base import DEFAULT_CONCURRENCY, ChatRequest, Completion, UnsupportedRequest
 from dynosaur.core.engines.rules_roles import (
     ANSWER,
@@ -56,6 +56,11 @@ class RulesEngine:
     concurrency = DEFAULT_CONCURRENCY
     usage = None  # no model, nothing to meter
     stats = None
+
+    @classmethod
+    def from_options(cls, options: EngineOptions) -> RulesEngine:
+        """The rules engine; model options do not apply to it."""
+        return cls()
 
     def __init__(self, model: str = RULES_VERSION, **_options: Any) -> None:
         # options meant for model engines (base_url, concurrency...) do not apply here

@@ -33,7 +33,7 @@ from transformers import (
     TopPLogitsWarper,
 )
 
-from dynosaur.core.engines import register_engine
+from dynosaur.core.engines import EngineOptions, register_engine
 from dynosaur.core.engines.base import (
     ChatRequest,
     Completion,
@@ -42,6 +42,7 @@ from dynosaur.core.engines.base import (
     EngineError,
     ScoresProcessor,
 )
+from dynosaur.core.errors import ConfigError
 
 
 def resolve_device(device: str) -> str:
@@ -76,6 +77,15 @@ class TransformersEngine:
     concurrency = 1  # one local model, one generation at a time
     usage = None
     stats = None
+
+    @classmethod
+    def from_options(cls, options: EngineOptions) -> TransformersEngine:
+        """The local model ``options.model`` names (there is no default model)."""
+        if not options.model:
+            raise ConfigError(
+                "--engine transformers needs --model (a local path or a model id in the HF cache)"
+            )
+        return cls(options.model)
 
     def __init__(
         self, model: str, device: str = "auto", dtype: str = "auto", local_files_only: bool = True
