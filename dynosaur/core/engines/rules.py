@@ -34,6 +34,7 @@ from dynosaur.core.engines.rules_roles import (
     PROMPT,
     QUESTION,
     SOLUTION,
+    TARGET,
     TEXT2TEXT,
     Roles,
     humanize,
@@ -380,17 +381,8 @@ def summaries(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Tas
             yield _task(f"Write {_article(kind)} {kind} for the {w.noun(source)}.", [source], target)
 
 
-SUMMARY_TARGETS = {
-    "summary",
-    "summaries",
-    "highlights",
-    "title",
-    "headline",
-    "abstract",
-    "tldr",
-    "headlines",
-    "titles",
-}
+# The condensed-output targets of the role table, less captions (which describe media, not text).
+SUMMARY_TARGETS = TARGET - {"caption"}
 
 
 def translations(roles: Roles, w: Wording, claimed: frozenset[str]) -> Iterator[Task]:

@@ -88,12 +88,18 @@ def lookup(row: dict[str, Any], field: str) -> Any:
 
     Returns the module's ``_MISSING`` sentinel (see :func:`has_field`) when absent.
     """
-    if field in row:
-        return row[field]
-    value: Any = row
+    return lookup_path(row, field, _MISSING)
+
+
+def lookup_path(mapping: dict[str, Any], field: str, missing: Any) -> Any:
+    """``mapping[field]``, else the walk of ``field``'s dotted parts through nested dicts, else
+    ``missing``."""
+    if field in mapping:
+        return mapping[field]
+    value: Any = mapping
     for part in field.split("."):
         if not isinstance(value, dict) or part not in value:
-            return _MISSING
+            return missing
         value = value[part]
     return value
 

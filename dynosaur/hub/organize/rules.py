@@ -14,7 +14,7 @@ from typing import Any
 from dynosaur.contracts import task_checks
 from dynosaur.contracts.label_lists import coverage_reason
 from dynosaur.contracts.tasks import Task as ProposedTask
-from dynosaur.hub.organize.render import has_field, is_scalar
+from dynosaur.hub.organize.render import has_field, is_scalar, lookup_path
 
 MEDIA_TYPES = frozenset({"Image", "Audio", "Video", "Pdf"})
 
@@ -77,14 +77,7 @@ def feature_types(features: Any) -> dict[str, Any]:
 
 def feature_of(features: dict[str, Any], field: str) -> Any:
     """The feature JSON of ``field`` (``a.b`` reaches into a struct), or ``None``."""
-    if field in features:
-        return features[field]
-    node: Any = features
-    for part in field.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+    return lookup_path(features, field, None)
 
 
 def _type_name(feature: Any) -> str | None:
