@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import pkgutil
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import dynosaur.commands
 from dynosaur import __version__
-from dynosaur.commands._engine import settle_engine_defaults
 from dynosaur.core.errors import DynosaurError, cli_flag
 
 
@@ -27,6 +29,60 @@ def _module_names() -> list[str]:
 def command_modules() -> list[ModuleType]:
     """Every command module of ``dynosaur.commands``, in name order."""
     return [importlib.import_module(f"dynosaur.commands.{name}") for name in _module_names()]
+
+
+@dataclass(frozen=True)
+class CommandInfo:
+    """What ``dynosaur --help`` lists for one command, read without importing its module."""
+
+    module: str  # the module's name in ``dynosaur.commands``
+    name: str
+    help: str
+
+
+def _source_constant(source: str, variable: str) -> object:
+    """The literal value of a top-level ``variable = ...`` in ``source``, or None if there is none.
+
+    Only the assignment itself is parsed (a statement may span a few lines), not the whole module.
+    """
+    lines = source.splitlines()
+    for start, line in enumerate(lines):
+        if not line.startswith(f"{variable} ="):
+            continue
+        for end in range(start + 1, min(start + 20, len(lines)) + 1):
+            try:
+                tree = ast.parse("\n".join(lines[start:end]))
+            except SyntaxError:
+                continue
+            statement = tree.body[0]
+            if isinstance(statement, ast.Assign):
+                try:
+                    return ast.literal_eval(statement.value)
+                except ValueError:
+                    return None
+            return None
+    return None
+
+
+def command_infos() -> list[CommandInfo]:
+    """Every command's name and help line, in module order.
+
+    They are read from each module's source, so listing the commands imports none of them; a module
+    whose ``NAME`` or ``HELP`` is not a plain literal is imported instead.
+    """
+    infos = []
+    for module_name in _module_names():
+        path = Path(dynosaur.commands.__path__[0]) / f"{module_name}.py"
+        try:
+            source = path.read_text(encoding="utf-8")
+        except OSError:
+            source = ""
+        name, help_text = _source_constant(source, "NAME"), _source_constant(source, "HELP")
+        if not (isinstance(name, str) and isinstance(help_text, str)):
+            module = importlib.import_module(f"dynosaur.commands.{module_name}")
+            name, help_text = module.NAME, module.HELP
+        infos.append(CommandInfo(module_name, name, help_text))
+    return infos
 
 
 def named_command(argv: list[str]) -> ModuleType | None:
@@ -45,14 +101,23 @@ def named_command(argv: list[str]) -> ModuleType | None:
 
 
 def build_parser(modules: list[ModuleType] | None = None) -> argparse.ArgumentParser:
-    """The parser over ``modules`` (default: every command)."""
+    """The parser over ``modules``; by default every command is listed, without its options.
+
+    Listing every command (``dynosaur --help``, an unknown command) imports no command module;
+    a command's own options come with its module.
+    """
     parser = argparse.ArgumentParser(
         prog="dynosaur",
         description="Instruction-tuning data from the Hugging Face Hub, and generators on the same engines.",
     )
     parser.add_argument("--version", action="version", version=f"dynosaur {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in command_modules() if modules is None else modules:
+    if modules is None:
+        for info in command_infos():
+            sub = subparsers.add_parser(info.name, help=info.help, description=info.help)
+            sub.set_defaults(_module=info.module)
+        return parser
+    for module in modules:
         sub = subparsers.add_parser(module.NAME, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(_run=module.run)
@@ -73,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = named_command(argv)
     args = build_parser(None if command is None else [command]).parse_args(argv)
+    if not hasattr(args, "_run"):  # a command reached by an unusual spelling (after "--"): load it
+        module = importlib.import_module(f"dynosaur.commands.{args._module}")
+        args = build_parser([module]).parse_args(argv)
+    from dynosaur.commands._engine import settle_engine_defaults
+
     settle_engine_defaults(args)  # before a command reads --concurrency into its own settings
     try:
         return run_command(args.command, args._run, args)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from dynosaur.cli import command_modules, named_command
+from dynosaur.cli import _source_constant, build_parser, command_infos, command_modules, named_command
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "transformers", "datasets", "pyarrow", "openai", "pypdf", "docx", "matplotlib")
@@ -83,3 +83,27 @@ def test_every_command_is_found_by_its_name_and_other_words_load_them_all() -> N
     assert [named_command([m.NAME, "--help"]) for m in modules] == modules
     for argv in ([], ["--help"], ["--version"], ["no-such-command"], ["_engine"], ["self_instruct"]):
         assert named_command(argv) is None
+
+
+def test_the_command_list_loads_no_command_module() -> None:
+    loaded = modules_loaded_by("from dynosaur.cli import main; main(['--help'])")
+    assert [name for name in loaded if name.startswith("dynosaur.commands.")] == []
+
+
+def test_the_command_list_read_from_sources_is_that_of_the_modules() -> None:
+    infos = command_infos()
+    modules = command_modules()
+    assert [(i.module, i.name, i.help) for i in infos] == [
+        (m.__name__.rsplit(".", 1)[1], m.NAME, m.HELP) for m in modules
+    ]
+    help_text = build_parser().format_help()
+    assert all(info.name in help_text for info in infos)
+
+
+def test_constants_are_read_from_source_only_when_they_are_plain_literals() -> None:
+    source = 'import x\nNAME = "crawl"\nHELP = (\n    "two "\n    "lines"\n)\nOTHER = f"{x}"\n'
+    assert _source_constant(source, "NAME") == "crawl"
+    assert _source_constant(source, "HELP") == "two lines"
+    assert _source_constant(source, "OTHER") is None  # not a literal: the module is imported instead
+    assert _source_constant(source, "MISSING") is None
+    assert _source_constant("NAME: str = 'x'\n", "NAME") is None
