@@ -1,8 +1,10 @@
 """A whole crawl: list, decide what changed, crawl that concurrently, save, rebuild the outputs.
 
-The state is the source of truth: each finished dataset is saved at once, and the output files
-are rebuilt from the state at the end (also after Ctrl-C), so a crawl killed at any point and
-run again writes exactly what an uninterrupted crawl writes.
+Listing pages feed a fixed pool of workers as they arrive, and each finished dataset is saved to
+the state at once and dropped, so memory does not grow with the number of datasets. The state is
+the source of truth: the output files are rebuilt from it at the end (also after Ctrl-C) when
+anything changed, so a crawl killed at any point and run again writes exactly what an
+uninterrupted crawl writes.
 
 A dataset whose viewer is not ready yet is deferred (not saved) and crawled again in a second
 pass once the first is done, at least ``not_ready_wait`` seconds after it was deferred; only then
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +26,7 @@ from tqdm.auto import tqdm
 
 from crawl.dataset import DatasetCrawler
 from crawl.hub import HubClient
-from crawl.listing import ListedDataset, Listing
+from crawl.listing import ListedDataset, ListingStream
 from crawl.options import CrawlOptions
 from crawl.origin import OriginWatcher
 from crawl.outputs import OutputCounts, policy_summary, write_outputs
@@ -74,74 +77,128 @@ class CrawlResult:
             self.reasons[(outcome.status, reason_kind(outcome.reason))] += 1
 
 
-async def _crawl_all(
-    crawler: DatasetCrawler,
-    todo: list[ListedDataset],
-    state: CrawlState,
-    options: CrawlOptions,
-    listing_key: str,
-    result: CrawlResult,
+_BATCH = 256  # listing items taken per hop to the listing thread
+
+
+async def _pool(
+    feed: Callable[[asyncio.Queue[ListedDataset | None]], Awaitable[None]],
+    handle: Callable[[ListedDataset], Awaitable[None]],
+    workers: int,
 ) -> None:
-    semaphore = asyncio.Semaphore(options.concurrency)
-    fingerprint = options.fingerprint()
-    deferred: list[ListedDataset] = []
-    last_deferral = 0.0
+    """``workers`` tasks handle what ``feed`` puts on a queue of ``workers`` places.
 
-    async def one(ds: ListedDataset, last_pass: bool) -> DatasetOutcome:
-        async with semaphore:
-            return await crawler.crawl(ds, last_pass=last_pass)
+    Nothing waits beyond the queue, and a finished dataset is handled and dropped at once, so
+    memory stays the same however many datasets the feed yields.
+    """
+    queue: asyncio.Queue[ListedDataset | None] = asyncio.Queue(maxsize=workers)
 
-    bar = tqdm(
-        total=len(todo), desc="crawl", unit="dataset", disable=not options.progress, dynamic_ncols=True
-    )
+    async def work() -> None:
+        while (item := await queue.get()) is not None:
+            await handle(item)
 
-    async def run_pass(datasets: list[ListedDataset], last_pass: bool) -> None:
-        nonlocal last_deferral
-        listed = {ds.id: ds for ds in datasets}
-        tasks = [asyncio.create_task(one(ds, last_pass)) for ds in datasets]
-        try:
-            for finished in asyncio.as_completed(tasks):
-                outcome = await finished
-                if outcome.status == DEFERRED:
-                    deferred.append(listed[outcome.dataset])
-                    last_deferral = time.monotonic()
-                    continue
-                state.save(outcome, fingerprint, listing_key)
-                result.add(outcome, second_pass=last_pass)
-                bar.update()
-                bar.set_postfix(
-                    {k: result.statuses.get(k, 0) for k in ("kept", "skipped", "failed")}, refresh=False
-                )
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+    async def produce() -> None:
+        await feed(queue)
+        for _ in range(workers):
+            await queue.put(None)
 
+    tasks = [asyncio.create_task(produce()), *(asyncio.create_task(work()) for _ in range(workers))]
     try:
-        await run_pass(todo, last_pass=False)
-        if deferred:
-            result.deferred = len(deferred)
-            await asyncio.sleep(max(0.0, last_deferral + options.retry.not_ready_wait - time.monotonic()))
-            await run_pass(sorted(deferred, key=lambda ds: ds.id), last_pass=True)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
     finally:
-        bar.close()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def _plan(
-    listing: Listing, state: CrawlState, options: CrawlOptions
-) -> tuple[list[ListedDataset], list[str]]:
-    """(datasets to crawl, ids unchanged since their last crawl)."""
-    entries = state.entries()
-    fingerprint = options.fingerprint()
-    todo, unchanged = [], []
-    # A recording must hold every answer the outputs depend on, so it re-reads unchanged datasets.
-    everything = options.full or options.record_dir is not None
-    for ds in listing.datasets:
-        if everything or state.needs_crawl(entries.get(ds.id), ds.sha, fingerprint):
-            todo.append(ds)
-        else:
-            unchanged.append(ds.id)
-    return todo, unchanged
+class _Run:
+    """One crawl as it goes: the listing feeds workers, each finished dataset is saved at once."""
+
+    def __init__(
+        self,
+        options: CrawlOptions,
+        state: CrawlState,
+        result: CrawlResult,
+        make_crawler: Callable[[str], DatasetCrawler],
+        origin: Callable[[], str],
+    ) -> None:
+        self.options = options
+        self.state = state
+        self.result = result
+        self.key = options.query.key
+        self._make_crawler = make_crawler
+        self._origin = origin
+        self._crawler: DatasetCrawler | None = None
+        self.fingerprint = ""
+        self.deferred: list[ListedDataset] = []
+        self._last_deferral = 0.0
+        # A recording must hold every answer the outputs depend on, so it re-reads unchanged datasets.
+        self._everything = options.full or options.record_dir is not None
+        self.bar = tqdm(desc="crawl", unit="dataset", disable=not options.progress, dynamic_ncols=True)
+
+    def crawler(self) -> DatasetCrawler:
+        """The dataset crawler, made once the first listing answer named the Hub's origin."""
+        if self._crawler is None:
+            origin = self._origin()
+            self.fingerprint = self.options.fingerprint(origin)
+            self._crawler = self._make_crawler(origin)
+        return self._crawler
+
+    async def list_and_crawl(self, stream: ListingStream, executor: ThreadPoolExecutor) -> None:
+        """The first pass: every listed dataset that changed, crawled while the listing pages arrive."""
+        loop = asyncio.get_running_loop()
+        state, result = self.state, self.result
+
+        async def feed(queue: asyncio.Queue[ListedDataset | None]) -> None:
+            while batch := await loop.run_in_executor(executor, stream.take, _BATCH):
+                new = state.note_listed([ds.id for ds in batch])
+                for ds in batch:
+                    if ds.id not in new:
+                        continue  # a repeat: the Hub's pages shifted while they were read
+                    new.discard(ds.id)
+                    result.listed += 1
+                    self.crawler()
+                    if self._everything or state.needs_crawl(state.entry(ds.id), ds.sha, self.fingerprint):
+                        await queue.put(ds)
+                    else:
+                        result.unchanged += 1
+                        self.bar.update()
+
+        await _pool(feed, lambda ds: self._one(ds, last_pass=False), self.options.concurrency)
+        self.crawler()
+        result.complete, result.listing_error = stream.complete, stream.error
+        state.mark_listed(self.key)
+        if stream.complete:
+            result.removed = state.remove_unlisted(self.key, self.options.query.whole_hub)
+
+    async def second_pass(self) -> None:
+        """Datasets the viewer was not ready for, once ``not_ready_wait`` has passed."""
+        if not self.deferred:
+            return
+        self.result.deferred = len(self.deferred)
+        wait = self._last_deferral + self.options.retry.not_ready_wait - time.monotonic()
+        await asyncio.sleep(max(0.0, wait))
+        todo = sorted(self.deferred, key=lambda ds: ds.id)
+
+        async def feed(queue: asyncio.Queue[ListedDataset | None]) -> None:
+            for ds in todo:
+                await queue.put(ds)
+
+        await _pool(feed, lambda ds: self._one(ds, last_pass=True), self.options.concurrency)
+
+    async def _one(self, ds: ListedDataset, last_pass: bool) -> None:
+        outcome = await self.crawler().crawl(ds, last_pass=last_pass)
+        if outcome.status == DEFERRED:
+            self.deferred.append(ds)
+            self._last_deferral = time.monotonic()
+            return
+        self.state.save(outcome, self.fingerprint, self.key)
+        self.result.add(outcome, second_pass=last_pass)
+        self.bar.update()
+        self.bar.set_postfix(
+            {k: self.result.statuses.get(k, 0) for k in ("kept", "skipped", "failed")}, refresh=False
+        )
 
 
 async def crawl_async(options: CrawlOptions) -> CrawlResult:
@@ -171,7 +228,6 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
     headers = {"authorization": f"Bearer {options.token}"} if options.token else {}
     executor = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="hub")
     state = CrawlState(data_dir / STATE_FILE)
-    key = options.query.key
     try:
         async with httpx.AsyncClient(
             base_url=options.viewer_endpoint.rstrip("/"),
@@ -181,24 +237,18 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
             follow_redirects=True,
         ) as client:
             with hub.session():
-                loop = asyncio.get_running_loop()
-                listing = await loop.run_in_executor(executor, hub.list, options.query)
-                result.listed, result.complete, result.listing_error = (
-                    len(listing.datasets),
-                    listing.complete,
-                    listing.error,
-                )
-                todo, unchanged = _plan(listing, state, options)
-                result.unchanged = len(unchanged)
-                state.mark_seen(unchanged, key)
-                if listing.complete:
-                    listed_ids = {ds.id for ds in listing.datasets}
-                    result.removed = state.remove_vanished(listed_ids, key, options.query.whole_hub)
-                origin = watcher.origin(options.hub_endpoint)
-                if recorder is not None:
-                    recorder.snapshot.write_origin(origin)
-                crawler = DatasetCrawler(hub, ViewerClient(client), options, executor, origin)
-                await _crawl_all(crawler, todo, state, options, key, result)
+
+                def make_crawler(origin: str) -> DatasetCrawler:
+                    if recorder is not None:
+                        recorder.snapshot.write_origin(origin)
+                    return DatasetCrawler(hub, ViewerClient(client), options, executor, origin)
+
+                run = _Run(options, state, result, make_crawler, lambda: watcher.origin(options.hub_endpoint))
+                try:
+                    await run.list_and_crawl(hub.stream(options.query), executor)
+                    await run.second_pass()
+                finally:
+                    run.bar.close()
     except (KeyboardInterrupt, asyncio.CancelledError):
         result.interrupted = True
         raise

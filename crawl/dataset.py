@@ -50,18 +50,27 @@ class _Stop(Exception):
         self.outcome = outcome
 
 
+# One encoder for every size check (json.dumps with options builds a new one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def clean_rows(
     page: RowsPage, features: dict[str, Any], max_chars: int
 ) -> tuple[list[dict[str, Any]], list[int], int]:
     """Resolved rows and their row indices in the split, leaving out cells the viewer cut and
-    rows over ``max_chars`` of JSON; the last item is how many were left out."""
+    rows over ``max_chars`` of JSON; the last item is how many were left out.
+
+    The page's rows are encoded once together: when that fits in ``max_chars``, every row does
+    (each row's JSON is part of it), and only a longer page is measured row by row.
+    """
     rows, indices, dropped = [], [], 0
+    measure = len(_ENCODER.encode([item.get("row") for item in page.rows])) > max_chars
     for position, item in enumerate(page.rows):
         row = item.get("row")
         if not isinstance(row, dict) or item.get("truncated_cells"):
             dropped += 1
             continue
-        if len(json.dumps(row, ensure_ascii=False)) > max_chars:
+        if measure and len(_ENCODER.encode(row)) > max_chars:
             dropped += 1
             continue
         rows.append(resolve_row(row, features))

@@ -25,7 +25,7 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 # tags its requests; both exist throughout huggingface_hub 1.x.
 from huggingface_hub.utils._http import default_client_factory, hf_request_event_hook
 
-from crawl.listing import Listing, ListingQuery, list_datasets
+from crawl.listing import Listing, ListingQuery, ListingStream, list_datasets, stream_datasets
 from crawl.telemetry import hub_telemetry_off
 from crawl.transport import PacedTransport, RequestFailed
 
@@ -85,6 +85,10 @@ class HubClient:
     def list(self, query: ListingQuery) -> Listing:
         """Every dataset ``query`` selects (see :func:`crawl.listing.list_datasets`)."""
         return list_datasets(self.api, query)
+
+    def stream(self, query: ListingQuery) -> ListingStream:
+        """``query``'s datasets page by page (see :func:`crawl.listing.stream_datasets`)."""
+        return stream_datasets(self.api, query)
 
     def card(self, repo_id: str, revision: str) -> bytes | None:
         """README.md at ``revision``; None when the repository has no card.

@@ -89,31 +89,64 @@ def listed_from_info(info: Any) -> ListedDataset:
     )
 
 
-def collect(items: Iterable[Any], limit: int | None) -> Listing:
-    """Drain a listing iterator; an error part-way keeps what came before and marks the list partial."""
+class ListingStream:
+    """Listing items as their pages arrive; once drained, :attr:`complete` and :attr:`error` say how it ended.
+
+    An error part-way ends the stream (what came before stands) and marks the list partial.
+    Repeated ids are passed on as the Hub sent them: the caller drops repeats.
+    """
+
+    def __init__(self, items: Iterable[Any], limit: int | None) -> None:
+        self._items = iter(items)
+        self._limit = limit
+        self.count = 0
+        self.done = False
+        self.complete = False
+        self.error: str | None = None
+
+    def take(self, n: int) -> list[ListedDataset]:
+        """Up to ``n`` more items (fewer, or none, once the listing has ended)."""
+        batch: list[ListedDataset] = []
+        if self.done:
+            return batch
+        try:
+            for info in self._items:
+                self.count += 1
+                batch.append(listed_from_info(info))
+                if len(batch) >= n:
+                    return batch
+        except RequestFailed as exc:
+            self.error = f"listing: {exc.reason}"
+        except HfHubHTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else "?"
+            self.error = f"listing: http {status} {exc.server_message or ''}".rstrip()
+        except (KeyError, TypeError, ValueError) as exc:  # an item the client cannot read ends the pages
+            self.error = f"listing: unreadable item ({type(exc).__name__}: {exc})"
+        self.done = True
+        self.complete = self.error is None and (self._limit is None or self.count < self._limit)
+        return batch
+
+
+def drain(stream: ListingStream) -> Listing:
+    """Every item of ``stream`` in one :class:`Listing` (first occurrence of each id)."""
     listing = Listing()
     seen: set[str] = set()
-    count = 0
-    try:
-        for info in items:
-            count += 1
-            entry = listed_from_info(info)
+    while batch := stream.take(MAX_PAGE):
+        for entry in batch:
             if entry.id not in seen:
                 seen.add(entry.id)
                 listing.datasets.append(entry)
-    except RequestFailed as exc:
-        listing.error = f"listing: {exc.reason}"
-    except HfHubHTTPError as exc:
-        status = exc.response.status_code if exc.response is not None else "?"
-        listing.error = f"listing: http {status} {exc.server_message or ''}".rstrip()
-    except (KeyError, TypeError, ValueError) as exc:  # an item the client cannot read ends the pages
-        listing.error = f"listing: unreadable item ({type(exc).__name__}: {exc})"
-    listing.complete = listing.error is None and (limit is None or count < limit)
+    listing.complete, listing.error = stream.complete, stream.error
     return listing
 
 
-def list_datasets(api: HfApi, query: ListingQuery) -> Listing:
-    """Run ``query`` against the Hub (all pages, following the Link header)."""
+def collect(items: Iterable[Any], limit: int | None) -> Listing:
+    """Drain a listing iterator into a :class:`Listing`."""
+    return drain(ListingStream(items, limit))
+
+
+def stream_datasets(api: HfApi, query: ListingQuery) -> ListingStream:
+    """Run ``query`` against the Hub (all pages, following the Link header), page by page."""
     # The Hub takes at most 1000 as `limit`; a larger limit pages and stops here.
     page_limit = query.limit if query.limit is not None and query.limit <= MAX_PAGE else None
     items: Iterable[Any] = api.list_datasets(
@@ -126,4 +159,9 @@ def list_datasets(api: HfApi, query: ListingQuery) -> Listing:
     )
     if query.limit is not None:
         items = islice(items, query.limit)
-    return collect(items, query.limit)
+    return ListingStream(items, query.limit)
+
+
+def list_datasets(api: HfApi, query: ListingQuery) -> Listing:
+    """Every dataset ``query`` selects, in one list."""
+    return drain(stream_datasets(api, query))

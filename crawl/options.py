@@ -59,11 +59,15 @@ class CrawlOptions:
                     f"{name.replace('_', ' ')} must be an http(s) URL, got {getattr(self, name)!r}"
                 )
 
-    def fingerprint(self) -> str:
-        """A digest of the settings that shape a dataset's outcome; a change re-crawls it."""
+    def fingerprint(self, origin: str | None = None) -> str:
+        """A digest of the settings that shape a dataset's outcome; a change re-crawls it.
+
+        ``origin`` is the public Hub the endpoint serves (see :mod:`crawl.origin`; default: the
+        endpoint itself): a mirror of the same snapshot on another port crawls the same Hub.
+        """
         shaping = {
             "version": OUTPUT_VERSION,
-            "hub_endpoint": self.hub_endpoint.rstrip("/"),
+            "hub": (origin or self.hub_endpoint).rstrip("/"),
             "rows": self.rows,
             "max_configs": self.max_configs,
             "splits": list(self.splits),

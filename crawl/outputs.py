@@ -1,4 +1,4 @@
-"""The crawl's artifacts, rebuilt whole from the state at the end of every run.
+"""The crawl's artifacts, rebuilt from the state at the end of a run that changed it.
 
 Each file is written through a temp file and an atomic rename, so a reader never sees a
 half-written file, and the bytes depend only on the state (sorted, fixed key order).
@@ -6,12 +6,13 @@ half-written file, and the bytes depend only on the state (sorted, fixed key ord
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawl.artifacts import atomic_write_json, atomic_write_jsonl
+from crawl.artifacts import atomic_open, atomic_write_bytes, atomic_write_jsonl, dumps_line
 from crawl.licenses import PRESET_DESCRIPTIONS, PRESETS
 from crawl.policy import PolicyOptions
 from crawl.records import metadata_line
@@ -60,26 +61,50 @@ def policy_summary(policy: PolicyOptions, splits: tuple[str, ...]) -> dict[str, 
     }
 
 
+def _write_if_changed(path: Path, data: bytes) -> None:
+    if not path.is_file() or path.read_bytes() != data:
+        atomic_write_bytes(path, data)
+
+
+def _license_entry(name: str, entry: dict[str, str]) -> str:
+    """One ``license_info.json`` member, as ``json.dumps(..., indent=2)`` writes it inside the object."""
+    return json.dumps({name: entry}, ensure_ascii=False, indent=2)[2:-2]
+
+
 def write_outputs(
     state: CrawlState, data_dir: str | Path, policy: dict[str, Any] | None = None
 ) -> OutputCounts:
     """Write huggingface_data/metadata.jsonl, license_info.json, crawl_report.jsonl and (given
-    the crawl's :func:`policy_summary`) crawl_policy.json."""
+    the crawl's :func:`policy_summary`) crawl_policy.json.
+
+    Nothing is written when the state has not changed since the last write and the files are
+    all there; the files stream from the state, whatever its size, in one pass.
+    """
     data_dir = Path(data_dir)
     counts = OutputCounts()
-    metadata: list[dict[str, Any]] = []
-    licenses: dict[str, dict[str, str]] = {}
-
-    def data_lines() -> Iterator[dict[str, Any]]:
-        # One pass over the state: the data file streams, the small files are gathered on the way.
-        for line in _unique_lines(state, counts):
-            metadata.append(metadata_line(line))
-            licenses[line["task_name"]] = {"license": line["license"], "website": line["website"]}
-            yield line
-
-    counts.lines = atomic_write_jsonl(data_dir / DATA_FILE, data_lines())
-    atomic_write_jsonl(data_dir / METADATA_FILE, metadata)
-    atomic_write_json(data_dir / LICENSE_FILE, licenses)
+    names, counts.collisions = state.output_counts()
+    if policy is not None:
+        _write_if_changed(data_dir / POLICY_FILE, _policy_bytes(policy))
+    present = all(
+        (data_dir / name).is_file() for name in (DATA_FILE, METADATA_FILE, LICENSE_FILE, REPORT_FILE)
+    )
+    if present and state.outputs_current():
+        counts.lines, counts.datasets = names, state.dataset_count()
+        return counts
+    scratch = OutputCounts()  # _unique_lines notes collisions here; the state counted them above
+    with (
+        atomic_open(data_dir / DATA_FILE, "w") as data,
+        atomic_open(data_dir / METADATA_FILE, "w") as metadata,
+        atomic_open(data_dir / LICENSE_FILE, "w") as licenses,
+    ):
+        licenses.write("{")
+        for line in _unique_lines(state, scratch):
+            data.write(dumps_line(line) + "\n")
+            metadata.write(dumps_line(metadata_line(line)) + "\n")
+            entry = {"license": line["license"], "website": line["website"]}
+            licenses.write(("," if counts.lines else "") + "\n" + _license_entry(line["task_name"], entry))
+            counts.lines += 1
+        licenses.write("\n}\n" if counts.lines else "}\n")
     left_out = {dataset: name for name, datasets in counts.collisions.items() for dataset in datasets}
 
     def reports() -> Iterator[dict[str, Any]]:
@@ -89,6 +114,9 @@ def write_outputs(
             yield report
 
     counts.datasets = atomic_write_jsonl(data_dir / REPORT_FILE, reports())
-    if policy is not None:
-        atomic_write_json(data_dir / POLICY_FILE, policy)
+    state.outputs_written()
     return counts
+
+
+def _policy_bytes(policy: dict[str, Any]) -> bytes:
+    return (json.dumps(policy, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

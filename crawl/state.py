@@ -37,6 +37,10 @@ CREATE TABLE IF NOT EXISTS lines (
 );
 CREATE INDEX IF NOT EXISTS lines_by_task ON lines (task_name, dataset);
 """
+# The ids this run's listing returned, kept on disk beside the state (not in memory).
+_LISTED = "CREATE TEMP TABLE IF NOT EXISTS listed (id TEXT PRIMARY KEY) WITHOUT ROWID"
+# Set in the transaction of every change the outputs depend on; cleared once they are rewritten.
+_STALE = "outputs_stale"
 
 
 class StateError(RuntimeError):
@@ -69,6 +73,8 @@ class CrawlState:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.executescript(_SCHEMA)
+            self._db.execute("PRAGMA temp_store=FILE")
+            self._db.execute(_LISTED)
             version = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise StateError(f"{self.path}: not a crawl state ({exc}); move it away to start afresh") from exc
@@ -85,6 +91,13 @@ class CrawlState:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def entry(self, dataset: str) -> Entry | None:
+        """One dataset's entry, if it has one."""
+        row = self._db.execute(
+            "SELECT sha, status, fingerprint, listing_key FROM datasets WHERE id = ?", (dataset,)
+        ).fetchone()
+        return None if row is None else Entry(*row)
 
     def entries(self) -> dict[str, Entry]:
         """Every dataset's entry, by id."""
@@ -104,6 +117,7 @@ class CrawlState:
     def save(self, outcome: DatasetOutcome, fingerprint: str, listing_key: str) -> None:
         """Replace a dataset's entry and lines, atomically."""
         with self._transaction():
+            self._mark_stale()
             self._db.execute("DELETE FROM lines WHERE dataset = ?", (outcome.dataset,))
             self._db.execute(
                 "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?)",
@@ -139,9 +153,71 @@ class CrawlState:
         else:
             rows = self._db.execute("SELECT id FROM datasets WHERE listing_key = ?", (listing_key,))
         gone = sorted(row[0] for row in rows if row[0] not in listed)
-        with self._transaction():
-            self._db.executemany("DELETE FROM datasets WHERE id = ?", [(i,) for i in gone])
+        self._forget(gone)
         return gone
+
+    def note_listed(self, ids: list[str]) -> set[str]:
+        """Note that this run's listing returned ``ids``; returns those it had not returned before."""
+        new: set[str] = set()
+        with self._transaction():
+            for dataset in ids:
+                if self._db.execute("INSERT OR IGNORE INTO listed VALUES (?)", (dataset,)).rowcount == 1:
+                    new.add(dataset)
+        return new
+
+    def mark_listed(self, listing_key: str) -> None:
+        """Record that ``listing_key``'s listing returned the datasets noted (writes only changes)."""
+        with self._transaction():
+            self._db.execute(
+                "UPDATE datasets SET listing_key = ? WHERE listing_key != ? AND id IN (SELECT id FROM listed)",
+                (listing_key, listing_key),
+            )
+
+    def remove_unlisted(self, listing_key: str, whole_hub: bool) -> list[str]:
+        """:meth:`remove_vanished` for the datasets noted by :meth:`note_listed`."""
+        where = "" if whole_hub else "listing_key = ? AND "
+        params = () if whole_hub else (listing_key,)
+        rows = self._db.execute(
+            f"SELECT id FROM datasets WHERE {where}id NOT IN (SELECT id FROM listed) ORDER BY id", params
+        )
+        gone = [row[0] for row in rows]
+        self._forget(gone)
+        return gone
+
+    def _forget(self, ids: list[str]) -> None:
+        if not ids:
+            return
+        with self._transaction():
+            self._mark_stale()
+            self._db.executemany("DELETE FROM datasets WHERE id = ?", [(i,) for i in ids])
+
+    def _mark_stale(self) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (_STALE,))
+
+    def outputs_current(self) -> bool:
+        """True when nothing the outputs hold changed since :meth:`outputs_written`."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_STALE,)).fetchone()
+        return row is not None and row[0] == "0"
+
+    def outputs_written(self) -> None:
+        """The outputs now hold the state as it is."""
+        with self._transaction():
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, '0')", (_STALE,))
+
+    def output_counts(self) -> tuple[int, dict[str, list[str]]]:
+        """(distinct task names, {task_name: datasets left out by an earlier id with that name})."""
+        (names,) = self._db.execute("SELECT COUNT(DISTINCT task_name) FROM lines").fetchone()
+        collisions: dict[str, list[str]] = {}
+        rows = self._db.execute(
+            "SELECT task_name, dataset FROM lines WHERE task_name IN "
+            "(SELECT task_name FROM lines GROUP BY task_name HAVING COUNT(*) > 1) ORDER BY task_name, dataset"
+        )
+        winners: set[str] = set()
+        for name, dataset in rows:
+            if name in winners:
+                collisions.setdefault(name, []).append(dataset)
+            winners.add(name)
+        return names, collisions
 
     def reports(self) -> Iterator[dict[str, Any]]:
         """Every report line, by dataset id."""
@@ -152,6 +228,10 @@ class CrawlState:
         """Every (dataset, output line), by task_name then dataset."""
         for dataset, line in self._db.execute("SELECT dataset, line FROM lines ORDER BY task_name, dataset"):
             yield dataset, json.loads(line)
+
+    def dataset_count(self) -> int:
+        """How many datasets the state holds."""
+        return int(self._db.execute("SELECT COUNT(*) FROM datasets").fetchone()[0])
 
     def counts(self) -> dict[str, int]:
         """Datasets per status in the state."""
