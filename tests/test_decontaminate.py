@@ -155,7 +155,7 @@ def test_a_missing_benchmark_or_config_is_a_reported_skip(tmp_path: Path, bench_
         BENCH: ("indexed", None),
     }
     assert report.records_removed == 2
-    assert "benchmark skipped: evals/no-such-bench (not_found" in report.summary()
+    assert "benchmark skipped: evals/no-such-bench (not_found" in report.render()
 
 
 def test_an_unreachable_hub_is_a_reported_skip_and_keeps_every_record(

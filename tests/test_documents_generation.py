@@ -284,7 +284,7 @@ def test_bad_files_are_reported_and_outputs_inside_the_input_folder_are_not_rere
         "status": "skipped",
         "reason": "chunk too short",
     }
-    assert "broken.pdf" in summary.format() and "records: 6" in summary.format()
+    assert "broken.pdf" in summary.render() and "records: 6" in summary.render()
 
 
 def test_rerun_after_failures_asks_only_for_the_chunks_still_missing(tmp_path):

@@ -86,7 +86,7 @@ def test_self_instruct_adds_new_records_beside_the_grounded_ones(tmp_path):
     assert all(r["chunk_index"] is None and r["char_start"] is None for r in widened)
     assert (summary.records, summary.self_instruct_records) == (2, 3)
     assert (tmp_path / "out" / "self_instruct" / "self_instruct_tasks.jsonl").is_file()
-    assert "self-instruct records: 3" in summary.format()
+    assert "self-instruct records: 3" in summary.render()
 
 
 def test_self_instruct_with_nothing_grounded_is_skipped_with_a_reason(tmp_path, capsys):

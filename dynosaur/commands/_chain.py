@@ -159,7 +159,7 @@ class Chain:
             progress=self.progress,
             crawled_at=self.crawled_at,
         )
-        return Outcome(True, report.summary(), {"records": report.records, "tasks_kept": len(report.kept)})
+        return Outcome(True, report.render(), {"records": report.records, "tasks_kept": len(report.kept)})
 
     def decontaminate(self) -> Outcome:
         report = run_decontamination(
@@ -175,7 +175,7 @@ class Chain:
             "kept": report.records_kept,
             "benchmarks_skipped": skipped,
         }
-        return Outcome(True, report.summary(), detail)
+        return Outcome(True, report.render(), detail)
 
     def judge(self) -> Outcome:
         if self.args.judge_engine == "none":

@@ -99,5 +99,5 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"decontaminate: {exc}", file=sys.stderr)
         return 1
-    print(report.summary())
+    print(report.render())
     return 0

@@ -47,5 +47,5 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         print(f"dedup: {exc}", file=sys.stderr)
         return 2
-    print(result.summary(args.threshold))
+    print(result.render(args.threshold))
     return 0

@@ -151,7 +151,7 @@ def _documents(data_dir: Path, quiet: bool) -> str:
     summary = run_documents(
         EXAMPLES_DIR, out, engine, cache=data_dir / RESPONSE_CACHE_FILE, progress=not quiet
     )
-    return summary.format() + "\n" + _report.write(_report.documents_spec(out), progress=not quiet)
+    return summary.render() + "\n" + _report.write(_report.documents_spec(out), progress=not quiet)
 
 
 def run(args: argparse.Namespace) -> int:

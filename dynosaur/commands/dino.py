@@ -16,7 +16,7 @@ from dynosaur.core.engines import Engine, create_engine
 from dynosaur.dino.generate import GenerationOptions
 from dynosaur.dino.inputs import INPUT_FILE_TYPES, read_inputs
 from dynosaur.dino.postprocess import PostprocessOptions
-from dynosaur.dino.run import DinoJob, DinoResult, run_dino
+from dynosaur.dino.run import DinoJob, run_dino
 from dynosaur.dino.spec import SpecError, TaskSpec, check_mode, load_spec
 
 NAME = "dino"
@@ -268,39 +268,6 @@ def _job(args: argparse.Namespace) -> DinoJob:
     )
 
 
-def format_summary(result: DinoResult) -> str:
-    """A one-screen summary of a run."""
-    summary = result.summary
-    counters = summary["counter_labels"]
-    state = (
-        "honoured (self-debiasing)"
-        if counters["honoured"]
-        else "ignored"
-        if counters["ignored"]
-        else "none in spec"
-    )
-    lines = [
-        f"dino {summary['task_name']} ({summary['mode']}): engine {summary['engine']}, model {summary['model']}, "
-        f"seed {summary['seed']}; counter labels {state}"
-    ]
-    for label, row in summary["labels"].items():
-        removed = ", ".join(f"{step} {n}" for step, n in row["removed"].items() if n) or "none"
-        lines.append(
-            f"  label {label!r}: generated {row['generated']}, kept {row['kept']} (removed: {removed})"
-        )
-    total = summary["total"]
-    batches = summary["batches"]
-    lines.append(
-        f"  total: generated {total['generated']}, kept {total['kept']}; batches {batches['generated_now']} "
-        f"new, {batches['from_earlier_runs']} from earlier runs, {batches['failed']} failed"
-    )
-    if summary["stopped"]:
-        lines.append(f"  stopped early: {summary['stopped']} (rerun to resume)")
-    lines.append(f"  dataset: {result.dataset_path}")
-    lines.append(f"  summary: {result.summary_path}")
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
     cache = None
     try:
@@ -310,7 +277,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if cache is not None:
             cache.close()
-    print(format_summary(result))
+    print(result.render())
     spec = _report.dino_spec(
         result.dataset_path,
         result.summary_path,

@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
-    print(summary.format())
+    print(summary.render())
     print(_report.write(_report.documents_spec(output_dir)))
     return 0
 
@@ -210,7 +210,7 @@ async def _widen(
     widened = [widened_record(record) for record in read_jsonl(folder / SELF_INSTRUCT_RECORDS_FILE)]
     atomic_write_jsonl(path, [*grounded, *widened])
     summary.self_instruct_records = len(widened)
-    summary.self_instruct_summary = report.summary()
+    summary.self_instruct_summary = report.render()
     summary.self_instruct_dropped.update(report.data["bootstrap"]["rejected"])
     summary.self_instruct_dropped.update(report.data["tasks_dropped"])
     if isinstance(asked, CachedEngine):  # one count for both stages, as the cache saw them

@@ -104,5 +104,5 @@ def run(args: argparse.Namespace) -> int:
         exclude=args.exclude,
         progress=not args.no_progress,
     )
-    print(report.summary())
+    print(report.render())
     return 0

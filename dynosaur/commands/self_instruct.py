@@ -117,7 +117,7 @@ async def _run(args: argparse.Namespace, settings: BootstrapConfig) -> int:
     finally:
         await engine.aclose()
         engine.cache.close()
-    print(report.summary())
+    print(report.render())
     print(_report.write(_report.self_instruct_spec(output_dir), progress=not args.no_progress))
     return 0
 

@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dynosaur.core.io import atomic_write_bytes, atomic_write_jsonl
 from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
@@ -21,7 +22,7 @@ class RemovedLine:
     duplicate_of: int | None = None  # line number of the kept line it repeats
     score: float | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "line_number": self.line_number,
             "reason": self.reason,
@@ -45,7 +46,15 @@ class DedupResult:
     def invalid(self) -> int:
         return len(self.removed) - self.duplicates
 
-    def summary(self, threshold: float = DEFAULT_THRESHOLD, show: int = 5) -> str:
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kept": len(self.kept),
+            "near_duplicates": self.duplicates,
+            "unreadable": self.invalid,
+            "removed": [r.to_json() for r in self.removed],
+        }
+
+    def render(self, threshold: float = DEFAULT_THRESHOLD, show: int = 5) -> str:
         """A few lines for the end of a run: counts, then the first unreadable lines and why."""
         lines = [
             f"kept {len(self.kept)} lines, removed {self.duplicates} near-duplicates "

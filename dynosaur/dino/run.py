@@ -71,6 +71,41 @@ class DinoResult:
     summary_path: Path
     generated_path: Path
 
+    def to_json(self) -> dict[str, Any]:
+        return self.summary
+
+    def render(self) -> str:
+        """A one-screen summary of a run."""
+        summary = self.summary
+        counters = summary["counter_labels"]
+        state = (
+            "honoured (self-debiasing)"
+            if counters["honoured"]
+            else "ignored"
+            if counters["ignored"]
+            else "none in spec"
+        )
+        lines = [
+            f"dino {summary['task_name']} ({summary['mode']}): engine {summary['engine']}, model {summary['model']}, "
+            f"seed {summary['seed']}; counter labels {state}"
+        ]
+        for label, row in summary["labels"].items():
+            removed = ", ".join(f"{step} {n}" for step, n in row["removed"].items() if n) or "none"
+            lines.append(
+                f"  label {label!r}: generated {row['generated']}, kept {row['kept']} (removed: {removed})"
+            )
+        total = summary["total"]
+        batches = summary["batches"]
+        lines.append(
+            f"  total: generated {total['generated']}, kept {total['kept']}; batches {batches['generated_now']} "
+            f"new, {batches['from_earlier_runs']} from earlier runs, {batches['failed']} failed"
+        )
+        if summary["stopped"]:
+            lines.append(f"  stopped early: {summary['stopped']} (rerun to resume)")
+        lines.append(f"  dataset: {self.dataset_path}")
+        lines.append(f"  summary: {self.summary_path}")
+        return "\n".join(lines)
+
 
 def _is_scoring(engine: Engine) -> bool:
     return "next_token_scores" in engine.capabilities and isinstance(engine, ScoringEngine)

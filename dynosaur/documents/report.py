@@ -126,7 +126,25 @@ class DocumentsSummary:
             total.update(item.dropped())
         return total
 
-    def format(self) -> str:
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "files_found": len(self.files),
+            "files_read": self.files_read,
+            "files_skipped": dict(sorted(self.files_skipped().items())),
+            "chunks": self.chunks(),
+            "chunks_skipped": dict(sorted(self.chunks_skipped().items())),
+            "records": self.records,
+            "dropped": dict(sorted(self.dropped().items())),
+            "self_instruct_records": self.self_instruct_records,
+            "self_instruct_dropped": dict(sorted(self.self_instruct_dropped.items())),
+            "engine_calls": self.engine_calls,
+            "cache_hits": self.cache_hits,
+            "structured_output": self.structured_output,
+            "instructions_path": self.instructions_path,
+            "report_path": self.report_path,
+        }
+
+    def render(self) -> str:
         """A short, human-readable summary: one line per file, then the totals."""
         lines = ["documents:"]
         width = max((len(item.source_file) for item in self.files), default=10)

@@ -132,7 +132,10 @@ class SelfInstructReport:
 
     data: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> str:
+    def to_json(self) -> dict[str, Any]:
+        return self.data
+
+    def render(self) -> str:
         d = self.data
         boot, engine = d["bootstrap"], d["engine"]
         lines = [

@@ -124,7 +124,7 @@ class OrganizeReport:
             "tasks": self.tasks,
         }
 
-    def summary(self) -> str:
+    def render(self) -> str:
         """A short end-of-run summary."""
         lines = [
             f"organize: {self.records} records from {len(self.kept)} tasks "

@@ -145,7 +145,7 @@ class DecontaminationReport:
             "output_sha256": self.output_sha256,
         }
 
-    def summary(self) -> str:
+    def render(self) -> str:
         checked = [o for o in self.benchmarks if o.status != "skipped"]
         lines = [
             f"decontamination: {self.records_checked} records against {len(checked)} benchmarks "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dynosaur.contracts.report import REPORT_FILE
 from dynosaur.core.io import atomic_write_text
@@ -37,6 +38,9 @@ class ReportResult:
     records: int
     tasks: int
     seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "records": self.records, "tasks": self.tasks, "seconds": self.seconds}
 
     def render(self, timed: bool = True, relative_to: Path | None = None) -> str:
         """``report: N records, T tasks -> PATH (S s)``; ``timed=False``: without the duration,
