@@ -10,6 +10,7 @@ from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
 from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.errors import OptionError
+from dynosaur.core.prompt_style import PROMPT_STYLES, SMALL_CONTEXT_TOKENS
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES
 from dynosaur.hub.propose.run import ProposeOptions, propose
 
@@ -43,7 +44,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--prompts-dir", default=None, help="use templates from this folder instead of prompts/"
     )
+    add_prompt_style_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def add_prompt_style_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--prompt-style`` and ``--context-window`` (shared with the commands that propose)."""
+    parser.add_argument(
+        "--prompt-style",
+        choices=PROMPT_STYLES,
+        default="auto",
+        help="full (every rule, the card, all worked examples), compact (for small models: one worked "
+        "example, the field names as the only allowed names) or auto: compact when the model's "
+        f"context window is below {SMALL_CONTEXT_TOKENS} tokens (default %(default)s)",
+    )
+    parser.add_argument(
+        "--context-window",
+        type=int,
+        default=None,
+        metavar="TOKENS",
+        help="the model's context window, for --prompt-style auto where the server does not report "
+        "it (llama-server and vLLM do; llama-cpp-python and OpenAI do not)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         max_tokens=args.max_tokens,
         prompts_dir=Path(args.prompts_dir) if args.prompts_dir else None,
         progress=not args.no_progress,
+        prompt_style=args.prompt_style,
+        context_window=args.context_window,
     )
     cache = None
     try:

@@ -36,6 +36,7 @@ from dynosaur.core.jsonparse import JSONParseError, parse_json_list
 # rejected by every stage that judges tasks.
 MODES = ("aware", "unaware")
 SYSTEM_TEMPLATE = "propose_system.jinja"
+COMPACT_SYSTEM_TEMPLATE = "propose_compact_system.jinja"  # the compact prompt style's
 
 # Rejections decided from the answer itself; re-validation keeps them as they are.
 ANSWER_KINDS = frozenset(
@@ -393,10 +394,17 @@ def prompt_sentences(
     its text out of every artifact).
     """
     found: set[str] = set()
-    for mode in MODES:
-        text = " ".join(
-            prompts.render(SYSTEM_TEMPLATE, directory, mode=mode, max_tasks=max_tasks).lower().split()
-        )
+    templates = [SYSTEM_TEMPLATE]
+    folder = Path(directory) if directory is not None else prompts.default_prompts_dir()
+    if (folder / COMPACT_SYSTEM_TEMPLATE).exists():  # a prompts folder of its own may have no compact style
+        templates.append(COMPACT_SYSTEM_TEMPLATE)
+    texts = [
+        prompts.render(template, directory, mode=mode, max_tasks=max_tasks)
+        for template in templates
+        for mode in MODES
+    ]
+    for raw in texts:
+        text = " ".join(raw.lower().split())
         for sentence in re.split(r"(?<=[.:!?])\s+|\s+-\s+", text):
             sentence = sentence.strip(" -")
             if len(sentence) >= min_chars:

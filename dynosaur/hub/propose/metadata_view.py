@@ -8,7 +8,9 @@ prompt wraps it in.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,7 @@ class RenderLimits:
     list_items: int = LIST_ITEMS
     nested: int = NESTED_LIMIT
     examples: int = EXAMPLES
+    sections: Mapping[str, int] = dataclasses.field(default_factory=lambda: dict(SECTION_LIMITS))
 
 
 def quote(text: Any) -> str:
@@ -103,7 +106,9 @@ def compact_view(metadata: dict[str, Any], limits: RenderLimits | None = None) -
     config = metadata.get("config")
     rows = [r for r in metadata.get("selected_data") or [] if isinstance(r, dict)]
     sections = {
-        key: quote(_cut(str(metadata.get(key) or ""), limit)) if metadata.get(key) else ""
+        key: quote(_cut(str(metadata.get(key) or ""), limits.sections.get(key, limit)))
+        if metadata.get(key)
+        else ""
         for key, limit in SECTION_LIMITS.items()
     }
     return {

@@ -30,6 +30,7 @@ from dynosaur.core.engines.base import (
 )
 from dynosaur.core.errors import ConfigError
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
+from dynosaur.core.prompt_style import StyleChoice, check_style, choose_prompt_style
 from dynosaur.core.prompts import prompts_version
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES, build_request, prompt_sentences
 
@@ -43,6 +44,9 @@ class ProposeOptions:
     max_tokens: int = MAX_TOKENS
     prompts_dir: Path | None = None
     progress: bool = True
+    # full, compact or auto (compact for a context window below 4,096 tokens); see core.prompt_style
+    prompt_style: str = "auto"
+    context_window: int | None = None  # tokens; when the server does not report its own
 
 
 @dataclass
@@ -63,6 +67,7 @@ class ProposeSummary:
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
     structured_output: str | None = None
+    prompt_style: StyleChoice | None = None
     modes: tuple[str, ...] = ()
     batch: dict[str, Any] | None = None
     proposed: Counter = field(default_factory=Counter)
@@ -94,6 +99,7 @@ class ProposeSummary:
             "completion_tokens": self.completion_tokens,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
             "structured_output": self.structured_output,
+            "prompt_style": self.prompt_style.to_json() if self.prompt_style else None,
             "batch": self.batch,
             "proposed_by_mode": dict(sorted(self.proposed.items())),
             "valid_by_mode": dict(sorted(self.valid.items())),
@@ -115,7 +121,8 @@ class ProposeSummary:
             f"(engine {self.engine}, model {self.model}, prompts {self.prompts_version})",
             f"  engine calls {self.engine_calls}, cache hits {self.cache_hits}, "
             f"answered without a task {len(self.skipped_requests)}, failed {len(self.failures)}"
-            + (f"; structured output {self.structured_output}" if self.structured_output else ""),
+            + (f"; structured output {self.structured_output}" if self.structured_output else "")
+            + (f"; prompt style {self.prompt_style.describe()}" if self.prompt_style else ""),
             f"  prompt characters {self.prompt_chars:,} (sent to the engine {self.prompt_chars_sent:,}); "
             f"tokens {self.prompt_tokens:,} in"
             + (f" ({self.cached_tokens:,} from the server's prompt cache)" if self.cached_tokens else "")
@@ -199,6 +206,7 @@ async def _ask_all(
     summary: ProposeSummary,
 ) -> None:
     with_context = "context" in engine.capabilities
+    style = summary.prompt_style.style if summary.prompt_style else "full"
     workers = max(1, min(engine.concurrency, len(units)))
     pending = iter(range(len(units)))
     bar = tqdm(total=len(units), desc="propose", unit="req", disable=not options.progress)
@@ -215,6 +223,7 @@ async def _ask_all(
                 with_context=with_context,
                 max_tokens=options.max_tokens,
                 directory=options.prompts_dir,
+                style=style,
             )
             try:
                 completion = await engine.complete(request)
@@ -251,6 +260,7 @@ def propose(data_dir: str | Path, engine: Engine, options: ProposeOptions | None
             raise ConfigError(f"unknown mode {mode!r}; modes are {', '.join(MODES)}")
     if not ({"chat", "context"} & set(engine.capabilities)):
         raise ConfigError(f"engine {engine.name!r} can neither chat nor read a request's context")
+    check_style(options.prompt_style)
     lines, skipped = load_metadata(data_dir / METADATA_FILE)
     version = prompts_version(options.prompts_dir)
     summary = ProposeSummary(
@@ -263,9 +273,17 @@ def propose(data_dir: str | Path, engine: Engine, options: ProposeOptions | None
     )
     units = [(line, mode) for line in lines for mode in options.modes]
     summary.requests = len(units)
-    if units:  # a broken template fails here, before any call and before any file is touched
+    if units:
+        summary.prompt_style = choose_prompt_style(
+            options.prompt_style, engine, context_window=options.context_window
+        )
+        # a broken template fails here, before any call and before any file is touched
         build_request(
-            *units[0], options.max_tasks, max_tokens=options.max_tokens, directory=options.prompts_dir
+            *units[0],
+            options.max_tasks,
+            max_tokens=options.max_tokens,
+            directory=options.prompts_dir,
+            style=summary.prompt_style.style,
         )
     answers: dict[int, Completion] = {}
     try:
