@@ -1,19 +1,28 @@
-"""Near-duplicate filter against the plain rouge_score loop, on real instructions.
+"""Near-duplicate filter against the plain rouge_score loop, and its prefilter against every pair.
 
 The reference is Self-Instruct's filter: for each instruction, rouge_score's ROUGE-L (no stemming)
 against every instruction kept so far; keep it when the maximum is <= 0.7. It runs on a prefix of
-``../shared/corpus/instructions.jsonl`` until about ``--seconds`` have passed; the project's filter
-then runs on the same prefix (best of three) and must keep exactly the same instructions, and on the
-whole file. Prints the speed-up ratio, in process and for the whole ``dynosaur dedup`` process
-(interpreter start-up, imports, reading and writing the file included).
+``../shared/corpus/instructions.jsonl`` until about ``--seconds`` have passed; after that the
+reference on that prefix and the project's filter take turns (A, B, A, B ...) for ``--rounds``
+rounds, must keep exactly the same instructions, and the median ratio is printed, in process and
+for the whole ``dynosaur dedup`` process (interpreter start-up, imports, file in and out).
 
-    python bench/dedup.py [--seconds 60] [--threshold 0.7]
+Then, on deterministic synthetic instructions (Zipf-distributed words, a third of them edits of a
+recent one, so many pairs sit near the threshold), the prefiltered path and the every-pair path
+(``prefilter=False``) run in turns at each of ``--sizes`` and must make identical decisions.
+
+    python bench/dedup.py [--seconds 20] [--rounds 3] [--sizes 50000 200000]
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import itertools
 import json
+import os
+import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,16 +53,46 @@ def reference(texts: list[str], threshold: float, seconds: float) -> tuple[list[
     return kept, len(texts), time.perf_counter() - start
 
 
-def ours(texts: list[str], threshold: float, workers: int, repeat: int = 3) -> tuple[list[int], float]:
+def ours(
+    texts: list[str], threshold: float, workers: int = 1, repeat: int = 3, prefilter: bool = True
+) -> tuple[list[int], float]:
     """The project's filter: (kept indices, best time of ``repeat`` runs)."""
     best = float("inf")
     kept: list[int] = []
     for _ in range(repeat):
         start = time.perf_counter()
-        decisions = NearDuplicateFilter(threshold, workers=workers).add_many(texts)
+        pool = NearDuplicateFilter(threshold, workers=workers, prefilter=prefilter)
+        decisions = pool.add_many(texts)
         best = min(best, time.perf_counter() - start)
         kept = [i for i, d in enumerate(decisions) if d is None]
     return kept, best
+
+
+def synthetic_instructions(count: int, seed: int = 7) -> list[str]:
+    """Deterministic instruction-like texts: Zipf words, 4-40 of them, a third edits of a recent text."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(30_000)]
+    weights = list(itertools.accumulate(1.0 / (rank + 1) ** 1.05 for rank in range(len(vocab))))
+
+    def word() -> str:
+        return vocab[bisect.bisect_left(weights, rng.random() * weights[-1])]
+
+    texts: list[str] = []
+    for _ in range(count):
+        if texts and rng.random() < 0.35:
+            tokens = rng.choice(texts[-2000:]).split()
+            for _ in range(rng.randint(0, max(1, len(tokens) // 2))):
+                roll, position = rng.random(), rng.randrange(len(tokens) + 1)
+                if roll < 0.4 and position < len(tokens):
+                    tokens[position] = word()
+                elif roll < 0.7:
+                    tokens.insert(position, word())
+                elif position < len(tokens) and len(tokens) > 1:
+                    del tokens[position]
+        else:
+            tokens = [word() for _ in range(rng.randint(4, 40))]
+        texts.append(" ".join(tokens))
+    return texts
 
 
 def whole_process(lines: list[str], threshold: float, repeat: int = 3) -> tuple[list[str], float]:
@@ -71,43 +110,76 @@ def whole_process(lines: list[str], threshold: float, repeat: int = 3) -> tuple[
         return output.read_text(encoding="utf-8").splitlines(keepends=True), best
 
 
+def prefilter_section(sizes: list[int], threshold: float) -> bool:
+    """Prefiltered against every pair on synthetic texts, in turns; True when decisions agree."""
+    same_everywhere = True
+    for size in sizes:
+        texts = synthetic_instructions(size)
+        pre_kept, pre_s = ours(texts, threshold, repeat=1)
+        all_kept, all_s = ours(texts, threshold, repeat=1, prefilter=False)
+        same = pre_kept == all_kept
+        same_everywhere &= same
+        print(
+            f"synthetic {size:,}: kept {len(pre_kept):,}; prefilter {pre_s:.1f} s, every pair {all_s:.1f} s "
+            f"(speed-up x{all_s / pre_s:.2f}); identical decisions: {same}",
+            flush=True,
+        )
+    return same_everywhere
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="reference time budget (default 60)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="reference time budget (default 20)")
+    parser.add_argument("--rounds", type=int, default=3, help="reference/filter turns (default 3)")
     parser.add_argument("--threshold", type=float, default=0.7)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[50_000, 200_000])
     args = parser.parse_args()
-    if not CORPUS.exists():
-        print(f"skipped: {CORPUS} is absent (the shared corpus sits beside the repository)")
-        return 0
+    print(f"load average {os.getloadavg()[0]:.2f}")
+    ok = True
+    if CORPUS.exists():
+        ok = corpus_section(args)
+    else:
+        print(f"skipped the reference: {CORPUS} is absent (the shared corpus sits beside the repository)")
+    ok = prefilter_section(args.sizes, args.threshold) and ok
+    if not ok:
+        print("GOAL MISSED: some decisions differ")
+    return 0 if ok else 1
+
+
+def corpus_section(args: argparse.Namespace) -> bool:
+    """The rouge_score loop and the filter in turns on the corpus; True when all decisions agree."""
     with open(CORPUS, encoding="utf-8") as handle:
         lines = [line if line.endswith("\n") else line + "\n" for line in handle if line.strip()]
     texts = [json.loads(line)["instruction"] for line in lines]
-
-    ref_kept, prefix, ref_s = reference(texts, args.threshold, args.seconds)
-    print(f"reference rouge_score loop: {prefix} instructions, kept {len(ref_kept)}, {ref_s:.1f} s")
-    for workers in (1, -1):
-        kept, our_s = ours(texts[:prefix], args.threshold, workers)
-        if kept != ref_kept:
-            print(f"MISMATCH: the filter (workers={workers}) kept {len(kept)}, the reference {len(ref_kept)}")
-            return 1
-        print(
-            f"filter, workers={workers:>2}: same {len(kept)} kept, {our_s * 1000:.1f} ms, "
-            f"speed-up x{ref_s / our_s:,.0f}"
-        )
-    kept_lines, process_s = whole_process(lines[:prefix], args.threshold)
-    if kept_lines != [lines[i] for i in ref_kept]:
-        print(f"MISMATCH: dynosaur dedup kept {len(kept_lines)} lines, the reference {len(ref_kept)}")
-        return 1
+    ref_kept, prefix, first_s = reference(texts, args.threshold, args.seconds)
+    print(f"reference rouge_score loop: {prefix} instructions, kept {len(ref_kept)}, {first_s:.1f} s")
+    ref_times, our_times, process_times = [first_s], [], []
+    same = True
+    for turn in range(args.rounds):
+        if turn:
+            kept, _, ref_s = reference(texts[:prefix], args.threshold, float("inf"))
+            same &= kept == ref_kept
+            ref_times.append(ref_s)
+        kept, our_s = ours(texts[:prefix], args.threshold)
+        same &= kept == ref_kept
+        our_times.append(our_s)
+        kept_lines, process_s = whole_process(lines[:prefix], args.threshold, repeat=1)
+        same &= kept_lines == [lines[i] for i in ref_kept]
+        process_times.append(process_s)
+    ref_s, our_s, process_s = (statistics.median(t) for t in (ref_times, our_times, process_times))
     print(
-        f"dynosaur dedup process:  same {len(kept_lines)} kept, {process_s * 1000:.0f} ms end to end, "
-        f"speed-up x{ref_s / process_s:,.0f}"
+        f"filter: same {len(ref_kept)} kept: {same}; median of {args.rounds} turns: reference {ref_s:.1f} s, "
+        f"filter {our_s * 1000:.1f} ms (x{ref_s / our_s:,.0f}), whole dynosaur dedup process "
+        f"{process_s * 1000:.0f} ms (x{ref_s / process_s:,.0f})"
     )
     for workers in (1, -1):
-        kept, whole_s = ours(texts, args.threshold, workers, repeat=1)
-        print(
-            f"whole file, workers={workers:>2}: {len(texts)} instructions, kept {len(kept)}, {whole_s:.2f} s"
-        )
-    return 0
+        for prefilter in (True, False):
+            kept, whole_s = ours(texts, args.threshold, workers, repeat=1, prefilter=prefilter)
+            print(
+                f"whole corpus, prefilter={prefilter!s:5} workers={workers:>2}: {len(texts)} instructions, "
+                f"kept {len(kept)}, {whole_s:.2f} s"
+            )
+    return same
 
 
 if __name__ == "__main__":

@@ -210,3 +210,54 @@ def test_real_instructions_get_the_rouge_score_decisions():
     assert len(expected) < len(texts)  # the prefix does contain near-duplicates
     pool = NearDuplicateFilter(0.7, workers=-1)
     assert [i for i, d in enumerate(pool.add_many(texts)) if d is None] == expected
+
+
+def _near_copies(count: int, seed: int) -> list[str]:
+    """Texts that are edits of earlier ones, so many pairs score close to the threshold."""
+    rng = random.Random(seed)
+    words = [f"t{k}" for k in range(60)] + ["the", "a", "of"] * 10
+    texts: list[str] = []
+    for _ in range(count):
+        if texts and rng.random() < 0.6:
+            tokens = rng.choice(texts).split()
+            for _ in range(rng.randint(0, 4)):
+                position = rng.randrange(len(tokens) + 1)
+                roll = rng.random()
+                if roll < 0.4 and position < len(tokens):
+                    tokens[position] = rng.choice(words)
+                elif roll < 0.7 or len(tokens) < 2:
+                    tokens.insert(position, rng.choice(words))
+                else:
+                    del tokens[min(position, len(tokens) - 1)]
+        else:
+            tokens = [rng.choice(words) for _ in range(rng.randint(1, 25))]
+        texts.append(" ".join(tokens))
+    return texts
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.5, 0.7, 0.9, 1.0])
+def test_the_prefilter_changes_no_decision_on_thousands_of_near_copies(threshold):
+    texts = _near_copies(3000, seed=5)
+    filtered = NearDuplicateFilter(threshold).add_many(texts)
+    every_pair = NearDuplicateFilter(threshold, prefilter=False).add_many(texts)
+    assert [d is None for d in filtered] == [d is None for d in every_pair]
+    near = sum(1 for d in filtered if d is not None and d.score < threshold + 0.05)
+    assert threshold in (0.0, 1.0) or near > 10  # the set does hold near-threshold pairs
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_prefilter_decides_as_every_pair_and_as_rouge_score(seed):
+    rng = random.Random(seed)
+    threshold = rng.choice([0.0, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 1.0])
+    texts = [" ".join(rng.choices("abcdef", k=rng.randint(0, 12))) for _ in range(rng.randint(1, 40))]
+    filtered = NearDuplicateFilter(threshold).add_many(texts)
+    assert [d is None for d in filtered] == [
+        d is None for d in NearDuplicateFilter(threshold, prefilter=False).add_many(texts)
+    ]
+    scores = reference_scores(texts)
+    assert [i for i, d in enumerate(filtered) if d is None] == reference_kept(texts, threshold, scores)
+    kept = [i for i, d in enumerate(filtered) if d is None]
+    for i, match in enumerate(filtered):  # the best kept text, the earliest on ties
+        if match is not None:
+            best = max(scores[i, j] for j in kept if j < i)
+            assert match.score == best == scores[i, kept[match.kept_index]]

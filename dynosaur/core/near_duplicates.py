@@ -11,7 +11,16 @@ kept. The decisions are identical to a plain ``rouge_score`` loop, only much fas
   call (about 30 ns a pair, optionally multi-threaded) and its ``score_cutoff`` already skips pairs
   whose lengths alone rule the threshold out (2·min(m, n) / (m + n) ≤ t). A Python-level inverted
   index that prunes pairs by token overlap was measured slower than letting C compare the pairs.
-- Candidates are processed in blocks: each block is compared with all texts kept before it, then
+- By default a candidate is compared only with the kept texts that a prefix filter lets through,
+  which cannot change a decision: ROUGE-L F1 is at most 2·overlap/(m+n), where overlap counts the
+  tokens two texts share (with multiplicity, and LCS ≤ overlap), so reaching the threshold t needs
+  an overlap of at least ⌈t·n/(2−t)⌉ tokens for a text of n tokens. Order every token occurrence
+  by rarity; two texts that share that many must share one among the first n − ⌈t·n/(2−t)⌉ + 1 of
+  each (the rarest common one lies there in both). Only those prefixes are indexed and probed,
+  the survivors of a length bound (2·min(m, n)/(m+n) > t) get an exact LCS, and a candidate
+  meets the kept texts in input order, so the decisions are those of the plain loop. The block
+  path below (``prefilter=False``) compares every pair in C and is kept as the reference.
+- Without the prefilter, candidates are processed in blocks: each block is compared with all texts kept before it, then
   with itself, and resolved in input order, which gives exactly the sequential decisions.
 - ``cdist`` scores are approximate (float32); any score within ``_BAND`` of the threshold is
   recomputed exactly as rouge_score does (precision, recall, then 2PR/(P+R)), so ties at the
@@ -20,15 +29,19 @@ kept. The decisions are identical to a plain ``rouge_score`` loop, only much fas
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Indel, LCSseq
-from tqdm import tqdm
+from rapidfuzz.distance import LCSseq
 
 from dynosaur.core.rouge import rouge_l_fmeasure, rouge_tokens
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DEFAULT_THRESHOLD = 0.7
 # Scores from cdist are float32: anything this close to the threshold is recomputed exactly.
@@ -38,6 +51,13 @@ _SURROGATES = range(0xD800, 0xE000)
 # lists of ints, which rapidfuzz also compares, only more slowly.
 _MAX_CHAR_IDS = 0x110000 - len(_SURROGATES)
 _CHUNK = 16384  # kept texts per cdist call, bounds the score matrix to block × chunk floats
+# The prefilter's bounds use a threshold this much lower, so float rounding in the bound cannot
+# rule out a pair whose exact score (compared as rouge_score computes it) exceeds the threshold.
+_BOUND_SLACK = 1e-9
+# A token's k-th occurrence in a text is the element code + k · _OCCURRENCE (codes stay below it).
+_OCCURRENCE = 0x110000 + 1
+# The token order is re-derived from the texts seen when they have grown this much since.
+_REORDER_GROWTH = 4
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,69 @@ def _code(token_id: int) -> int:
 Sequence_ = str | list[int]  # an encoded text: one character (or int) per token
 
 
+def _elements(seq: Sequence_) -> list[int]:
+    """The text's token occurrences as distinct ints: the k-th "the" differs from the first."""
+    seen: dict[int, int] = {}
+    out = []
+    for token in seq:
+        code = ord(token) if isinstance(token, str) else token
+        k = seen.get(code, 0)
+        seen[code] = k + 1
+        out.append(code + k * _OCCURRENCE)
+    return out
+
+
+class _PrefixIndex:
+    """Kept texts by the prefixes of their rarest-first token occurrences (see the module notes).
+
+    The order is fixed when the index is built (element frequency among the texts seen then, new
+    elements first as the rarest); any fixed order gives the same candidates' superset guarantee,
+    a rarity order only makes the lists short.
+    """
+
+    def __init__(self, threshold: float, seqs: list[Sequence_], sample: list[Sequence_]) -> None:
+        self.tau = max(0.0, threshold - _BOUND_SLACK)
+        counts: dict[int, int] = {}
+        for seq in (*seqs, *sample):
+            for element in _elements(seq):
+                counts[element] = counts.get(element, 0) + 1
+        self.counts = counts
+        self.seen = len(seqs) + len(sample)
+        self.postings: dict[int, list[int]] = {}
+        for position, seq in enumerate(seqs):
+            self.insert(position, seq)
+
+    def min_overlap(self, n: int) -> int:
+        """The fewest shared token occurrences a text of ``n`` tokens needs with any partner."""
+        tau = self.tau
+        return max(1, math.ceil(n * tau / (2.0 - tau)))
+
+    def prefix(self, seq: Sequence_) -> list[int]:
+        """The first ``n - min_overlap(n) + 1`` elements of ``seq`` in the index's order."""
+        counts = self.counts
+        elements = sorted(_elements(seq), key=lambda e: (counts.get(e, 0), e))
+        return elements[: len(elements) - self.min_overlap(len(elements)) + 1]
+
+    def insert(self, position: int, seq: Sequence_) -> None:
+        postings = self.postings
+        for element in self.prefix(seq):
+            found = postings.get(element)
+            if found is None:
+                postings[element] = [position]
+            else:
+                found.append(position)
+
+    def candidates(self, seq: Sequence_) -> set[int]:
+        """Positions of every indexed text that may score above the threshold with ``seq``."""
+        found: set[int] = set()
+        postings = self.postings
+        for element in self.prefix(seq):
+            hits = postings.get(element)
+            if hits is not None:
+                found.update(hits)
+        return found
+
+
 class NearDuplicateFilter:
     """A pool of kept texts; a candidate joins unless it is a near-duplicate of one already there.
 
@@ -88,8 +171,14 @@ class NearDuplicateFilter:
     """
 
     def __init__(
-        self, threshold: float = DEFAULT_THRESHOLD, *, workers: int = 1, block_size: int = 256
+        self,
+        threshold: float = DEFAULT_THRESHOLD,
+        *,
+        workers: int = 1,
+        block_size: int = 256,
+        prefilter: bool = True,
     ) -> None:
+        """``prefilter=False`` compares every pair (``workers`` threads, ``block_size`` per call)."""
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
         if block_size < 1:
@@ -103,6 +192,8 @@ class NearDuplicateFilter:
         self._seqs: list[Sequence_] = []  # encoded non-empty kept texts (the cdist choices)
         self._seq_owner: list[int] = []  # index in ``texts`` of each entry of ``_seqs``
         self._exact: dict[str | tuple[int, ...], int] = {}  # token sequence -> first kept index
+        self.prefilter = prefilter
+        self._index: _PrefixIndex | None = None  # built at the first check, over the kept texts
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -119,16 +210,24 @@ class NearDuplicateFilter:
 
     def find_duplicate(self, text: str) -> Match | None:
         """The best kept text that ``text`` is a near-duplicate of, or None; keeps nothing."""
-        return self._against_kept(self._encode([text]))[0]
+        seqs = self._encode([text])
+        if self.prefilter:
+            return self._probe(seqs[0], self._prepared_index(seqs))
+        return self._against_kept(seqs)[0]
 
     def add_many(self, texts: Sequence[str], progress: bool = False) -> list[Match | None]:
-        """Check texts in order, keeping the novel ones; None for a kept text, else its Match."""
+        """Check texts in order, keeping the novel ones; None for a kept text, else its Match.
+
+        With the prefilter a removed text's Match is its best kept text (the earliest on ties).
+        """
         decisions: list[Match | None] = []
-        with tqdm(total=len(texts), desc="dedup", unit="text", disable=not progress or None) as bar:
+        with _progress_bar(len(texts), progress) as advance:
             for start in range(0, len(texts), self.block_size):
                 block = list(texts[start : start + self.block_size])
-                decisions.extend(self._add_block(block))
-                bar.update(len(block))
+                decisions.extend(
+                    self._add_block_prefiltered(block) if self.prefilter else self._add_block(block)
+                )
+                advance(len(block))
         return decisions
 
     # -- encoding -------------------------------------------------------------------------------
@@ -160,12 +259,68 @@ class NearDuplicateFilter:
         index = len(self.texts)
         self.texts.append(text)
         if seq:
+            if self._index is not None:
+                self._index.insert(len(self._seqs), seq)
             self._seqs.append(seq)
             self._seq_owner.append(index)
             self._exact.setdefault(self._key(seq), index)
         return index
 
+    # -- the prefiltered path -------------------------------------------------------------------
+
+    def _prepared_index(self, sample: list[Sequence_]) -> _PrefixIndex:
+        """The prefix index, (re)built when the texts seen have outgrown its token order."""
+        index = self._index
+        if index is None or len(self._seqs) + len(sample) > _REORDER_GROWTH * index.seen:
+            index = self._index = _PrefixIndex(self.threshold, self._seqs, sample)
+        return index
+
+    def _add_block_prefiltered(self, block: list[str]) -> list[Match | None]:
+        seqs = self._encode(block)
+        index = self._prepared_index(seqs)
+        decisions: list[Match | None] = []
+        for text, seq in zip(block, seqs, strict=True):
+            match = self._probe(seq, index)
+            if match is None:
+                self._keep(text, seq)
+            decisions.append(match)
+        return decisions
+
+    def _probe(self, seq: Sequence_, index: _PrefixIndex) -> Match | None:
+        """The best kept near-duplicate of ``seq`` (earliest on ties), from the index's candidates."""
+        if not seq or self.threshold >= 1.0:
+            return None  # no text scores above 1, and an empty one scores 0 with everything
+        exact = self._exact.get(self._key(seq))
+        if exact is not None:
+            return Match(exact, 1.0)  # only an identical sequence scores 1, the best possible
+        m = len(seq)
+        tau = index.tau
+        # 2·min(m, n)/(m+n) > tau bounds the partner's length n from both sides
+        low, high = m * tau / (2.0 - tau), m * (2.0 - tau) / tau if tau > 0 else math.inf
+        seqs = self._seqs
+        positions = sorted(p for p in index.candidates(seq) if low <= len(seqs[p]) <= high)
+        if not positions:
+            return None
+        choices = [seqs[p] for p in positions]
+        # LCS >= ceil(tau·(m+n)/2) is needed; the smallest partner needs the least
+        cutoff = max(1, math.ceil(tau * (m + min(map(len, choices))) / 2.0))
+        best: Match | None = None
+        for _, lcs, column in process.extract(
+            seq, choices, scorer=LCSseq.similarity, limit=None, score_cutoff=cutoff
+        ):
+            position = positions[column]
+            score = rouge_l_fmeasure(int(lcs), m, len(choices[column]))
+            if score > self.threshold and (
+                best is None
+                or score > best.score
+                or (score == best.score and self._seq_owner[position] < best.kept_index)
+            ):
+                best = Match(self._seq_owner[position], score)
+        return best
+
     def _add_block(self, block: list[str]) -> list[Match | None]:
+        import numpy as np
+
         seqs = self._encode(block)
         prior = self._against_kept(seqs)
         inner = self._scores(seqs, seqs)
@@ -192,6 +347,8 @@ class NearDuplicateFilter:
 
     def _against_kept(self, seqs: list[Sequence_]) -> list[Match | None]:
         """For each encoded candidate, the best near-duplicate among the texts kept so far."""
+        import numpy as np
+
         found: list[Match | None] = [None] * len(seqs)
         for start in range(0, len(self._seqs), _CHUNK):
             choices = self._seqs[start : start + _CHUNK]
@@ -213,6 +370,10 @@ class NearDuplicateFilter:
 
     def _scores(self, queries: list[Sequence_], choices: list[Sequence_]) -> np.ndarray:
         """Approximate 2·LCS/(m+n) for every pair, 0 below the cutoff and for empty sequences."""
+        import numpy as np
+        from rapidfuzz import process
+        from rapidfuzz.distance import Indel
+
         if not queries or not choices:
             return np.zeros((len(queries), len(choices)), dtype=np.float32)
         scores = process.cdist(
@@ -244,6 +405,8 @@ class NearDuplicateFilter:
 
         ``owners[offset + column]`` is the kept index of a column; columns to ignore score 0.
         """
+        import numpy as np
+
         top = int(row.argmax()) if row.size else 0
         if not row.size or not self._hits(row[top]):
             return None
@@ -262,3 +425,15 @@ class NearDuplicateFilter:
     @staticmethod
     def _exact_score(a: Sequence_, b: Sequence_) -> float:
         return rouge_l_fmeasure(LCSseq.similarity(a, b), len(a), len(b))
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, show: bool) -> Iterator:
+    """A callable advancing a tqdm bar (imported only when one is shown), or a no-op."""
+    if not show:
+        yield lambda _count: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc="dedup", unit="text") as bar:
+        yield bar.update
