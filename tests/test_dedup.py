@@ -238,7 +238,7 @@ def _near_copies(count: int, seed: int) -> list[str]:
 @pytest.mark.parametrize("threshold", [0.0, 0.5, 0.7, 0.9, 1.0])
 def test_the_prefilter_changes_no_decision_on_thousands_of_near_copies(threshold):
     texts = _near_copies(3000, seed=5)
-    filtered = NearDuplicateFilter(threshold).add_many(texts)
+    filtered = NearDuplicateFilter(threshold, prefilter=True).add_many(texts)
     every_pair = NearDuplicateFilter(threshold, prefilter=False).add_many(texts)
     assert [d is None for d in filtered] == [d is None for d in every_pair]
     near = sum(1 for d in filtered if d is not None and d.score < threshold + 0.05)
@@ -250,7 +250,7 @@ def test_the_prefilter_decides_as_every_pair_and_as_rouge_score(seed):
     rng = random.Random(seed)
     threshold = rng.choice([0.0, 0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.9, 1.0])
     texts = [" ".join(rng.choices("abcdef", k=rng.randint(0, 12))) for _ in range(rng.randint(1, 40))]
-    filtered = NearDuplicateFilter(threshold).add_many(texts)
+    filtered = NearDuplicateFilter(threshold, prefilter=True).add_many(texts)
     assert [d is None for d in filtered] == [
         d is None for d in NearDuplicateFilter(threshold, prefilter=False).add_many(texts)
     ]
