@@ -80,12 +80,14 @@ def rules_scores(tasks: list[dict[str, Any]], metadata: dict[str, dict[str, Any]
 
 
 def engine_scores(tasks: list[dict[str, Any]], cache_path: Path) -> tuple[list[int | None], str]:
-    from dynosaur.commands._engine import build_engine
-    from dynosaur.core.cache import CachedEngine, ResponseCache
+    from dynosaur.core.engines import EngineOptions
+    from dynosaur.core.engines.opening import open_engine
 
-    cache = ResponseCache(cache_path)
-    engine = build_engine("openai", model=config.openai_model(), base_url=config.openai_base_url())
-    judge = EngineJudge(CachedEngine(engine, cache))
+    options = EngineOptions(
+        engine="openai", model=config.openai_model(), base_url=config.openai_base_url(), cache=cache_path
+    )
+    opened = open_engine(options)
+    judge = EngineJudge(opened.engine)
 
     async def score_all() -> list[int | None]:
         semaphore = asyncio.Semaphore(8)
@@ -108,7 +110,7 @@ def engine_scores(tasks: list[dict[str, Any]], cache_path: Path) -> tuple[list[i
     try:
         return asyncio.run(score_all()), judge.model
     finally:
-        cache.close()
+        opened.close()
 
 
 def _print(name: str, figures: dict[str, Any], tasks: list[dict[str, Any]], flagged: list[bool]) -> None:

@@ -140,3 +140,61 @@ def test_engines_open_from_options_through_the_registry(monkeypatch: pytest.Monk
         open_engine_by_name("openai", EngineOptions())
     with pytest.raises(ConfigError, match="unknown engine 'nope'"):
         open_engine_by_name("nope", EngineOptions())
+
+
+def cache_constructions(root: Path) -> list[str]:
+    """``"module: Name"`` for every ``ResponseCache(...)`` or ``CachedEngine(...)`` call outside
+    ``dynosaur/core`` (where ``open_engine`` builds them)."""
+    found = []
+    for path in sorted((root / "dynosaur").rglob("*.py")):
+        if "core" in path.relative_to(root / "dynosaur").parts[:1]:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                if name in ("ResponseCache", "CachedEngine", "create_engine", "open_engine_by_name"):
+                    found.append(f"{path.relative_to(root)}: {name}")
+    return found
+
+
+def test_only_open_engine_builds_engines_and_caches() -> None:
+    assert cache_constructions(ROOT) == []
+
+
+def test_a_command_building_its_own_cache_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "dynosaur" / "commands").mkdir(parents=True)
+    (tmp_path / "dynosaur" / "commands" / "x.py").write_text(
+        "from dynosaur.core import cache\nengine = cache.CachedEngine(e, cache.ResponseCache(p))\n",
+        encoding="utf-8",
+    )
+    assert cache_constructions(tmp_path) == [
+        "dynosaur/commands/x.py: CachedEngine",
+        "dynosaur/commands/x.py: ResponseCache",
+    ]
+
+
+def test_open_engine_stacks_batch_and_cache(tmp_path: Path) -> None:
+    from dynosaur.core.cache import CachedEngine
+    from dynosaur.core.engines import BatchOptions, EngineOptions
+    from dynosaur.core.engines.batch import BatchEngine
+    from dynosaur.core.engines.opening import open_engine
+    from dynosaur.core.errors import ConfigError
+
+    with open_engine(EngineOptions(engine="rules"), tmp_path) as engine:
+        assert (
+            isinstance(engine, CachedEngine) and engine.cache.path == tmp_path / artifacts.RESPONSE_CACHE_FILE
+        )
+    with open_engine(EngineOptions(engine="rules", use_cache=False), tmp_path) as engine:
+        assert engine.name == "rules" and not isinstance(engine, CachedEngine)
+    options = EngineOptions(
+        engine="openai",
+        model="m",
+        base_url="http://127.0.0.1:9/v1",
+        batch=BatchOptions(file_only=tmp_path / "batches"),
+        cache=tmp_path / "elsewhere.sqlite",
+    )
+    with open_engine(options, tmp_path) as engine:
+        assert isinstance(engine, CachedEngine) and isinstance(engine.engine, BatchEngine)
+        assert engine.cache.path == tmp_path / "elsewhere.sqlite"
+    with pytest.raises(ConfigError, match="need --engine openai"):
+        open_engine(EngineOptions(engine="rules", batch=BatchOptions(submit=True)), tmp_path)

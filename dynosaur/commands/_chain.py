@@ -19,7 +19,7 @@ from crawl.state import StateError
 from crawl.summary import format_summary
 from crawl.telemetry import hub_telemetry_off
 from dynosaur.commands import _report
-from dynosaur.commands._engine import add_engine_arguments, engine_from_args
+from dynosaur.commands._engine import add_engine_arguments, engine_options
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
 from dynosaur.commands.crawl import options_from_args as crawl_options
 from dynosaur.commands.decontaminate import add_options_arguments as add_decontaminate_arguments
@@ -28,10 +28,9 @@ from dynosaur.commands.decontaminate import options_from_args as decontaminate_o
 from dynosaur.commands.judge import add_judge_arguments, run_judge
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.publish import describe
-from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
 from dynosaur.contracts.manifest import Manifest
-from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines import EngineError
+from dynosaur.core.engines.opening import open_engine
 from dynosaur.core.prompts import PromptError
 from dynosaur.hub.filter.run import filter_tasks
 from dynosaur.hub.organize.run import organize
@@ -128,17 +127,8 @@ class Chain:
 
     def propose(self) -> Outcome:
         modes = tuple(m.strip() for m in self.args.modes.split(",") if m.strip())
-        cache = ResponseCache(
-            Path(self.args.cache) if self.args.cache else self.data_dir / RESPONSE_CACHE_FILE
-        )
-        try:
-            summary = propose(
-                self.data_dir,
-                CachedEngine(engine_from_args(self.args, prefix="llm-"), cache),
-                ProposeOptions(modes=modes, progress=self.progress),
-            )
-        finally:
-            cache.close()
+        with open_engine(engine_options(self.args, prefix="llm-"), self.data_dir) as engine:
+            summary = propose(self.data_dir, engine, ProposeOptions(modes=modes, progress=self.progress))
         return Outcome(
             True, summary.render(), {"engine_calls": summary.engine_calls, "cache_hits": summary.cache_hits}
         )

@@ -1,6 +1,7 @@
-"""Building the engine a command's options name — one place for every command.
+"""The engine options every LLM command shares, read into the ``EngineOptions`` that
+``dynosaur.core.engines.opening.open_engine`` opens.
 
-The API key is read here (through ``dynosaur.core.config``) and handed to the engine; it never travels
+The API key is read by the engine itself (through ``dynosaur.core.config``); it never travels
 through argparse, so it cannot show up in a ``--help`` default or an options dump.
 """
 
@@ -11,33 +12,8 @@ import sys
 from pathlib import Path
 
 from dynosaur.core import config
-from dynosaur.core.engines import Engine, EngineOptions, engine_names, open_engine_by_name
+from dynosaur.core.engines import BatchOptions, EngineOptions, engine_names
 from dynosaur.core.engines.servers import is_local_server, server_defaults
-from dynosaur.core.errors import ConfigError, OptionError
-
-
-def build_engine(
-    name: str,
-    *,
-    model: str | None = None,
-    base_url: str | None = None,
-    concurrency: int | None = None,
-    timeout: float | None = None,
-    max_retries: int = 5,
-    budget_usd: float | None = None,
-    prices: str | Path | None = None,
-) -> Engine:
-    """The engine registered as ``name``; a clear ``ConfigError`` when it cannot be started here."""
-    options = EngineOptions(
-        model=model,
-        base_url=base_url,
-        concurrency=concurrency,
-        timeout=timeout,
-        max_retries=max_retries,
-        budget_usd=budget_usd,
-        prices=prices,
-    )
-    return open_engine_by_name(name, options)
 
 
 def add_engine_arguments(
@@ -170,39 +146,33 @@ def _batch_mode(args: argparse.Namespace) -> bool:
     )
 
 
-def batch_engine(engine: Engine, args: argparse.Namespace) -> Engine:
-    """``engine`` behind the Batch API runner when the batch options ask for it."""
+def batch_options(args: argparse.Namespace) -> BatchOptions | None:
+    """The batch mode the ``--batch*`` options ask for; ``None`` for normal calls."""
     if not _batch_mode(args):
-        return engine
-    # imported here: only a batch run loads the openai client for it
-    from dynosaur.core.engines.batch import BatchEngine, BatchSettings
-    from dynosaur.core.engines.openai import OpenAIEngine
-
-    if not isinstance(engine, OpenAIEngine):
-        raise ConfigError("--batch, --batch-file-only and --batch-results need --engine openai")
-    if args.batch_poll_seconds <= 0:
-        raise OptionError("batch_poll_seconds", "must be positive")
-    settings = BatchSettings(
+        return None
+    return BatchOptions(
         submit=bool(args.batch),
-        file_only=Path(args.batch_file_only) if args.batch_file_only else None,
-        results=tuple(Path(p) for p in args.batch_results),
-        poll_initial=args.batch_poll_seconds,
+        file_only=args.batch_file_only,
+        results=tuple(args.batch_results),
+        poll_seconds=args.batch_poll_seconds,
         progress=not getattr(args, "no_progress", False),
     )
-    return BatchEngine(engine, settings)
 
 
-def engine_from_args(args: argparse.Namespace, *, prefix: str = "") -> Engine:
-    """The engine that ``add_engine_arguments``' options name (behind the Batch API runner in
-    batch mode)."""
+def engine_options(
+    args: argparse.Namespace, *, prefix: str = "", engine: str | None = None, cache: bool = True
+) -> EngineOptions:
+    """The ``EngineOptions`` that ``add_engine_arguments``' options (and ``--cache``) name, for
+    ``open_engine``; ``engine`` overrides ``--engine``, ``cache`` off opens no response cache."""
     dest = prefix.replace("-", "_")
     settle_engine_defaults(args)
     concurrency = getattr(args, f"{dest}concurrency")
     if _batch_mode(args):  # the stage fans out for the batch; normal calls keep the usual limit
         local_limit = server_defaults(args.base_url)[0] if is_local_server(args.base_url) else concurrency
         concurrency = min(concurrency, args._engine_concurrency_default, local_limit)
-    engine = build_engine(
-        args.engine,
+    cache_file = getattr(args, "cache", None)
+    return EngineOptions(
+        engine=engine or args.engine,
         model=args.model,
         base_url=args.base_url,
         concurrency=concurrency,
@@ -210,5 +180,7 @@ def engine_from_args(args: argparse.Namespace, *, prefix: str = "") -> Engine:
         max_retries=args.max_retries,
         budget_usd=args.budget_usd,
         prices=args.prices,
+        batch=batch_options(args),
+        cache=Path(cache_file) if cache_file else None,
+        use_cache=cache and not getattr(args, "no_cache", False),
     )
-    return batch_engine(engine, args)

@@ -141,16 +141,14 @@ def _documents(data_dir: Path, quiet: bool) -> str:
             "documents: skipped — set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to also turn "
             "examples/documents into instructions"
         )
-    from dynosaur.core.engines import create_engine
+    from dynosaur.core.engines import EngineOptions
+    from dynosaur.core.engines.opening import open_engine
     from dynosaur.documents import EXAMPLES_DIR, run_documents
 
-    engine = create_engine(
-        "openai", model=config.openai_model(), base_url=base_url, api_key=config.openai_api_key()
-    )
+    options = EngineOptions(engine="openai", model=config.openai_model(), base_url=base_url)
     out = data_dir / "documents"
-    summary = run_documents(
-        EXAMPLES_DIR, out, engine, cache=data_dir / RESPONSE_CACHE_FILE, progress=not quiet
-    )
+    with open_engine(options, data_dir) as engine:  # the cache beside the demo's artifacts
+        summary = run_documents(EXAMPLES_DIR, out, engine, progress=not quiet)
     return summary.render() + "\n" + _report.write(_report.documents_spec(out), progress=not quiet)
 
 

@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.commands import _report
-from dynosaur.commands._engine import build_engine
-from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
 from dynosaur.core import config
-from dynosaur.core.cache import CachedEngine, ResponseCache
-from dynosaur.core.engines import Engine, create_engine
+from dynosaur.core.engines import EngineOptions
+from dynosaur.core.engines.opening import open_engine
 from dynosaur.dino.generate import GenerationOptions
 from dynosaur.dino.inputs import INPUT_FILE_TYPES, read_inputs
 from dynosaur.dino.postprocess import PostprocessOptions
@@ -201,30 +199,26 @@ def _check_numbers(args: argparse.Namespace, spec: TaskSpec) -> int:
     return count
 
 
-def _engine(args: argparse.Namespace, output_dir: Path) -> tuple[Engine, ResponseCache | None]:
-    model = args.model or DEFAULT_MODELS[args.engine]
-    if args.engine == "transformers":
-        # Local and seeded: the scoring path is deterministic and is not routed through the cache.
-        if args.no_progress:
-            from transformers.utils import logging as transformers_logging
+def engine_options(args: argparse.Namespace) -> EngineOptions:
+    """The engine the options name. A local model is seeded, so its scoring path is deterministic
+    and is not routed through the response cache; an API engine's answers are cached."""
+    local = args.engine == "transformers"
+    if local and args.no_progress:
+        from transformers.utils import logging as transformers_logging
 
-            transformers_logging.disable_progress_bar()  # its weight-loading bar, too
-        engine = create_engine(
-            "transformers", model=model, device=args.device, local_files_only=not args.allow_download
-        )
-        return engine, None
-    engine = build_engine(
-        "openai",
-        model=model,
-        base_url=args.base_url,
+        transformers_logging.disable_progress_bar()  # its weight-loading bar, too
+    return EngineOptions(
+        engine=args.engine,
+        model=args.model or DEFAULT_MODELS[args.engine],
+        base_url=None if local else args.base_url,
         concurrency=args.concurrency,
         timeout=args.timeout,
         max_retries=args.max_retries,
+        device=args.device,
+        allow_download=args.allow_download,
+        cache=Path(args.cache) if args.cache else None,
+        use_cache=not local and not args.no_cache,
     )
-    if args.no_cache:
-        return engine, None
-    cache = ResponseCache(Path(args.cache) if args.cache else output_dir / RESPONSE_CACHE_FILE)
-    return CachedEngine(engine, cache), cache
 
 
 def _job(args: argparse.Namespace) -> DinoJob:
@@ -269,14 +263,9 @@ def _job(args: argparse.Namespace) -> DinoJob:
 
 
 def run(args: argparse.Namespace) -> int:
-    cache = None
-    try:
-        job = _job(args)
-        engine, cache = _engine(args, job.output_dir)
+    job = _job(args)
+    with open_engine(engine_options(args), job.output_dir) as engine:
         result = run_dino(job, engine, close_engine=True)
-    finally:
-        if cache is not None:
-            cache.close()
     print(result.render())
     spec = _report.dino_spec(
         result.dataset_path,

@@ -16,16 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.commands import _report
-from dynosaur.commands._engine import add_engine_arguments, engine_from_args
+from dynosaur.commands._engine import add_engine_arguments, engine_options
 from dynosaur.contracts.artifacts import (
     DOCUMENTS_INSTRUCTIONS_FILE,
     DOCUMENTS_SELF_INSTRUCT_DIR,
-    RESPONSE_CACHE_FILE,
     SELF_INSTRUCT_RECORDS_FILE,
 )
 from dynosaur.core import config
-from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.cache import CachedEngine
 from dynosaur.core.engines import Engine
+from dynosaur.core.engines.opening import cached, open_engine
 from dynosaur.core.errors import OptionError
 from dynosaur.core.io import atomic_write_jsonl, read_jsonl
 from dynosaur.documents import DocumentsOptions, DocumentsSummary, run_documents
@@ -102,7 +102,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output_dir = Path(args.output_dir)
-    cache = None if args.no_cache else Path(args.cache) if args.cache else output_dir / RESPONSE_CACHE_FILE
     options = DocumentsOptions(
         chunk_size=args.chunk_size,
         chunk_overlap=args.chunk_overlap,
@@ -115,26 +114,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         options.check()
         _check_count(args.self_instruct_count)
-        engine = engine_from_args(args)
-        if args.self_instruct:
-            summary = documents_with_self_instruct(
-                args.input_dir,
-                output_dir,
-                engine,
-                options=options,
-                cache=cache,
-                self_instruct_count=args.self_instruct_count,
-                progress=not args.no_progress,
-            )
-        else:
-            summary = run_documents(
-                args.input_dir,
-                output_dir,
-                engine,
-                options=options,
-                cache=cache,
-                progress=not args.no_progress,
-            )
+        with open_engine(engine_options(args), output_dir) as engine:
+            if args.self_instruct:
+                summary = documents_with_self_instruct(
+                    args.input_dir,
+                    output_dir,
+                    engine,
+                    options=options,
+                    self_instruct_count=args.self_instruct_count,
+                    progress=not args.no_progress,
+                )
+            else:
+                summary = run_documents(
+                    args.input_dir, output_dir, engine, options=options, progress=not args.no_progress
+                )
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
@@ -200,13 +193,8 @@ async def _widen(
     bootstrap = BootstrapConfig(
         num_instructions=count or len(grounded), concurrency=options.concurrency, seed=options.seed
     )
-    store = ResponseCache(cache) if cache is not None and not isinstance(engine, CachedEngine) else None
-    asked = CachedEngine(engine, store) if store is not None else engine
-    try:
+    with cached(engine, cache) as asked:
         report = await self_instruct(asked, seed_tasks(grounded), bootstrap, folder, progress=progress)
-    finally:
-        if store is not None:
-            store.close()
     widened = [widened_record(record) for record in read_jsonl(folder / SELF_INSTRUCT_RECORDS_FILE)]
     atomic_write_jsonl(path, [*grounded, *widened])
     summary.self_instruct_records = len(widened)

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dynosaur.commands._engine import add_engine_arguments, batch_engine, build_engine
-from dynosaur.contracts.artifacts import INSTRUCTIONS_FILE, METADATA_FILE, RECORDS_FILE, RESPONSE_CACHE_FILE
+from dynosaur.commands._engine import add_engine_arguments, engine_options
+from dynosaur.contracts.artifacts import INSTRUCTIONS_FILE, METADATA_FILE, RECORDS_FILE
 from dynosaur.core import config
-from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines import EngineError
+from dynosaur.core.engines.opening import open_engine
 from dynosaur.core.prompts import PromptError
 from dynosaur.hub.organize.rules import Task as OrganizeTask
 from dynosaur.hub.organize.rules import feature_types
@@ -86,23 +86,9 @@ def run_judge(
     if engine_name == "rules":
         judge = RulesJudge(extra_checks=(organizer_check,))
         return judge_tasks(inputs_for(data_dir), judge, options, measured_agreement(judge.name, judge.model))
-    dest = engine_prefix.replace("-", "_")
-    cache = ResponseCache(Path(args.cache) if args.cache else data_dir / RESPONSE_CACHE_FILE)
-    try:
-        engine = build_engine(
-            engine_name,
-            model=args.model,
-            base_url=args.base_url,
-            concurrency=getattr(args, f"{dest}concurrency"),
-            timeout=getattr(args, f"{dest}timeout"),
-            max_retries=args.max_retries,
-            budget_usd=args.budget_usd,
-            prices=args.prices,
-        )
-        llm = EngineJudge(CachedEngine(batch_engine(engine, args), cache))
+    with open_engine(engine_options(args, prefix=engine_prefix, engine=engine_name), data_dir) as engine:
+        llm = EngineJudge(engine)
         return judge_tasks(inputs_for(data_dir), llm, options, measured_agreement(llm.name, llm.model))
-    finally:
-        cache.close()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from dynosaur.commands._engine import add_engine_arguments, engine_from_args
-from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
+from dynosaur.commands._engine import add_engine_arguments, engine_options
 from dynosaur.core import config
-from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.engines.opening import open_engine
 from dynosaur.core.errors import OptionError
 from dynosaur.core.prompt_style import PROMPT_STYLES, SMALL_CONTEXT_TOKENS
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES
@@ -80,16 +79,10 @@ def run(args: argparse.Namespace) -> int:
         prompt_style=args.prompt_style,
         context_window=args.context_window,
     )
-    cache = None
-    try:
-        if args.max_tasks < 1:
-            raise OptionError("max_tasks", "must be at least 1")
-        engine = engine_from_args(args)
-        cache = ResponseCache(Path(args.cache) if args.cache else data_dir / RESPONSE_CACHE_FILE)
-        summary = propose(data_dir, CachedEngine(engine, cache), options)
-    finally:
-        if cache is not None:
-            cache.close()
+    if args.max_tasks < 1:
+        raise OptionError("max_tasks", "must be at least 1")
+    with open_engine(engine_options(args), data_dir) as engine:
+        summary = propose(data_dir, engine, options)
     print(summary.render())
     if summary.failures:
         # 3: some answers are missing (a rerun asks only for those); 1: no answer came back at all

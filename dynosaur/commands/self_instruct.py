@@ -8,11 +8,9 @@ import sys
 from pathlib import Path
 
 from dynosaur.commands import _report
-from dynosaur.commands._engine import add_engine_arguments, engine_from_args
-from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
+from dynosaur.commands._engine import add_engine_arguments, engine_options
 from dynosaur.contracts.seed_tasks import load_seed_tasks
-from dynosaur.core.cache import CachedEngine, ResponseCache
-from dynosaur.core.engines import EngineError, require_capability
+from dynosaur.core.engines.opening import open_engine
 from dynosaur.self_instruct import DEFAULT_BLOCKLIST, BootstrapConfig, Sampling, self_instruct
 from dynosaur.self_instruct.instances import DEFAULT_MAX_TOKENS
 
@@ -98,25 +96,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 async def _run(args: argparse.Namespace, settings: BootstrapConfig) -> int:
     seeds = load_seed_tasks(args.seed_tasks)
     output_dir = Path(args.output_dir)
-    inner = engine_from_args(args)
-    try:
-        require_capability(inner, "chat", "Self-Instruct")  # refuse before creating any file
-    except EngineError:
-        await inner.aclose()
-        raise
-    engine = CachedEngine(inner, ResponseCache(args.cache or output_dir / RESPONSE_CACHE_FILE))
-    try:
-        report = await self_instruct(
-            engine,
-            seeds,
-            settings,
-            output_dir,
-            instance_max_tokens=args.instance_max_tokens,
-            progress=not args.no_progress,
-        )
-    finally:
-        await engine.aclose()
-        engine.cache.close()
+    # refuses an engine that cannot chat before creating any file
+    with open_engine(engine_options(args), output_dir, needs=("chat", "Self-Instruct")) as engine:
+        try:
+            report = await self_instruct(
+                engine,
+                seeds,
+                settings,
+                output_dir,
+                instance_max_tokens=args.instance_max_tokens,
+                progress=not args.no_progress,
+            )
+        finally:
+            await engine.aclose()
     print(report.render())
     print(_report.write(_report.self_instruct_spec(output_dir), progress=not args.no_progress))
     return 0

@@ -17,8 +17,9 @@ from typing import Any
 from tqdm import tqdm
 
 from dynosaur.contracts.artifacts import DOCUMENTS_INSTRUCTIONS_FILE, DOCUMENTS_REPORT_FILE
-from dynosaur.core.cache import CachedEngine, ResponseCache
+from dynosaur.core.cache import CachedEngine
 from dynosaur.core.engines import ChatRequest, Engine, require_capability, structured_output_mode
+from dynosaur.core.engines.opening import cached
 from dynosaur.core.errors import MissingInput, OptionError
 from dynosaur.core.io import atomic_write_jsonl
 from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
@@ -115,15 +116,10 @@ async def run_documents_async(
     input_dir, output_dir = Path(input_dir), Path(output_dir)
     if not input_dir.is_dir():
         raise MissingInput(f"input folder {input_dir} does not exist or is not a folder")
-    if cache is None or isinstance(engine, CachedEngine):
-        return await _run(input_dir, output_dir, engine, options, progress, ())
-    store = ResponseCache(cache)
-    try:
-        return await _run(
-            input_dir, output_dir, CachedEngine(engine, store), options, progress, (Path(cache),)
-        )
-    finally:
-        store.close()
+    with cached(engine, cache) as asked:
+        # a cache file inside the input folder is not a document
+        exclude = (asked.cache.path,) if isinstance(asked, CachedEngine) else ()
+        return await _run(input_dir, output_dir, asked, options, progress, exclude)
 
 
 async def _run(

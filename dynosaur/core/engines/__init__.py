@@ -43,10 +43,25 @@ def register_engine(name: str) -> Callable[[Callable[..., Engine]], Callable[...
 
 
 @dataclass(frozen=True)
-class EngineOptions:
-    """The settings an engine may be opened with; each engine's ``from_options`` takes what it uses
-    and refuses, with a ``DynosaurError`` naming the field, what it cannot work without."""
+class BatchOptions:
+    """Batch mode: ``submit`` sends the uncached requests through the Batch API, ``file_only`` writes
+    them as Batch API files into that folder instead, ``results`` are answer files read first."""
 
+    submit: bool = False
+    file_only: str | Path | None = None
+    results: tuple[str | Path, ...] = ()
+    poll_seconds: float = 5.0
+    progress: bool = True
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """The settings an engine is opened with (``open_engine``): which engine, its own settings (each
+    engine's ``from_options`` takes what it uses and refuses, with a ``DynosaurError`` naming the
+    field, what it cannot work without), batch mode, and the response cache in front of it
+    (``cache``: its file, default the data folder's; ``use_cache`` off: none)."""
+
+    engine: str = "rules"
     model: str | None = None
     base_url: str | None = None
     concurrency: int | None = None
@@ -54,6 +69,11 @@ class EngineOptions:
     max_retries: int = 5
     budget_usd: float | None = None
     prices: str | Path | None = None
+    device: str = "auto"
+    allow_download: bool = False
+    batch: BatchOptions | None = None
+    cache: str | Path | None = None
+    use_cache: bool = True
 
 
 def engine_names() -> list[str]:
@@ -87,6 +107,7 @@ def open_engine_by_name(name: str, options: EngineOptions) -> Engine:
 
 
 __all__ = [
+    "BatchOptions",
     "BudgetExceeded",
     "ChatRequest",
     "Completion",

@@ -85,7 +85,7 @@ class TransformersEngine:
             raise ConfigError(
                 "--engine transformers needs --model (a local path or a model id in the HF cache)"
             )
-        return cls(options.model)
+        return cls(options.model, device=options.device, local_files_only=not options.allow_download)
 
     def __init__(
         self, model: str, device: str = "auto", dtype: str = "auto", local_files_only: bool = True
