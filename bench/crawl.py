@@ -1,38 +1,55 @@
-"""Crawl benchmark against the local Hub mirror.
+"""Crawl benchmark against the local Hub mirror, served from its own process.
 
 1. Concurrency: the same crawl of ~60 datasets at concurrency 1 and at the default, with 50 ms of
    latency per request; prints requests per kept dataset-config and the speed-up (goal >= 8x).
 2. Pacing: the same crawl under a tight quota the mirror enforces (20 requests per 10 s window
    on api and resolvers, i.e. 120/minute); prints 429s received (goal 0) and wall time against
    the quota's minimum time, requests / rate (goal within 15%).
+3. Scale: synthetic Hubs of 1,000 and 10,000 datasets (``hubmirror.synthetic``), each crawl in a
+   process of its own: peak memory (ru_maxrss; goal: 10k within 1.1x of 1k), datasets/s, then an
+   unchanged rerun (time; goal: no output file rewritten) and a rerun after 10 datasets changed.
+4. Client CPU per request: the crawl's process CPU over its requests against a bare ``httpx``
+   client sending the same requests to the same mirror (goal <= 1.5x).
+
+Every figure is printed before the exit status says whether a goal was missed.
+Usage: ``python bench/crawl.py [--sizes 1000 10000]``.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawl.crawler import CrawlResult, run_crawl  # noqa: E402
 from crawl.options import CrawlOptions  # noqa: E402
+from crawl.outputs import DATA_FILE, LICENSE_FILE, METADATA_FILE, POLICY_FILE, REPORT_FILE  # noqa: E402
 from crawl.ratelimit import plan_quotas  # noqa: E402
 from crawl.snapshot import Snapshot  # noqa: E402
-from hubmirror import MirrorServer, QuotaConfig  # noqa: E402
-from hubmirror.demo.snapshot import card_text, make_dataset  # noqa: E402
 
 LATENCY = 0.05
 QUOTA, WINDOW = 20, 10.0
+CHANGED = 10
 TEXT = {"dtype": "string", "_type": "Value"}
 LABEL = {"names": ["negative", "positive"], "_type": "ClassLabel"}
+OUTPUT_FILES = (DATA_FILE, METADATA_FILE, LICENSE_FILE, REPORT_FILE, POLICY_FILE)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def build_hub(root: Path) -> dict[str, int]:
     """~60 datasets: 52 kept single-config, 3 kept with 3 configs, 5 skipped. Returns configs per kept id."""
+    from hubmirror.demo.snapshot import card_text, make_dataset
+
     snapshot = Snapshot(root)
     meta = {"license": "mit", "language": ["en"], "task_categories": ["text-classification"]}
     body = "# Reviews\n\n## Dataset Summary\n\nShort reviews with a sentiment label.\n"
@@ -74,89 +91,293 @@ def build_hub(root: Path) -> dict[str, int]:
     return kept
 
 
-def timed(options: CrawlOptions) -> tuple[CrawlResult, float]:
-    started = time.perf_counter()
+# --- child processes ------------------------------------------------------------------------------
+
+
+def _io_written() -> int:
+    """Bytes this process passed to write() (Linux /proc; 0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/io").read_text().splitlines():
+            if line.startswith("wchar:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def child_serve(snapshot: str, latency: float, quota: int | None, log: str) -> int:
+    """Serve ``snapshot`` until SIGTERM, then write the request log (one JSON line per request)."""
+    from hubmirror import MirrorServer, QuotaConfig
+
+    limits = QuotaConfig(limits={"api": quota, "resolvers": quota}, window_seconds=WINDOW) if quota else None
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    with MirrorServer(snapshot, latency=latency, quota=limits) as mirror:
+        print(mirror.url, flush=True)
+        while not stop:
+            time.sleep(0.05)
+        records = mirror.requests
+    with open(log, "w", encoding="utf-8") as handle:
+        for r in records:
+            handle.write(
+                json.dumps({"m": r.method, "p": r.path, "q": r.query, "b": r.bucket, "s": r.status}) + "\n"
+            )
+    return 0
+
+
+def child_crawl(spec: str) -> int:
+    """Run one crawl described by ``spec`` (JSON) and print its figures as one JSON line."""
+    from crawl.crawler import run_crawl
+    from crawl.transport import RetryPolicy
+
+    args = json.loads(spec)
+    options = CrawlOptions(
+        hub_endpoint=args["url"],
+        viewer_endpoint=args["url"] + "/viewer",
+        data_dir=Path(args["data_dir"]),
+        concurrency=args["concurrency"],
+        quotas=plan_quotas(
+            args.get("plan", "pro"), api=args["quota"], resolvers=args["quota"], window=args["window"]
+        ),
+        retry=RetryPolicy(seed=0),
+        progress=False,
+    )
+    written = _io_written()
+    started, cpu = time.perf_counter(), time.process_time()
     result = run_crawl(options)
-    return result, time.perf_counter() - started
+    figures = {
+        "wall": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
+        "wchar": _io_written() - written,
+        "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "listed": result.listed,
+        "crawled": result.crawled,
+        "unchanged": result.unchanged,
+        "configs_kept": result.configs_kept,
+        "lines": result.outputs.lines,
+        "requests": result.requests,
+        "exit": result.exit_code,
+    }
+    print(json.dumps(figures), flush=True)
+    return 0
 
 
-def per_single_config(mirror: MirrorServer, kept: dict[str, int]) -> float:
-    """Requests that name one kept single-config dataset, averaged (the listing is shared)."""
-    counts: Counter[str] = Counter()
-    for record in mirror.requests:
-        named = record.params.get("dataset", [None])[0]
-        if named is None and "/resolve/" in record.path:
-            named = record.path.split("/resolve/")[0].removeprefix("/datasets/")
-        if named in kept and kept[named] == 1:
-            counts[named] += 1
-    singles = [repo for repo, n in kept.items() if n == 1]
-    return sum(counts[repo] for repo in singles) / len(singles)
+def child_bare(urls_file: str) -> int:
+    """GET every URL in ``urls_file`` with a bare httpx client; print CPU per request."""
+    import httpx
+
+    urls = Path(urls_file).read_text().split()
+    cpu = time.process_time()
+    with httpx.Client(timeout=30) as client:
+        for url in urls:
+            client.get(url).read()
+    print(json.dumps({"cpu": time.process_time() - cpu, "requests": len(urls)}), flush=True)
+    return 0
+
+
+# --- the parent -----------------------------------------------------------------------------------
+
+
+class Mirror:
+    """``with Mirror(snapshot) as m:`` a mirror in its own process; ``m.log`` once it stopped."""
+
+    def __init__(self, snapshot: Path, latency: float = 0.0, quota: int | None = None) -> None:
+        self.snapshot, self.latency, self.quota = snapshot, latency, quota
+        self.log_path = Path(tempfile.mkstemp(suffix=".jsonl")[1])
+        self.log: list[dict[str, Any]] = []
+
+    def __enter__(self) -> Mirror:
+        command = [sys.executable, __file__, "--serve", str(self.snapshot), "--latency", str(self.latency)]
+        command += ["--log", str(self.log_path)] + (["--quota", str(self.quota)] if self.quota else [])
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        assert self.process.stdout is not None
+        self.url = self.process.stdout.readline().strip()
+        if not self.url.startswith("http://127.0.0.1:"):
+            raise RuntimeError("the mirror did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        text = self.log_path.read_text(encoding="utf-8")
+        self.log = [json.loads(line) for line in text.splitlines()]
+        self.log_path.unlink(missing_ok=True)
+
+
+def crawl(url: str, data_dir: Path, concurrency: int = 16, quota: int = 1_000_000, window: float = 300.0, plan: str = "pro") -> dict[str, Any]:  # fmt: skip
+    spec = {"url": url, "data_dir": str(data_dir), "concurrency": concurrency, "quota": quota, "window": window, "plan": plan}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, __file__, "--crawl", json.dumps(spec)], capture_output=True, text=True, cwd=ROOT
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"crawl failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def file_stats(data_dir: Path) -> dict[str, tuple[int, int, int]]:
+    found = {}
+    for name in OUTPUT_FILES:
+        stat = (data_dir / name).stat()
+        found[name] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def rewritten(
+    before: dict[str, tuple[int, int, int]], after: dict[str, tuple[int, int, int]]
+) -> tuple[int, int]:
+    """(output files rewritten, their bytes)."""
+    changed = [name for name in after if after[name] != before.get(name)]
+    return len(changed), sum(after[name][2] for name in changed)
+
+
+def concurrency_and_pacing(root: Path) -> list[str]:
+    missed = []
+    kept = build_hub(root / "hub")
+    configs = sum(kept.values())
+    print(
+        f"snapshot: {len(kept) + 5} datasets, {len(kept)} kept ({configs} dataset-configs), latency {LATENCY * 1000:.0f} ms"
+    )
+    with Mirror(root / "hub", latency=LATENCY) as mirror:
+        serial = crawl(mirror.url, root / "serial", concurrency=1)
+        parallel = crawl(mirror.url, root / "parallel")
+    same = (root / "serial" / DATA_FILE).read_bytes() == (root / "parallel" / DATA_FILE).read_bytes()
+    total = parallel["requests"]["total"]
+    per_dataset = (total - parallel["requests"]["requests"].get("api", 0)) / len(kept)
+    print(
+        f"requests: {total} in all, {total / parallel['configs_kept']:.2f} per kept dataset-config, "
+        f"{per_dataset:.2f} per kept dataset besides the listing"
+    )
+    speedup = serial["wall"] / parallel["wall"]
+    print(f"concurrency 1:  {serial['wall']:6.2f} s   ({serial['configs_kept']} configs kept)")
+    print(f"concurrency 16: {parallel['wall']:6.2f} s   ({parallel['configs_kept']} configs kept, outputs identical: {same})")  # fmt: skip
+    print(f"speed-up: {speedup:.1f}x (goal >= 8x; mirror in its own process)")
+    if speedup < 8 or not same:
+        missed.append("concurrency speed-up")
+
+    with Mirror(root / "hub", latency=LATENCY, quota=QUOTA) as mirror:
+        paced = crawl(mirror.url, root / "paced", quota=QUOTA, window=WINDOW, plan="anonymous")
+    by_bucket = Counter(r["b"] for r in mirror.log)
+    refused = sum(1 for r in mirror.log if r["s"] == 429)
+    rate = QUOTA / WINDOW
+    minimum = max(by_bucket["api"], by_bucket["resolvers"]) / rate
+    print(
+        f"quota {QUOTA} per {WINDOW:.0f} s on api and resolvers ({rate * 60:.0f}/minute): "
+        f"api {by_bucket['api']}, resolvers {by_bucket['resolvers']}, viewer {by_bucket['viewer']} requests"
+    )
+    print(f"429s received: {paced['requests']['rate_limited']} (mirror refused {refused}; goal 0)")
+    print(
+        f"wall time {paced['wall']:.1f} s vs quota minimum {minimum:.1f} s (requests / rate): "
+        f"{paced['wall'] / minimum:.3f}x (goal <= 1.15x)"
+    )
+    if paced["requests"]["rate_limited"] or paced["wall"] > 1.15 * minimum:
+        missed.append("pacing")
+    return missed
+
+
+def scale(root: Path, sizes: list[int]) -> list[str]:
+    from hubmirror.synthetic import KEPT_KINDS, change_datasets, write_synthetic_hub
+
+    missed: list[str] = []
+    peaks: dict[int, int] = {}
+    bare_ratio: float | None = None
+    for n in sizes:
+        hub = root / f"synthetic-{n}"
+        started = time.perf_counter()
+        kept = write_synthetic_hub(hub, n)
+        print(
+            f"synthetic Hub: {n} datasets ({kept} of a kept kind), written in {time.perf_counter() - started:.1f} s"
+        )
+        data_dir = root / f"crawl-{n}"
+        with Mirror(hub) as mirror:
+            first = crawl(mirror.url, data_dir)
+            before = file_stats(data_dir)
+            again = crawl(mirror.url, data_dir)
+            files, size = rewritten(before, file_stats(data_dir))
+            changed = [i for i in range(n) if i % 10 in KEPT_KINDS][:CHANGED]
+            change_datasets(hub, changed)
+            # the mirror caches what it read: a fresh one serves the changed snapshot
+        with Mirror(hub) as mirror:
+            before = file_stats(data_dir)
+            k_run = crawl(mirror.url, data_dir)
+            k_files, k_size = rewritten(before, file_stats(data_dir))
+        peaks[n] = first["maxrss_kib"]
+        print(
+            f"  crawl: {first['wall']:.1f} s, {n / first['wall']:.0f} datasets/s, {first['requests']['total']} requests, "
+            f"{first['lines']} dataset-configs kept, peak memory {first['maxrss_kib'] / 1024:.1f} MiB"
+        )
+        print(
+            f"  unchanged rerun: {again['wall']:.2f} s, crawled {again['crawled']}, output files rewritten {files} "
+            f"({size} bytes; goal 0), {again['wchar']} bytes written by the process in all (state included)"
+        )
+        print(
+            f"  rerun after {len(changed)} datasets changed: {k_run['wall']:.2f} s, crawled {k_run['crawled']}, "
+            f"output files rewritten {k_files} ({k_size} bytes), {k_run['wchar']} bytes written by the process"
+        )
+        if files or again["crawled"] or k_run["crawled"] != len(changed):
+            missed.append(f"rerun at {n}")
+        if bare_ratio is None:
+            bare_ratio = client_cpu(root, hub, data_dir)
+            if bare_ratio > 1.5:
+                missed.append("client CPU per request")
+    if len(peaks) >= 2:
+        small, large = min(peaks), max(peaks)
+        ratio = peaks[large] / peaks[small]
+        print(f"peak memory {large} vs {small} datasets: {ratio:.3f}x (goal <= 1.1x)")
+        if ratio > 1.1:
+            missed.append("flat memory")
+    return missed
+
+
+def client_cpu(root: Path, hub: Path, data_dir: Path) -> float:
+    """The crawl's CPU per request over a bare httpx client's, on the same requests."""
+    with Mirror(hub) as mirror:
+        figures = crawl(mirror.url, root / "cpu-crawl")
+    urls = [f"{mirror.url}{r['p']}" + (f"?{r['q']}" if r["q"] else "") for r in mirror.log if r["m"] == "GET"]
+    urls_file = root / "urls.txt"
+    urls_file.write_text("\n".join(urls))
+    with Mirror(hub) as mirror:
+        replay = [u.replace(u.split("/")[2], mirror.url.split("/")[2], 1) for u in urls]
+        urls_file.write_text("\n".join(replay))
+        done = subprocess.run(
+            [sys.executable, __file__, "--bare", str(urls_file)], capture_output=True, text=True, cwd=ROOT
+        )
+    bare = json.loads(done.stdout.strip().splitlines()[-1])
+    crawl_ms = 1000 * figures["cpu"] / figures["requests"]["total"]
+    bare_ms = 1000 * bare["cpu"] / bare["requests"]
+    ratio = crawl_ms / bare_ms
+    print(
+        f"client CPU per request: crawl {crawl_ms:.2f} ms ({figures['requests']['total']} requests, the whole process "
+        f"from the listing to the outputs), bare httpx {bare_ms:.2f} ms: {ratio:.2f}x (goal <= 1.5x)"
+    )
+    return ratio
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--skip-small", action="store_true", help="only the scale part")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--latency", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--quota", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--log", help=argparse.SUPPRESS)
+    parser.add_argument("--crawl", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return child_serve(args.serve, args.latency, args.quota, args.log)
+    if args.crawl:
+        return child_crawl(args.crawl)
+    if args.bare:
+        return child_bare(args.bare)
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    missed: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        kept = build_hub(root / "hub")
-        configs = sum(kept.values())
-        print(
-            f"snapshot: {len(kept) + 5} datasets, {len(kept)} kept ({configs} dataset-configs), latency {LATENCY * 1000:.0f} ms"
-        )
-
-        with MirrorServer(root / "hub", latency=LATENCY) as mirror:
-            base = CrawlOptions(
-                hub_endpoint=mirror.url,
-                viewer_endpoint=mirror.viewer_url,
-                quotas=plan_quotas("pro", api=1_000_000, resolvers=1_000_000),
-                progress=False,
-            )
-            serial, serial_s = timed(replace(base, data_dir=root / "serial", concurrency=1))
-            serial_single = per_single_config(mirror, kept)
-            mirror.reset_log()
-            parallel, parallel_s = timed(replace(base, data_dir=root / "parallel"))
-            same = (root / "serial" / "huggingface_data.jsonl").read_bytes() == (
-                root / "parallel" / "huggingface_data.jsonl"
-            ).read_bytes()
-        total = parallel.requests["total"]
-        print(
-            f"requests: {total} in all, {total / parallel.configs_kept:.2f} per kept dataset-config, "
-            f"{serial_single:.2f} per kept single-config dataset (listing amortized; goal <= 4)"
-        )
-        print(f"concurrency 1:  {serial_s:6.2f} s   ({serial.configs_kept} configs kept)")
-        print(
-            f"concurrency {base.concurrency}: {parallel_s:6.2f} s   ({parallel.configs_kept} configs kept, outputs identical: {same})"
-        )
-        print(f"speed-up: {serial_s / parallel_s:.1f}x (goal >= 8x)")
-
-        quota = QuotaConfig(limits={"api": QUOTA, "resolvers": QUOTA}, window_seconds=WINDOW)
-        with MirrorServer(root / "hub", latency=LATENCY, quota=quota) as mirror:
-            paced_options = CrawlOptions(
-                hub_endpoint=mirror.url,
-                viewer_endpoint=mirror.viewer_url,
-                data_dir=root / "paced",
-                quotas=plan_quotas("anonymous", api=QUOTA, resolvers=QUOTA, window=WINDOW),
-                progress=False,
-            )
-            paced, paced_s = timed(paced_options)
-            refused = mirror.count(status=429)
-            by_bucket = Counter(r.bucket for r in mirror.requests)
-        rate = QUOTA / WINDOW
-        minimum = max(by_bucket["api"], by_bucket["resolvers"]) / rate
-        print(
-            f"quota {QUOTA} per {WINDOW:.0f} s on api and resolvers ({rate * 60:.0f}/minute): "
-            f"api {by_bucket['api']}, resolvers {by_bucket['resolvers']}, viewer {by_bucket['viewer']} requests"
-        )
-        print(f"429s received: {paced.requests['rate_limited']} (mirror refused {refused}; goal 0)")
-        print(
-            f"wall time {paced_s:.1f} s vs quota minimum {minimum:.1f} s (requests / rate): "
-            f"{paced_s / minimum:.3f}x (goal <= 1.15x)"
-        )
-        ok = (
-            paced.requests["rate_limited"] == 0
-            and paced_s <= 1.15 * minimum
-            and serial_s / parallel_s >= 8
-            and same
-        )
-    return 0 if ok else 1
+        if not args.skip_small:
+            missed += concurrency_and_pacing(root / "small")
+        missed += scale(root, sorted(args.sizes))
+    print(f"goals missed: {', '.join(missed)}" if missed else "all goals met")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
