@@ -35,6 +35,8 @@ DECONTAMINATED_RECORDS_FILE = "decontaminated_records.jsonl"
 
 # The response cache every LLM command keeps beside its outputs.
 RESPONSE_CACHE_FILE = "llm_cache.sqlite"
+# The ids of submitted OpenAI batches, beside the response cache (a killed run resumes them).
+BATCH_STATE_FILE = "llm_batches.json"
 # The demo's rules-engine cache: rebuilt every demo run, unlike the LLM cache it keeps.
 RULES_CACHE_FILE = "rules_cache.sqlite"
 
@@ -62,6 +64,7 @@ def dino_summary_file(stem: str) -> str:
 
 
 __all__ = [
+    "BATCH_STATE_FILE",
     "CRAWL_REPORT_FILE",
     "CRAWL_STATE_FILE",
     "DATA_FILE",

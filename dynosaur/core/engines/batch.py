@@ -31,6 +31,7 @@ from typing import Any
 import openai
 from tqdm import tqdm
 
+from dynosaur.contracts.artifacts import BATCH_STATE_FILE
 from dynosaur.core.cache import cache_key
 from dynosaur.core.engines.base import BudgetExceeded, ChatRequest, Completion, EngineError
 from dynosaur.core.engines.openai import OpenAIEngine, is_transient
@@ -40,7 +41,6 @@ from dynosaur.core.io import atomic_write_json, atomic_write_text
 ENDPOINT = "/v1/chat/completions"  # also spelt out in the batches.create call, which wants literals
 MAX_REQUESTS_PER_FILE = 50_000  # the Batch API's limits per input file
 MAX_BYTES_PER_FILE = 200 * 1024 * 1024
-STATE_FILE = "llm_batches.json"
 TERMINAL = frozenset({"completed", "failed", "expired", "cancelled"})
 _MAX_POLL_ERRORS = 10  # consecutive failed polls before a group gives up on its batch
 
@@ -232,7 +232,7 @@ class BatchEngine:
     def attach_cache(self, cache: Any) -> None:
         """Keep the batch ids beside the response cache (called by ``CachedEngine``)."""
         if self.settings.state_path is None:
-            self.settings.state_path = Path(cache.path).parent / STATE_FILE
+            self.settings.state_path = Path(cache.path).parent / BATCH_STATE_FILE
 
     # -- the engine interface --
 
@@ -471,7 +471,7 @@ class BatchEngine:
 
     def _load_state(self) -> BatchState:
         if self._state is None:
-            path = self.settings.state_path or Path(STATE_FILE)
+            path = self.settings.state_path or Path(BATCH_STATE_FILE)
             self._state = BatchState(path)
         return self._state
 
