@@ -89,9 +89,9 @@ def test_missing_spec_file_is_a_spec_error(tmp_path):
 def test_pair_spec_needs_an_input_file_and_single_spec_refuses_one(tmp_path):
     pair = load_spec(_write(tmp_path, PAIR, "pair.json"))
     single = load_spec(_write(tmp_path, SINGLE, "single.json"))
-    with pytest.raises(SpecError, match="text-pair spec.*--input-file"):
+    with pytest.raises(SpecError, match="text-pair spec.*input_file"):
         check_mode(pair, has_input_file=False)
-    with pytest.raises(SpecError, match="single-text spec.*takes no --input-file"):
+    with pytest.raises(SpecError, match="single-text spec.*takes no input_file"):
         check_mode(single, has_input_file=True)
     check_mode(pair, has_input_file=True)
     check_mode(single, has_input_file=False)

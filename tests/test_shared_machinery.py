@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,47 @@ def test_open_engine_stacks_batch_and_cache(tmp_path: Path) -> None:
         assert engine.cache.path == tmp_path / "elsewhere.sqlite"
     with pytest.raises(ConfigError, match="need --engine openai"):
         open_engine(EngineOptions(engine="rules", batch=BatchOptions(submit=True)), tmp_path)
+
+
+_FLAG = re.compile(r"(?<![\w`-])--[a-z][a-z-]*")
+
+
+def flags_in_raised_messages(root: Path) -> list[str]:
+    """``"module:line: text"`` for each raise outside the CLI whose message spells a ``--flag``."""
+    found = []
+    for path in sorted((root / "dynosaur").rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith("dynosaur/commands/") or relative == "dynosaur/cli.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Raise) or node.exc is None:
+                continue
+            for part in ast.walk(node.exc):
+                if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                    text = re.sub(r"`[^`]*`", "", part.value)  # a quoted shell command may use its own flags
+                    if _FLAG.search(text):
+                        found.append(f"{relative}:{node.lineno}: {part.value}")
+    return found
+
+
+def test_library_errors_name_fields_not_flags() -> None:
+    assert flags_in_raised_messages(ROOT) == []
+
+
+def test_a_flag_in_a_library_error_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "dynosaur" / "commands").mkdir(parents=True)
+    (tmp_path / "dynosaur" / "stage.py").write_text(
+        'def f():\n    raise ValueError(f"give --input-file {1}")\n', encoding="utf-8"
+    )
+    (tmp_path / "dynosaur" / "commands" / "stage.py").write_text(
+        'def f():\n    raise ValueError("give --input-file")\n', encoding="utf-8"
+    )
+    assert flags_in_raised_messages(tmp_path) == ["dynosaur/stage.py:2: give --input-file "]
+
+
+def test_the_cli_spells_mentioned_fields_as_flags() -> None:
+    error = SpecError("give input_file with the texts (input_files stays)", mentions=("input_file",))
+    assert str(error) == "give input_file with the texts (input_files stays)"
+    assert error.cli_message(cli_flag) == "give --input-file with the texts (input_files stays)"
+    quoted = PublishError("version 1 is taken: leave out `version`", mentions=("version",))
+    assert quoted.cli_message(cli_flag) == "version 1 is taken: leave out --version"

@@ -9,6 +9,7 @@ spells an ``OptionError``'s fields as its flags.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 
@@ -17,9 +18,24 @@ class DynosaurError(Exception):
 
     exit_code = 2
 
+    def __init__(self, *args: object, mentions: tuple[str, ...] = ()) -> None:
+        super().__init__(*args)
+        self.mentions = mentions  # field names in the message that the CLI spells as its flags
+
     def cli_message(self, flag: Callable[[str], str]) -> str:
         """The message as the CLI prints it; ``flag`` spells a field as its option."""
-        return str(self)
+        return _spell(str(self), self.mentions, flag)
+
+
+def _spell(text: str, fields: tuple[str, ...], flag: Callable[[str], str]) -> str:
+    """``text`` with each field name in ``fields`` replaced by ``flag(name)``: where the text quotes
+    it (`` `name` ``) only there, otherwise every whole-word occurrence."""
+    for name in fields:
+        if f"`{name}`" in text:
+            text = text.replace(f"`{name}`", flag(name))
+            continue
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", flag(name), text)
+    return text
 
 
 class OptionError(DynosaurError, ValueError):
@@ -31,14 +47,10 @@ class OptionError(DynosaurError, ValueError):
     def __init__(self, field: str, problem: str, *, mentions: tuple[str, ...] = ()) -> None:
         self.field = field
         self.problem = problem
-        self.mentions = mentions
-        super().__init__(f"{field} {problem}")
+        super().__init__(f"{field} {problem}", mentions=mentions)
 
     def cli_message(self, flag: Callable[[str], str]) -> str:
-        problem = self.problem
-        for name in self.mentions:
-            problem = problem.replace(name, flag(name))
-        return f"{flag(self.field)} {problem}"
+        return f"{flag(self.field)} {_spell(self.problem, self.mentions, flag)}"
 
 
 class ConfigError(DynosaurError, ValueError):

@@ -120,13 +120,15 @@ def check_engine(spec: TaskSpec, engine: Engine, options: GenerationOptions) -> 
     if use_counters:
         raise UnsupportedRequest(
             f"spec {spec.task_name!r} has counter labels, which need an engine that exposes next-token "
-            f"scores (e.g. --engine transformers); engine {engine.name!r} offers {offers}. Rerun with "
-            f"--ignore-counter-labels to generate without them (the summary then records that)."
+            f"scores (e.g. the transformers engine); engine {engine.name!r} offers {offers}. Rerun with "
+            f"ignore_counter_labels to generate without them (the summary then records that).",
+            mentions=("ignore_counter_labels",),
         )
     if options.min_num_tokens:
         raise UnsupportedRequest(
-            f"--min-num-tokens needs an engine that exposes next-token scores; "
-            f"engine {engine.name!r} offers {offers}"
+            f"min_num_tokens needs an engine that exposes next-token scores; "
+            f"engine {engine.name!r} offers {offers}",
+            mentions=("min_num_tokens",),
         )
     require_capability(engine, "chat", "DINO generation")
     return False

@@ -134,10 +134,12 @@ def check_mode(spec: TaskSpec, has_input_file: bool) -> None:
     if spec.is_pair and not has_input_file:
         raise SpecError(
             f"spec {spec.task_name!r} is a text-pair spec (its instructions contain "
-            f"{PLACEHOLDER}): give --input-file with the texts to pair"
+            f"{PLACEHOLDER}): give input_file with the texts to pair",
+            mentions=("input_file",),
         )
     if not spec.is_pair and has_input_file:
         raise SpecError(
             f"spec {spec.task_name!r} is a single-text spec (no {PLACEHOLDER} in its "
-            f"instructions), so it takes no --input-file"
+            f"instructions), so it takes no input_file",
+            mentions=("input_file",),
         )

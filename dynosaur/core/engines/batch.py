@@ -342,7 +342,8 @@ class BatchEngine:
             for future in pending.futures:
                 future.set_exception(
                     EngineError(
-                        f"written to {where} for a batch run; read its results back with --batch-results"
+                        f"written to {where} for a batch run; read its results back with batch_results",
+                        mentions=("batch_results",),
                     )
                 )
 

@@ -133,8 +133,9 @@ class OpenAIEngine:
         """The engine for ``options``; refuses api.openai.com without a key."""
         if not options.base_url and not config.openai_api_key():
             raise ConfigError(
-                "the openai engine needs OPENAI_API_KEY for api.openai.com, or --base-url "
-                "(OPENAI_BASE_URL) for a local OpenAI-compatible server"
+                "the openai engine needs OPENAI_API_KEY for api.openai.com, or base_url "
+                "(OPENAI_BASE_URL) for a local OpenAI-compatible server",
+                mentions=("base_url",),
             )
         return cls(
             model=options.model or config.openai_model(),

@@ -83,7 +83,8 @@ class TransformersEngine:
         """The local model ``options.model`` names (there is no default model)."""
         if not options.model:
             raise ConfigError(
-                "--engine transformers needs --model (a local path or a model id in the HF cache)"
+                "the transformers engine needs model (a local path or an id in the HF cache)",
+                mentions=("model",),
             )
         return cls(options.model, device=options.device, local_files_only=not options.allow_download)
 

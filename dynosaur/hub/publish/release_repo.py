@@ -140,7 +140,7 @@ def tag_holds_other_files(
         return None
     return (
         f"version {version} is already the tag of commit {tagged[:12]}, which holds other files: "
-        "leave out --version to take the next free version, or choose another"
+        "leave out `version` to take the next free version, or choose another"
     )
 
 

@@ -293,7 +293,7 @@ def version_check(api: HfApi, repo_id: str, refs: RepoRefs) -> Callable[[Release
             api, repo_id, refs, release.manifest.version, release.folder, release.files()
         )
         if reason:
-            raise PublishError(reason)
+            raise PublishError(reason, mentions=("version",))
 
     return check
 
@@ -417,7 +417,9 @@ def publish(
             data_dir, dry_run, repo_id=repo_id, previous=latest_release(data_dir), **options
         ), None
     if not token:
-        raise PublishError("publishing needs a token with write access: pass --token or set HF_TOKEN")
+        raise PublishError(
+            "publishing needs a token with write access: pass token or set HF_TOKEN", mentions=("token",)
+        )
     api = HfApi(endpoint=endpoint, token=token)
     remote = open_remote(api, repo_id)
     release = stage_release(
