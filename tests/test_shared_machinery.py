@@ -211,7 +211,7 @@ def test_open_engine_stacks_batch_and_cache(tmp_path: Path) -> None:
     with open_engine(options, tmp_path) as engine:
         assert isinstance(engine, CachedEngine) and isinstance(engine.engine, BatchEngine)
         assert engine.cache.path == tmp_path / "elsewhere.sqlite"
-    with pytest.raises(ConfigError, match="need --engine openai"):
+    with pytest.raises(ConfigError, match="need `engine` openai"):
         open_engine(EngineOptions(engine="rules", batch=BatchOptions(submit=True)), tmp_path)
 
 

@@ -67,7 +67,10 @@ def _batched(engine: Engine, options: EngineOptions) -> Engine:
     from dynosaur.core.engines.openai import OpenAIEngine
 
     if not isinstance(engine, OpenAIEngine):
-        raise ConfigError("--batch, --batch-file-only and --batch-results need --engine openai")
+        raise ConfigError(
+            "`batch`, `batch_file_only` and `batch_results` need `engine` openai",
+            mentions=("batch", "batch_file_only", "batch_results", "engine"),
+        )
     if batch.poll_seconds <= 0:
         raise OptionError("batch_poll_seconds", "must be positive")
     settings = BatchSettings(
