@@ -418,7 +418,7 @@ def publish(
         ), None
     if not token:
         raise PublishError(
-            "publishing needs a token with write access: pass token or set HF_TOKEN", mentions=("token",)
+            "publishing needs a token with write access: pass `token` or set HF_TOKEN", mentions=("token",)
         )
     api = HfApi(endpoint=endpoint, token=token)
     remote = open_remote(api, repo_id)
