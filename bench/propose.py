@@ -27,10 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dynosaur.core.cache import CachedEngine, ResponseCache  # noqa: E402
+from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE  # noqa: E402
 from dynosaur.core.engines import ChatRequest, create_engine  # noqa: E402
 from dynosaur.core.engines.accounting import price_for  # noqa: E402
 from dynosaur.core.engines.batch import BatchEngine, BatchSettings  # noqa: E402
+from dynosaur.core.engines.opening import cached  # noqa: E402
 from dynosaur.hub.propose.prompt import MODES, build_request  # noqa: E402
 from dynosaur.hub.propose.run import ProposeOptions, ProposeSummary, propose  # noqa: E402
 from tests.support.openai_server import Reply, ScriptedOpenAIServer  # noqa: E402
@@ -206,11 +207,8 @@ def _priced_run(lines: list[dict], by_name: dict[str, dict], how: str) -> Propos
                 poll_initial=0.05, gather_window=0.1, progress=False, log=lambda text: None
             )
             engine = BatchEngine(engine, settings)
-        cache = ResponseCache(data / "llm_cache.sqlite")
-        try:
-            summary = propose(data, CachedEngine(engine, cache), ProposeOptions(progress=False))
-        finally:
-            cache.close()
+        with cached(engine, data / RESPONSE_CACHE_FILE) as engine:
+            summary = propose(data, engine, ProposeOptions(progress=False))
         if how == "batch":
             assert server.calls == 0 and server.batches.created == 1, "the batch run made normal calls"
         return summary
@@ -255,11 +253,10 @@ def main() -> None:
             engine = create_engine(
                 "openai", model=MODEL, base_url=server.base_url, api_key="bench", concurrency=8
             )
-            cache = ResponseCache(data / "llm_cache.sqlite")
-            start = time.perf_counter()
-            summary = propose(data, CachedEngine(engine, cache), ProposeOptions(progress=False))
-            runs.append((summary, time.perf_counter() - start, server.calls))
-            cache.close()
+            with cached(engine, data / RESPONSE_CACHE_FILE) as engine:
+                start = time.perf_counter()
+                summary = propose(data, engine, ProposeOptions(progress=False))
+                runs.append((summary, time.perf_counter() - start, server.calls))
 
     first, first_s, first_calls = runs[0]
     second, second_s, total_calls = runs[1]
