@@ -297,3 +297,28 @@ def test_publishing_grow_needs_a_token(tmp_path, capsys, monkeypatch):
         == 2
     )
     assert "needs a token" in capsys.readouterr().err
+
+
+def test_publish_and_grow_make_their_release_through_the_same_function(tmp_path, hub, capsys, monkeypatch):
+    from dynosaur.hub.publish import run as publishing
+
+    mirror, _ = hub
+    made = []
+    real = publishing.make_release
+
+    def spy(*args, **kwargs):
+        report = real(*args, **kwargs)
+        made.append((args[2], kwargs.get("skip_unchanged", False), report.render()))
+        return report
+
+    monkeypatch.setattr(publishing, "make_release", spy)
+    data = tmp_path / "data"
+    assert grow(mirror, data, "--repo-id", "me/dyno", "--version", "2026.3.1") == 0
+    grown = capsys.readouterr().out
+    publish_args = ["publish", "--data-dir", str(data), "--repo-id", "me/copy", "--hub-endpoint", mirror.url]
+    assert main([*publish_args, "--token", TOKEN, "--version", "2026.3.1"]) == 0
+    published = capsys.readouterr().out
+    assert [(repo, skip) for repo, skip, _ in made] == [("me/dyno", True), ("me/copy", False)]
+    assert "\n".join(f"   {line}" for line in made[0][2].splitlines()) in grown  # under "== release"
+    assert published == made[1][2] + "\n"
+    assert published.startswith("release 2026.3.1: ") and "pushed  " in published

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from dynosaur.contracts.manifest import Manifest
+from dynosaur.core.errors import cli_flag, spell_fields
 from dynosaur.core.report import StageReport
 from dynosaur.dedup.jsonl import DedupResult, RemovedLine
 from dynosaur.dino.run import DinoResult
@@ -18,6 +20,8 @@ from dynosaur.hub.filter.run import FilterSummary
 from dynosaur.hub.organize.run import OrganizeReport
 from dynosaur.hub.propose.run import ProposeSummary
 from dynosaur.hub.publish.grow import GrowReport
+from dynosaur.hub.publish.release_repo import TagResult
+from dynosaur.hub.publish.run import Release, ReleaseReport, UploadResult
 from dynosaur.quality.decontaminate.run import DecontaminationReport
 from dynosaur.quality.judge.run import JudgeSummary
 from dynosaur.quality.report import ReportResult
@@ -51,6 +55,26 @@ _SELF_INSTRUCT: dict[str, Any] = {
     "tasks_dropped": {},
 }
 
+_MANIFEST = Manifest(
+    version="2026.11.21",
+    date="2026-11-21",
+    repo_id="me/dyno",
+    records=3,
+    shards=["data/train-00000-of-00001.parquet"],
+    sources={"acme/qa": {"license": "mit", "records": 3, "tasks": 1}},
+    changelog=[
+        {
+            "version": "2026.11.21",
+            "previous": "2026.11.20",
+            "added": ["acme/qa"],
+            "changed": [],
+            "removed": [],
+        }
+    ],
+)
+_TAG = TagResult("2026.11.21", "c0ffee" * 7, "failed", "the Hub answered 403: no", "me/dyno")
+_UPLOAD = UploadResult("https://hub/me/dyno", "ab" * 20, "https://hub/c", ["README.md"], [], _TAG, None)
+
 REPORTS: list[Any] = [
     ProposeSummary(engine="rules", proposed=Counter(a=1)),
     FilterSummary(tasks=2, valid=1, rejected=Counter(bad=1)),
@@ -63,6 +87,9 @@ REPORTS: list[Any] = [
     DedupResult(kept=[b"{}"], removed=[RemovedLine(2, "invalid JSON"), RemovedLine(3, "dup", 1, 0.9)]),
     DocumentsSummary(records=2, self_instruct_dropped=Counter(short=1)),
     DinoResult(_DINO_SUMMARY, Path("d.jsonl"), Path("s.json"), Path("g.jsonl")),
+    _TAG,
+    ReleaseReport(Release(Path("releases/2026.11.21"), _MANIFEST), _UPLOAD, repo_id="me/dyno"),
+    ReleaseReport(None, previous=_MANIFEST, head_tag=_TAG, repo_id="me/dyno"),
 ]
 
 
@@ -103,3 +130,48 @@ def test_every_report_class_is_listed() -> None:
             if obj.__module__ == info.name and obj.__name__.endswith(("Report", "Summary")):
                 found.add(obj)
     assert found - listed == set()
+
+
+def test_a_release_report_says_what_was_released_and_what_its_tag_did() -> None:
+    made = ReleaseReport(Release(Path("releases/2026.11.21"), _MANIFEST), _UPLOAD, repo_id="me/dyno")
+    assert not made.ok  # the tag failed: the commit stays, the run says so
+    data = made.to_json()
+    assert (data["version"], data["commit"], data["earlier_tag"]) == ("2026.11.21", "ab" * 20, None)
+    assert data["tag"] == {
+        "name": "2026.11.21",
+        "commit": "c0ffee" * 7,
+        "status": "failed",
+        "error": _TAG.error,
+    }
+    text = made.render()
+    assert text.splitlines()[0].startswith("release 2026.11.21: 3 records, 1 tasks, 1 sources, 1 shards")
+    assert "since 2026.11.20: 1 added, 0 changed, 0 removed" in text
+    assert f"hf repos tag create me/dyno 2026.11.21 --revision {'c0ffee' * 7}" in text
+    unchanged = ReleaseReport(None, previous=_MANIFEST, repo_id="me/dyno")
+    assert unchanged.ok and unchanged.to_json() == {"version": None, "previous": "2026.11.21", "tag": None}
+    assert unchanged.render() == "nothing new since 2026.11.21: no release made"
+
+
+def test_a_tag_report_renders_each_status() -> None:
+    created = TagResult("1.0", "1234567890abcdef", "created", repo_id="me/dyno")
+    assert created.ok and created.render() == "tagged  1.0 on 1234567890ab"
+    assert TagResult("1.0", "1234567890abcdef", "exists").render() == "tagged  1.0 (already on 1234567890ab)"
+    assert not _TAG.ok and _TAG.render().startswith("tag 2026.11.21 FAILED: the Hub answered 403: no.")
+    assert set(created.to_json()) == {"name", "commit", "status", "error"}  # the repo is not repeated
+
+
+def test_the_propose_report_names_the_batch_results_field_and_the_cli_spells_it() -> None:
+    summary = ProposeSummary(
+        engine="openai",
+        batch={
+            "batch_calls": 0,
+            "batches_submitted": 0,
+            "batches_resumed": 0,
+            "retried_as_normal_calls": 0,
+            "files_written": ["out/batch-0.jsonl"],
+        },
+    )
+    text = summary.render()
+    assert "--" not in text.replace("batch-0", "")
+    assert "wrote out/batch-0.jsonl: run it, then rerun with `batch_results` FILE" in text
+    assert "rerun with --batch-results FILE" in spell_fields(text, summary.mentions, cli_flag)

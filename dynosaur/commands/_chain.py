@@ -7,7 +7,6 @@ stage, so the wiring lives here and the stages stay unaware of each other.
 from __future__ import annotations
 
 import argparse
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,24 +26,17 @@ from dynosaur.commands.decontaminate import benchmarks_from
 from dynosaur.commands.decontaminate import options_from_args as decontaminate_options
 from dynosaur.commands.judge import add_judge_arguments, run_judge
 from dynosaur.commands.organize import add_config_arguments, config_from_args
-from dynosaur.commands.publish import describe
-from dynosaur.contracts.manifest import Manifest
 from dynosaur.core.engines import EngineError
 from dynosaur.core.engines.opening import open_engine
+from dynosaur.core.errors import cli_flag, spell_fields
 from dynosaur.core.prompts import PromptError
 from dynosaur.hub.filter.run import filter_tasks
 from dynosaur.hub.organize.run import organize
 from dynosaur.hub.propose.prompt import MODES
 from dynosaur.hub.propose.run import ProposeOptions, propose
-from dynosaur.hub.publish.grow import Outcome, Step, nothing_new
-from dynosaur.hub.publish.release_repo import TagResult, open_remote
-from dynosaur.hub.publish.run import (
-    PublishError,
-    latest_release,
-    stage_release,
-    upload_release,
-    version_check,
-)
+from dynosaur.hub.publish import run as publishing
+from dynosaur.hub.publish.grow import Outcome, Step
+from dynosaur.hub.publish.run import PublishError, ReleaseOptions
 from dynosaur.quality.decontaminate import run_decontamination
 
 # What a step may raise and still be reported as that step's failure (not a traceback).
@@ -129,9 +121,8 @@ class Chain:
         modes = tuple(m.strip() for m in self.args.modes.split(",") if m.strip())
         with open_engine(engine_options(self.args, prefix="llm-"), self.data_dir) as engine:
             summary = propose(self.data_dir, engine, ProposeOptions(modes=modes, progress=self.progress))
-        return Outcome(
-            True, summary.render(), {"engine_calls": summary.engine_calls, "cache_hits": summary.cache_hits}
-        )
+        text = spell_fields(summary.render(), summary.mentions, cli_flag)
+        return Outcome(True, text, {"engine_calls": summary.engine_calls, "cache_hits": summary.cache_hits})
 
     def filter(self) -> Outcome:
         summary = filter_tasks(self.data_dir)
@@ -202,48 +193,11 @@ class Chain:
             return self._release()
 
     def _release(self) -> Outcome:
-        remote = open_remote(self.api, self.repo_id) if self.api and self.repo_id else None
-        previous: Manifest | None = remote.manifest if remote else latest_release(self.data_dir)
-        release = stage_release(
-            self.data_dir,
-            repo_id=self.repo_id or "",
-            previous=previous,
+        options = ReleaseOptions(
             version=self.args.release_version,
             shard_rows=self.args.shard_rows,
             pretty_name=self.args.pretty_name,
-            taken=remote.refs.tags if remote else (),
-            check=version_check(self.api, self.repo_id, remote.refs)
-            if self.api and self.repo_id and remote
-            else None,
+            private=self.args.private,
         )
-        if nothing_new(release.manifest, previous):
-            assert previous is not None
-            if release.folder.name != previous.version:
-                shutil.rmtree(release.folder, ignore_errors=True)
-            lines = [f"nothing new since {previous.version}: no release made"]
-            head_tag = remote.head_tag if remote else None
-            if head_tag is not None:
-                lines.append(head_tag.describe(previous.repo_id or self.repo_id or ""))
-            detail = {"version": None, "previous": previous.version, "tag": _tag_detail(head_tag)}
-            return Outcome(head_tag is None or head_tag.ok, "\n".join(lines), detail)
-        result = (
-            upload_release(self.api, release, self.repo_id, private=self.args.private, remote=remote)
-            if self.api and self.repo_id
-            else None
-        )
-        detail = {
-            "version": release.manifest.version,
-            "folder": str(release.folder),
-            "changes": release.manifest.changelog[0],
-            "commit": result.commit_oid if result else None,
-            "tag": _tag_detail(result.tag if result else None),
-            "earlier_tag": _tag_detail(result.head_tag if result else None),
-        }
-        return Outcome(result is None or result.tags_ok, describe(release, result), detail)
-
-
-def _tag_detail(tag: TagResult | None) -> dict[str, str] | None:
-    """A tag's outcome for grow_report.json."""
-    if tag is None:
-        return None
-    return {"name": tag.name, "commit": tag.commit, "status": tag.status, "error": tag.error}
+        report = publishing.make_release(self.data_dir, self.api, self.repo_id, options, skip_unchanged=True)
+        return Outcome(report.ok, report.render(), report.to_json())

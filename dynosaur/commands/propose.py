@@ -8,7 +8,7 @@ from pathlib import Path
 from dynosaur.commands._engine import add_engine_arguments, engine_options
 from dynosaur.core import config
 from dynosaur.core.engines.opening import open_engine
-from dynosaur.core.errors import OptionError
+from dynosaur.core.errors import OptionError, cli_flag, spell_fields
 from dynosaur.core.prompt_style import PROMPT_STYLES, SMALL_CONTEXT_TOKENS
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES
 from dynosaur.hub.propose.run import ProposeOptions, propose
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         raise OptionError("max_tasks", "must be at least 1")
     with open_engine(engine_options(args), data_dir) as engine:
         summary = propose(data_dir, engine, options)
-    print(summary.render())
+    print(spell_fields(summary.render(), summary.mentions, cli_flag))
     if summary.failures:
         # 3: some answers are missing (a rerun asks only for those); 1: no answer came back at all
         return 3 if summary.requests > len(summary.failures) else 1

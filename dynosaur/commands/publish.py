@@ -9,7 +9,7 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from crawl.telemetry import hub_telemetry_off
 from dynosaur.core import config
-from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, Release, UploadResult, publish
+from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, ReleaseReport, publish
 
 NAME = "publish"
 HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."
@@ -50,32 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_publish_arguments(parser, repo_required=True)
 
 
-def describe(release: Release, result: UploadResult | None) -> str:
-    """The end-of-run summary of a release (and its upload and tags)."""
-    manifest = release.manifest
-    entry = manifest.changelog[0] if manifest.changelog else {}
-    lines = [
-        f"release {manifest.version}: {manifest.records} records, {manifest.tasks} tasks, "
-        f"{len(manifest.sources)} sources, {len(manifest.shards)} shards, licenses {', '.join(manifest.licenses)}"
-    ]
-    if entry.get("previous"):
-        lines.append(
-            f"  since {entry['previous']}: {len(entry['added'])} added, {len(entry['changed'])} changed, "
-            f"{len(entry['removed'])} removed"
-        )
-    lines.append(f"  folder  {release.folder}")
-    if result is not None:
-        if result.head_tag is not None:
-            lines.append(f"  {result.head_tag.describe(manifest.repo_id)} (the earlier head)")
-        lines.append(
-            f"  pushed  {result.repo_url} @ {result.commit_oid[:12]} "
-            f"({len(result.uploaded)} files, {len(result.deleted)} stale shards deleted)"
-        )
-        if result.tag is not None:
-            lines.append(f"  {result.tag.describe(manifest.repo_id)}")
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
     try:
         with hub_telemetry_off():
@@ -93,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     except (HfHubHTTPError, ValueError) as exc:
         print(f"publish: {exc}", file=sys.stderr)
         return 2
-    print(describe(release, result))
+    print(ReleaseReport(release, result).render())
     if result is not None and not result.tags_ok:
         print("publish: the release is uploaded but not tagged (see above)", file=sys.stderr)
         return 1

@@ -24,12 +24,13 @@ class DynosaurError(Exception):
 
     def cli_message(self, flag: Callable[[str], str]) -> str:
         """The message as the CLI prints it; ``flag`` spells a field as its option."""
-        return _spell(str(self), self.mentions, flag)
+        return spell_fields(str(self), self.mentions, flag)
 
 
-def _spell(text: str, fields: tuple[str, ...], flag: Callable[[str], str]) -> str:
+def spell_fields(text: str, fields: tuple[str, ...], flag: Callable[[str], str]) -> str:
     """``text`` with each field name in ``fields`` replaced by ``flag(name)``: where the text quotes
-    it (`` `name` ``) only there, otherwise every whole-word occurrence."""
+    it (`` `name` ``) only there, otherwise every whole-word occurrence. Also how a command prints a
+    report whose text names fields (its ``mentions``)."""
     for name in fields:
         if f"`{name}`" in text:
             text = text.replace(f"`{name}`", flag(name))
@@ -50,7 +51,7 @@ class OptionError(DynosaurError, ValueError):
         super().__init__(f"{field} {problem}", mentions=mentions)
 
     def cli_message(self, flag: Callable[[str], str]) -> str:
-        return f"{flag(self.field)} {_spell(self.problem, self.mentions, flag)}"
+        return f"{flag(self.field)} {spell_fields(self.problem, self.mentions, flag)}"
 
 
 class ConfigError(DynosaurError, ValueError):

@@ -13,7 +13,7 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from tqdm import tqdm
 
@@ -53,6 +53,8 @@ class ProposeOptions:
 class ProposeSummary:
     """What a run did; printed at the end and written to ``propose_report.json``."""
 
+    # fields the rendered text names (quoted), which a command spells as its flags
+    mentions: ClassVar[tuple[str, ...]] = ("batch_results",)
     engine: str = ""
     model: str = ""
     prompts_version: str = ""
@@ -136,7 +138,7 @@ class ProposeSummary:
                 f"{b['retried_as_normal_calls']} retried as normal calls"
             )
             for path in b["files_written"]:
-                lines.append(f"  wrote {path}: run it, then rerun with --batch-results FILE")
+                lines.append(f"  wrote {path}: run it, then rerun with `batch_results` FILE")
         modes = sorted(self.proposed)
         if modes:
             lines.append(

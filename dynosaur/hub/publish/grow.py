@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.contracts.artifacts import GROW_REPORT_FILE
-from dynosaur.contracts.manifest import Manifest, diff_sources
 from dynosaur.core.io import atomic_write_json
 
 
@@ -110,12 +109,3 @@ def run_steps(
         if not outcome.ok:
             break
     return report
-
-
-def nothing_new(manifest: Manifest, previous: Manifest | None) -> bool:
-    """Whether a new release would hold exactly what the previous one holds."""
-    return (
-        previous is not None
-        and previous.records == manifest.records
-        and not diff_sources(previous.sources, manifest.sources)
-    )

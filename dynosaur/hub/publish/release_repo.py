@@ -56,18 +56,25 @@ def read_refs(api: HfApi, repo_id: str) -> RepoRefs:
 
 @dataclass(frozen=True)
 class TagResult:
-    """What became of one release tag: ``created``, ``exists`` (already on the commit) or ``failed``."""
+    """What became of one release tag: ``created``, ``exists`` (already on the commit) or ``failed``.
+
+    A stage report: ``to_json()`` for ``grow_report.json``, ``render()`` for the summary line.
+    """
 
     name: str
     commit: str
     status: str
     error: str = ""
+    repo_id: str = ""  # the dataset repo the tag is in (named in a failure's how-to)
 
     @property
     def ok(self) -> bool:
         return self.status != "failed"
 
-    def describe(self, repo_id: str) -> str:
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "commit": self.commit, "status": self.status, "error": self.error}
+
+    def render(self) -> str:
         """One summary line; a failure says how to make the tag by hand."""
         if self.status == "created":
             return f"tagged  {self.name} on {self.commit[:12]}"
@@ -75,7 +82,7 @@ class TagResult:
             return f"tagged  {self.name} (already on {self.commit[:12]})"
         return (
             f"tag {self.name} FAILED: {self.error}. Commit {self.commit[:12]} is uploaded but untagged; "
-            f"the next publish or grow tags it, or run `hf repos tag create {repo_id} {self.name} "
+            f"the next publish or grow tags it, or run `hf repos tag create {self.repo_id} {self.name} "
             f"--revision {self.commit} --repo-type dataset`"
         )
 
@@ -88,19 +95,19 @@ def tag_release(
     name = tag_name(version)
     tagged = refs.tags.get(name)
     if tagged == commit:
-        return TagResult(name, commit, "exists")
+        return TagResult(name, commit, "exists", repo_id=repo_id)
     if tagged is not None:
-        return TagResult(name, commit, "failed", f"the tag already names commit {tagged[:12]}")
+        return TagResult(name, commit, "failed", f"the tag already names commit {tagged[:12]}", repo_id)
     try:
         api.create_tag(repo_id, tag=name, revision=commit, repo_type="dataset", tag_message=message)
     except HfHubHTTPError as exc:
         status = exc.response.status_code if exc.response is not None else "?"
         reason = (exc.server_message or str(exc).splitlines()[0]).strip()
-        return TagResult(name, commit, "failed", f"the Hub answered {status}: {reason}")
+        return TagResult(name, commit, "failed", f"the Hub answered {status}: {reason}", repo_id)
     except (httpx.HTTPError, OSError) as exc:
-        return TagResult(name, commit, "failed", f"{type(exc).__name__}: {exc}")
+        return TagResult(name, commit, "failed", f"{type(exc).__name__}: {exc}", repo_id)
     refs.tags[name] = commit
-    return TagResult(name, commit, "created")
+    return TagResult(name, commit, "created", repo_id=repo_id)
 
 
 def file_digest(path: Path, *, lfs: bool) -> str:

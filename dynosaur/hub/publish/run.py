@@ -9,7 +9,9 @@ The folder is exactly what lands in the dataset repo::
 
 ``build_release`` writes it (``--dry-run DIR`` stops there); ``upload_release`` creates the repo
 if needed, commits the folder in one commit, deleting shards the new version no longer has, and
-tags that commit with the version (``dynosaur.release_tags``).
+tags that commit with the version (``dynosaur.release_tags``). ``make_release`` is the one release
+both ``publish`` and ``grow`` make: read the repo (or the newest local release), stage the new
+version under ``DATA_DIR/releases/``, upload and tag it; its ``ReleaseReport`` is what they print.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -395,6 +397,145 @@ def stage_release(
     return Release(final, release.manifest)
 
 
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """How a release is built and uploaded (``version`` and ``date`` default to today's)."""
+
+    version: str | None = None
+    date: str | None = None
+    shard_rows: int = DEFAULT_SHARD_ROWS
+    pretty_name: str | None = None
+    private: bool = False
+
+
+@dataclass
+class ReleaseReport:
+    """What one release did: the release built (``None`` when nothing was new since ``previous``),
+    where it went and its tags (``head_tag``: the earlier head's, tagged first)."""
+
+    release: Release | None
+    upload: UploadResult | None = None
+    previous: Manifest | None = None
+    head_tag: TagResult | None = None
+    repo_id: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """False when a tag could not be made (what was uploaded stays)."""
+        if self.release is None:
+            return self.head_tag is None or self.head_tag.ok
+        return self.upload is None or self.upload.tags_ok
+
+    def to_json(self) -> dict[str, Any]:
+        """The release's entry in ``grow_report.json``."""
+        if self.release is None:
+            return {
+                "version": None,
+                "previous": self.previous.version if self.previous else None,
+                "tag": _tag_json(self.head_tag),
+            }
+        manifest, upload = self.release.manifest, self.upload
+        return {
+            "version": manifest.version,
+            "folder": str(self.release.folder),
+            "changes": manifest.changelog[0] if manifest.changelog else {},
+            "commit": upload.commit_oid if upload else None,
+            "tag": _tag_json(upload.tag if upload else None),
+            "earlier_tag": _tag_json(upload.head_tag if upload else None),
+        }
+
+    def render(self) -> str:
+        """The end-of-run summary of a release (and its upload and tags)."""
+        if self.release is None:
+            since = self.previous.version if self.previous else "the last release"
+            lines = [f"nothing new since {since}: no release made"]
+            if self.head_tag is not None:
+                repo_id = (self.previous.repo_id if self.previous else "") or self.repo_id
+                lines.append(replace(self.head_tag, repo_id=repo_id).render())
+            return "\n".join(lines)
+        manifest, upload = self.release.manifest, self.upload
+        entry = manifest.changelog[0] if manifest.changelog else {}
+        lines = [
+            f"release {manifest.version}: {manifest.records} records, {manifest.tasks} tasks, "
+            f"{len(manifest.sources)} sources, {len(manifest.shards)} shards, licenses {', '.join(manifest.licenses)}"
+        ]
+        if entry.get("previous"):
+            lines.append(
+                f"  since {entry['previous']}: {len(entry['added'])} added, {len(entry['changed'])} changed, "
+                f"{len(entry['removed'])} removed"
+            )
+        lines.append(f"  folder  {self.release.folder}")
+        if upload is not None:
+            if upload.head_tag is not None:
+                lines.append(f"  {upload.head_tag.render()} (the earlier head)")
+            lines.append(
+                f"  pushed  {upload.repo_url} @ {upload.commit_oid[:12]} "
+                f"({len(upload.uploaded)} files, {len(upload.deleted)} stale shards deleted)"
+            )
+            if upload.tag is not None:
+                lines.append(f"  {upload.tag.render()}")
+        return "\n".join(lines)
+
+
+def _tag_json(tag: TagResult | None) -> dict[str, str] | None:
+    return tag.to_json() if tag is not None else None
+
+
+def nothing_new(manifest: Manifest, previous: Manifest | None) -> bool:
+    """Whether a new release would hold exactly what the previous one holds."""
+    return (
+        previous is not None
+        and previous.records == manifest.records
+        and not diff_sources(previous.sources, manifest.sources)
+    )
+
+
+def make_release(
+    data_dir: str | Path,
+    api: HfApi | None,
+    repo_id: str | None,
+    options: ReleaseOptions | None = None,
+    *,
+    skip_unchanged: bool = False,
+) -> ReleaseReport:
+    """The one release ``publish`` and ``grow`` make.
+
+    With ``api`` and ``repo_id``: read the repo (its head manifest is the previous version, its
+    tags are versions already taken, an untagged head is tagged first), stage the new version in
+    ``DATA_DIR/releases/<version>/`` (refusing a version whose tag holds other files), upload it
+    in one commit and tag it. Without them: the previous version is the newest local release and
+    nothing is uploaded. ``skip_unchanged``: when the records are exactly the previous version's,
+    make no release (``report.release`` is ``None``).
+    """
+    options = options or ReleaseOptions()
+    remote = open_remote(api, repo_id) if api is not None and repo_id else None
+    previous = remote.manifest if remote else latest_release(data_dir)
+    check = version_check(api, repo_id, remote.refs) if api is not None and repo_id and remote else None
+    release = stage_release(
+        data_dir,
+        repo_id=repo_id or "",
+        previous=previous,
+        version=options.version,
+        date=options.date,
+        shard_rows=options.shard_rows,
+        pretty_name=options.pretty_name,
+        taken=remote.refs.tags if remote else (),
+        check=check,
+    )
+    head_tag = remote.head_tag if remote else None
+    if skip_unchanged and nothing_new(release.manifest, previous):
+        assert previous is not None
+        if release.folder.name != previous.version:
+            shutil.rmtree(release.folder, ignore_errors=True)
+        return ReleaseReport(None, previous=previous, head_tag=head_tag, repo_id=repo_id or "")
+    upload = (
+        upload_release(api, release, repo_id, private=options.private, remote=remote)
+        if api is not None and repo_id
+        else None
+    )
+    return ReleaseReport(release, upload, previous, head_tag, repo_id or "")
+
+
 def publish(
     data_dir: str | Path,
     repo_id: str,
@@ -405,7 +546,8 @@ def publish(
     dry_run: str | Path | None = None,
     **options: Any,
 ) -> tuple[Release, UploadResult | None]:
-    """Build the release and upload it; with ``dry_run``, only write it to that folder.
+    """Build the release and upload it (:func:`make_release`); with ``dry_run``, only write it
+    to that folder.
 
     The previous version comes from the repo's ``manifest.json`` (from the newest local release
     for a dry run, which stays offline), the repo's tags rule out versions already taken. A
@@ -421,13 +563,6 @@ def publish(
             "publishing needs a token with write access: pass `token` or set HF_TOKEN", mentions=("token",)
         )
     api = HfApi(endpoint=endpoint, token=token)
-    remote = open_remote(api, repo_id)
-    release = stage_release(
-        data_dir,
-        repo_id=repo_id,
-        previous=remote.manifest,
-        taken=remote.refs.tags,
-        check=version_check(api, repo_id, remote.refs),
-        **options,
-    )
-    return release, upload_release(api, release, repo_id, private=private, remote=remote)
+    report = make_release(data_dir, api, repo_id, ReleaseOptions(private=private, **options))
+    assert report.release is not None  # always made: only grow skips an unchanged release
+    return report.release, report.upload
