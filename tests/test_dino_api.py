@@ -134,3 +134,57 @@ def test_failed_requests_leave_their_batch_for_a_rerun(tmp_path):
         assert _dino(server, tmp_path, out, "--ignore-counter-labels", "--no-cache") == 0
     summary = json.loads((out / "imdb-summary.json").read_text())
     assert summary["batches"]["generated_now"] == 2 and summary["stopped"] is None
+
+
+def test_batch_mode_sends_each_group_of_entries_as_one_batch_and_reruns_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    batch = ("--ignore-counter-labels", "--batch", "--batch-poll-seconds", "0.05", "--batch-size", "6")
+    with ScriptedOpenAIServer(_answer) as server:
+        assert _dino(server, tmp_path, tmp_path / "batched", *batch) == 0
+        # two labels x 6 entries: one batch of 6 requests per label, no normal call
+        assert server.calls == 0 and server.batches.created == 2 and len(server.batch_requests) == 12
+        assert _dino(server, tmp_path, tmp_path / "batched", *batch) == 0  # rerun: all cached
+        assert server.calls == 0 and server.batches.created == 2
+        assert (
+            _dino(server, tmp_path, tmp_path / "normal", "--ignore-counter-labels", "--batch-size", "6") == 0
+        )
+        assert server.calls == 12
+    summary = json.loads((tmp_path / "batched" / "imdb-summary.json").read_text())
+    assert summary["total"]["generated"] == 12
+    # the same requests, so the same answers and the same dataset as normal calls
+    batched = (tmp_path / "batched" / "imdb-dataset.jsonl").read_bytes()
+    assert batched == (tmp_path / "normal" / "imdb-dataset.jsonl").read_bytes()
+
+
+def test_batch_files_are_written_without_upload_and_read_back(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    files = tmp_path / "batch-files"
+    with ScriptedOpenAIServer(_answer) as server:
+        assert (
+            _dino(
+                server, tmp_path, tmp_path / "out", "--ignore-counter-labels", "--batch-file-only", str(files)
+            )
+            == 1
+        )
+        assert server.calls == 0 and server.batches.uploads == 0
+        lines = [
+            json.loads(line)
+            for path in sorted(files.glob("*.jsonl"))
+            for line in path.read_text().splitlines()
+        ]
+        assert len(lines) == 12 and all(line["url"] == "/v1/chat/completions" for line in lines)
+        results = tmp_path / "results.jsonl"
+        with open(results, "w") as handle:  # what an offline batch runner writes back
+            for line in lines:
+                status, payload, _ = server.answer(line["body"])
+                answer = {
+                    "custom_id": line["custom_id"],
+                    "response": {"status_code": status, "body": payload},
+                }
+                handle.write(json.dumps({**answer, "error": None}) + "\n")
+        code = _dino(
+            server, tmp_path, tmp_path / "out", "--ignore-counter-labels", "--batch-results", str(results)
+        )
+        assert code == 0 and server.calls == 0
+    dataset = (tmp_path / "out" / "imdb-dataset.jsonl").read_text().splitlines()
+    assert dataset and all(json.loads(line)["label"] in ("0", "1") for line in dataset)

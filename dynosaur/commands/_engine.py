@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from dynosaur.core import config
@@ -22,21 +23,29 @@ def add_engine_arguments(
     default_engine: str,
     concurrency: int = 8,
     prefix: str = "",
+    engines: Sequence[str] | None = None,
+    engine_help: str | None = None,
+    model_help: str | None = None,
 ) -> None:
     """The engine options every LLM command shares.
 
     ``prefix`` names the concurrency and timeout flags (``--llm-concurrency``) where a command has
-    its own ``--concurrency`` already (the chain commands carry the crawler's).
+    its own ``--concurrency`` already (the chain commands carry the crawler's). ``engines`` narrows
+    the ``--engine`` choices (default: every registered engine); ``engine_help`` and ``model_help``
+    replace the generic help of ``--engine`` and ``--model``.
     """
     dest = prefix.replace("-", "_")
     parser.add_argument(
         "--engine",
         default=default_engine,
-        choices=engine_names(),
-        help="rules (offline, no model), openai (any OpenAI-compatible server) or transformers "
+        choices=list(engines) if engines is not None else engine_names(),
+        help=engine_help
+        or "rules (offline, no model), openai (any OpenAI-compatible server) or transformers "
         "(a local model) (default %(default)s)",
     )
-    parser.add_argument("--model", default=None, help="model name (default $OPENAI_MODEL, else gpt-4o-mini)")
+    parser.add_argument(
+        "--model", default=None, help=model_help or "model name (default $OPENAI_MODEL, else gpt-4o-mini)"
+    )
     parser.add_argument(
         "--base-url",
         default=config.openai_base_url(),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from dynosaur.commands import _report
-from dynosaur.core import config
+from dynosaur.commands._engine import add_engine_arguments
+from dynosaur.commands._engine import engine_options as shared_engine_options
 from dynosaur.core.engines import EngineOptions
 from dynosaur.core.engines.opening import open_engine
 from dynosaur.dino.generate import GenerationOptions
@@ -51,15 +53,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     group = parser.add_argument_group("engine")
-    group.add_argument(
-        "--engine",
-        choices=sorted(DEFAULT_MODELS),
-        default="transformers",
-        help="transformers: a local model (counter labels supported); openai: an OpenAI-compatible server",
-    )
-    group.add_argument(
-        "--model",
-        help="local path or model id in the local HF cache, or the API model name "
+    add_engine_arguments(
+        group,
+        default_engine="transformers",
+        engines=sorted(DEFAULT_MODELS),
+        engine_help="transformers: a local model (counter labels supported); openai: an "
+        "OpenAI-compatible server, also in batch mode (--batch; a batch per --batch-size entries, "
+        "so raise --batch-size to send more at once) (default %(default)s)",
+        model_help="local path or model id in the local HF cache, or the API model name "
         "(default: gpt2-xl for transformers, gpt-4o-mini for openai)",
     )
     group.add_argument(
@@ -72,26 +73,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--allow-download",
         action="store_true",
         help="let transformers download a model missing from the local cache",
-    )
-    group.add_argument(
-        "--base-url",
-        default=config.openai_base_url(),
-        help="OpenAI-compatible server URL (default $OPENAI_BASE_URL, else OpenAI)",
-    )
-    group.add_argument(
-        "--concurrency",
-        type=int,
-        default=None,
-        help="API requests in flight (default 8; 1 for a server on this machine)",
-    )
-    group.add_argument(
-        "--timeout",
-        type=float,
-        default=None,
-        help="API request timeout in seconds (default 120; 600 for a server on this machine)",
-    )
-    group.add_argument(
-        "--max-retries", type=int, default=5, help="API retries per request (default %(default)s)"
     )
     group.add_argument("--cache", help="response cache for API engines (default OUTPUT_DIR/llm_cache.sqlite)")
     group.add_argument("--no-cache", action="store_true", help="do not use the response cache")
@@ -207,16 +188,12 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # its weight-loading bar, too
-    return EngineOptions(
-        engine=args.engine,
+    return replace(
+        shared_engine_options(args),
         model=args.model or DEFAULT_MODELS[args.engine],
         base_url=None if local else args.base_url,
-        concurrency=args.concurrency,
-        timeout=args.timeout,
-        max_retries=args.max_retries,
         device=args.device,
         allow_download=args.allow_download,
-        cache=Path(args.cache) if args.cache else None,
         use_cache=not local and not args.no_cache,
     )
 
