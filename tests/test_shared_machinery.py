@@ -257,3 +257,65 @@ def test_the_cli_spells_mentioned_fields_as_flags() -> None:
     assert error.cli_message(cli_flag) == "give --input-file with the texts (input_files stays)"
     quoted = PublishError("version 1 is taken: leave out `version`", mentions=("version",))
     assert quoted.cli_message(cli_flag) == "version 1 is taken: leave out --version"
+
+
+_FAN_OUT = {"gather", "Semaphore", "BoundedSemaphore", "as_completed", "TaskGroup", "wait"}
+
+
+def hand_written_fan_outs(root: Path) -> list[str]:
+    """``"module:line: asyncio.name"`` for every asyncio fan-out primitive used outside ``dynosaur/core``
+    (where ``core.fanout.ask_many`` is the one "ask many" loop)."""
+    found = []
+    for path in sorted((root / "dynosaur").rglob("*.py")):
+        relative = path.relative_to(root)
+        if relative.parts[1] == "core":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "asyncio"
+                and node.attr in _FAN_OUT
+            ):
+                found.append(f"{relative.as_posix()}:{node.lineno}: asyncio.{node.attr}")
+            elif isinstance(node, ast.ImportFrom) and node.module == "asyncio":
+                found += [
+                    f"{relative.as_posix()}:{node.lineno}: asyncio.{alias.name}"
+                    for alias in node.names
+                    if alias.name in _FAN_OUT
+                ]
+    return found
+
+
+def test_stages_fan_out_only_through_core_fanout() -> None:
+    assert hand_written_fan_outs(ROOT) == []
+    used = {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "dynosaur").rglob("*.py")
+        if "ask_many" in path.read_text(encoding="utf-8")
+    }
+    assert {
+        "dynosaur/hub/propose/run.py",
+        "dynosaur/self_instruct/run.py",
+        "dynosaur/self_instruct/bootstrap.py",
+        "dynosaur/documents/generate.py",
+        "dynosaur/dino/generate.py",
+        "dynosaur/quality/judge/run.py",
+    } <= used
+
+
+def test_a_hand_written_fan_out_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "dynosaur" / "dino").mkdir(parents=True)
+    (tmp_path / "dynosaur" / "core").mkdir()
+    (tmp_path / "dynosaur" / "dino" / "x.py").write_text(
+        "import asyncio\nfrom asyncio import Semaphore as S\n\n"
+        "async def f(jobs):\n    return await asyncio.gather(*jobs)\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "dynosaur" / "core" / "fanout.py").write_text(
+        "import asyncio\ngate = asyncio.Semaphore(2)\n", encoding="utf-8"
+    )
+    assert hand_written_fan_outs(tmp_path) == [
+        "dynosaur/dino/x.py:2: asyncio.Semaphore",
+        "dynosaur/dino/x.py:5: asyncio.gather",
+    ]

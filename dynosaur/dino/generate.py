@@ -17,19 +17,20 @@ depend on which batches ran before it: a resumed run equals an uninterrupted one
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from dynosaur.core.engines.base import (
+    BudgetExceeded,
     ChatRequest,
     ContinuationRequest,
     Engine,
     GenerationParams,
     ScoringEngine,
 )
+from dynosaur.core.fanout import ask_many
 from dynosaur.dino.spec import QUOTE, TaskSpec
 
 CHAT_SYSTEM_PROMPT = (
@@ -183,10 +184,15 @@ class ChatGenerator:
         return _output(input_index, cut, closed or completion.finish_reason == "stop")
 
     async def run_batch(self, batch: Batch) -> list[dict[str, Any]]:
-        results = await asyncio.gather(
-            *(self._one(batch.label, i, e) for i, e in batch.items), return_exceptions=True
+        asked = await ask_many(
+            batch.items,
+            lambda item: self._one(batch.label, *item),
+            limit=self.engine.concurrency,
+            failures=(Exception,),
         )
-        for result in results:  # every request has finished (answers are cached); then fail
-            if isinstance(result, BaseException):
-                raise result
-        return [r for r in results if not isinstance(r, BaseException)]
+        for outcome in asked.outcomes:  # every started request has finished (and is cached); then fail
+            if outcome.error is not None:
+                raise outcome.error
+        if asked.stopped:
+            raise BudgetExceeded(asked.stopped)
+        return asked.values()

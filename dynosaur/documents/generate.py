@@ -7,21 +7,14 @@ cannot be read is counted by reason, never raised.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from dynosaur.core import prompts
-from dynosaur.core.engines import (
-    BudgetExceeded,
-    ChatRequest,
-    Completion,
-    Engine,
-    EngineError,
-    GenerationParams,
-)
+from dynosaur.core.engines import ChatRequest, Completion, Engine, GenerationParams
+from dynosaur.core.fanout import ask_many
 from dynosaur.core.jsonparse import JSONParseError, parse_json_value
 from dynosaur.documents.chunking import Chunk
 
@@ -164,22 +157,22 @@ async def ask_all(
     An engine failure is recorded on its chunk. Once the budget is exhausted no further request
     is sent, and the chunks left over are marked so.
     """
-    gate = asyncio.Semaphore(max(1, concurrency))
-    budget_hit = asyncio.Event()
 
-    async def ask(chunk: Chunk, request: ChatRequest) -> ChunkAnswer:
-        async with gate:
-            try:
-                if budget_hit.is_set():
-                    return ChunkAnswer(chunk, error="budget exhausted")
-                return ChunkAnswer(chunk, completion=await engine.complete(request))
-            except BudgetExceeded:
-                budget_hit.set()
-                return ChunkAnswer(chunk, error="budget exhausted")
-            except EngineError as exc:
-                return ChunkAnswer(chunk, error="engine error", detail=str(exc))
-            finally:
-                if on_done is not None:
-                    on_done()
+    async def ask(pair: tuple[Chunk, ChatRequest]) -> Completion:
+        return await engine.complete(pair[1])
 
-    return list(await asyncio.gather(*(ask(chunk, request) for chunk, request in requests)))
+    def settled(_outcome: object) -> None:
+        if on_done is not None:
+            on_done()
+
+    asked = await ask_many(requests, ask, limit=concurrency, on_outcome=settled)
+    answers = []
+    for outcome in asked.outcomes:
+        chunk = outcome.item[0]
+        if outcome.done:
+            answers.append(ChunkAnswer(chunk, completion=outcome.value))
+        elif outcome.failed:
+            answers.append(ChunkAnswer(chunk, error="engine error", detail=outcome.reason))
+        else:
+            answers.append(ChunkAnswer(chunk, error="budget exhausted"))
+    return answers

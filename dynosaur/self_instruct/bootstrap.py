@@ -11,7 +11,6 @@ rerun is answered by the response cache.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from tqdm import tqdm
 from dynosaur.contracts.seed_tasks import SeedTask
 from dynosaur.core.engines import BudgetExceeded, ChatRequest, Completion, Engine, EngineError
 from dynosaur.core.errors import OptionError
+from dynosaur.core.fanout import Outcome, ask_many
 from dynosaur.core.near_duplicates import NearDuplicateFilter
 from dynosaur.self_instruct.filters import DEFAULT_BLOCKLIST, first_problem, instruction_filters
 from dynosaur.self_instruct.parsing import parse_numbered_list
@@ -102,11 +102,13 @@ def task_id(number: int) -> str:
     return f"gen_task_{number:04d}"
 
 
-async def _answer(engine: Engine, request: ChatRequest) -> Completion | EngineError | BudgetExceeded:
-    try:
-        return await engine.complete(request)
-    except (EngineError, BudgetExceeded) as exc:
-        return exc
+def _answer(outcome: Outcome[ChatRequest, Completion]) -> Completion | EngineError | BudgetExceeded:
+    """A round's answer, or what stopped it (a refused or never-started call reads as the budget)."""
+    if outcome.value is not None:
+        return outcome.value
+    if isinstance(outcome.error, (EngineError, BudgetExceeded)):
+        return outcome.error
+    return BudgetExceeded(outcome.reason)
 
 
 class _Bootstrap:
@@ -202,7 +204,9 @@ class _Bootstrap:
         while not result.stop_reason:
             first = result.rounds + 1
             requests = [self._request(first + k) for k in range(config.concurrency)]
-            answers = await asyncio.gather(*(_answer(self.engine, r) for r, _ in requests))
+            # every round of the batch is in flight at once; answers are read in round order
+            asked = await ask_many([r for r, _ in requests], self.engine.complete, limit=len(requests))
+            answers = [_answer(o) for o in asked.outcomes]
             for offset, (answer, (_, next_number)) in enumerate(zip(answers, requests, strict=True)):
                 self._finish_round(first + offset, answer, next_number, bar)
                 if result.stop_reason:

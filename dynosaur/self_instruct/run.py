@@ -15,7 +15,6 @@ every answer as it arrives, so an interrupted run resumes for free):
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -40,6 +39,7 @@ from dynosaur.core.engines import (
     require_capability,
     structured_output_mode,
 )
+from dynosaur.core.fanout import ask_many
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.self_instruct.bootstrap import (
     STOP_BUDGET,
@@ -50,6 +50,8 @@ from dynosaur.self_instruct.bootstrap import (
 )
 from dynosaur.self_instruct.classify import classify
 from dynosaur.self_instruct.instances import DEFAULT_MAX_TOKENS, Instances, generate_instances
+
+NOT_FINISHED = "not finished: " + STOP_BUDGET
 
 
 @dataclass
@@ -89,38 +91,31 @@ async def _complete_task(
     seeds: list[SeedTask],
     seed: int,
     max_tokens: int,
-    gate: asyncio.Semaphore,
-    budget_spent: asyncio.Event,
 ) -> TaskOutcome:
     outcome = TaskOutcome(generated)
-    async with gate:
-        if budget_spent.is_set():
-            outcome.dropped_because = "not finished: " + STOP_BUDGET
-            return outcome
-        try:
-            outcome.requests += 1
-            verdict = await classify(engine, generated.id, generated.instruction, seeds, seed)
-            outcome.cache_hits += verdict.answer.cached
-            outcome.classified, outcome.is_classification = True, verdict.is_classification
-            outcome.requests += 1
-            outcome.instances = await generate_instances(
-                engine,
-                generated.id,
-                generated.instruction,
-                bool(verdict.is_classification),
-                seeds,
-                seed,
-                max_tokens,
-            )
-            outcome.cache_hits += bool(outcome.instances.answer and outcome.instances.answer.cached)
-        except BudgetExceeded:
-            budget_spent.set()
-            outcome.requests -= 1  # the refused call was never made
-            outcome.dropped_because = "not finished: " + STOP_BUDGET
-            return outcome
-        except EngineError as exc:
-            outcome.dropped_because = f"engine error: {exc}"
-            return outcome
+    try:
+        outcome.requests += 1
+        verdict = await classify(engine, generated.id, generated.instruction, seeds, seed)
+        outcome.cache_hits += verdict.answer.cached
+        outcome.classified, outcome.is_classification = True, verdict.is_classification
+        outcome.requests += 1
+        outcome.instances = await generate_instances(
+            engine,
+            generated.id,
+            generated.instruction,
+            bool(verdict.is_classification),
+            seeds,
+            seed,
+            max_tokens,
+        )
+        outcome.cache_hits += bool(outcome.instances.answer and outcome.instances.answer.cached)
+    except BudgetExceeded:
+        outcome.requests -= 1  # the refused call was never made
+        outcome.dropped_because = NOT_FINISHED
+        return outcome
+    except EngineError as exc:
+        outcome.dropped_because = f"engine error: {exc}"
+        return outcome
     if not outcome.instances.kept:
         outcome.dropped_because = "no usable instances"
     return outcome
@@ -180,7 +175,7 @@ def _report(
     hits = boot.cache_hits + sum(o.cache_hits for o in outcomes)
     usage = engine.usage
     stop = boot.stop_reason
-    if any(o.dropped_because == "not finished: " + STOP_BUDGET for o in outcomes):
+    if any(o.dropped_because == NOT_FINISHED for o in outcomes):
         stop = STOP_BUDGET
     settings = asdict(config)
     settings["blocklist"] = list(config.blocklist)
@@ -265,22 +260,23 @@ async def self_instruct(
     config.check()
     output_dir = Path(output_dir)
     boot = await bootstrap(engine, seeds, config, progress=progress)
-    gate, budget_spent = asyncio.Semaphore(config.concurrency), asyncio.Event()
-    if boot.stop_reason == STOP_BUDGET:
-        budget_spent.set()  # nothing left to spend on instances
-    jobs = [
-        _complete_task(engine, g, seeds, config.seed, instance_max_tokens, gate, budget_spent)
-        for g in boot.instructions
+    with tqdm(
+        total=len(boot.instructions), desc="instances", unit="task", disable=not progress or None
+    ) as bar:
+        # outcomes come back in instruction order, with ``concurrency`` tasks in flight; once the
+        # budget is spent (in the bootstrap already, or here) the tasks not started are not finished
+        asked = await ask_many(
+            boot.instructions,
+            lambda g: _complete_task(engine, g, seeds, config.seed, instance_max_tokens),
+            limit=config.concurrency,
+            on_outcome=lambda _: bar.update(1),
+            stop_if=lambda o: STOP_BUDGET if o.dropped_because == NOT_FINISHED else None,
+            stopped=STOP_BUDGET if boot.stop_reason == STOP_BUDGET else None,
+        )
+    outcomes = [
+        o.value if o.value is not None else TaskOutcome(o.item, dropped_because=NOT_FINISHED)
+        for o in asked.outcomes
     ]
-    with tqdm(total=len(jobs), desc="instances", unit="task", disable=not progress or None) as bar:
-
-        async def tracked(job: Any) -> TaskOutcome:
-            outcome = await job
-            bar.update(1)
-            return outcome
-
-        # results come back in instruction order; the gate keeps ``concurrency`` calls in flight
-        outcomes = list(await asyncio.gather(*(tracked(job) for job in jobs)))
 
     tasks = [task for task in (o.task() for o in outcomes) if task is not None]
     records = [

@@ -22,13 +22,12 @@ from dynosaur.contracts.metadata import load_metadata
 from dynosaur.contracts.task_checks import judge, parse_answer
 from dynosaur.contracts.tasks import SOURCE_BY_MODE, Task
 from dynosaur.core.engines.base import (
-    BudgetExceeded,
     Completion,
     Engine,
-    EngineError,
     structured_output_mode,
 )
 from dynosaur.core.errors import ConfigError
+from dynosaur.core.fanout import Outcome, ask_many
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.core.prompt_style import StyleChoice, check_style, choose_prompt_style
 from dynosaur.core.prompts import prompts_version
@@ -209,42 +208,41 @@ async def _ask_all(
 ) -> None:
     with_context = "context" in engine.capabilities
     style = summary.prompt_style.style if summary.prompt_style else "full"
-    workers = max(1, min(engine.concurrency, len(units)))
-    pending = iter(range(len(units)))
     bar = tqdm(total=len(units), desc="propose", unit="req", disable=not options.progress)
 
-    async def work() -> None:
-        for index in pending:
-            if summary.stopped:
-                return
-            metadata, mode = units[index]
-            request = build_request(
-                metadata,
-                mode,
-                options.max_tasks,
-                with_context=with_context,
-                max_tokens=options.max_tokens,
-                directory=options.prompts_dir,
-                style=style,
+    async def ask(index: int) -> Completion:
+        metadata, mode = units[index]
+        request = build_request(
+            metadata,
+            mode,
+            options.max_tasks,
+            with_context=with_context,
+            max_tokens=options.max_tokens,
+            directory=options.prompts_dir,
+            style=style,
+        )
+        completion = await engine.complete(request)
+        summary.prompt_chars += request.prompt_chars()
+        if not completion.cached:
+            summary.prompt_chars_sent += request.prompt_chars()
+        return completion
+
+    def settled(outcome: Outcome[int, Completion]) -> None:
+        # kept as they arrive: an interrupted run writes what it has
+        metadata, mode = units[outcome.index]
+        if outcome.done and outcome.value is not None:
+            answers[outcome.index] = outcome.value
+        elif outcome.failed:
+            summary.failures.append(
+                {"task_name": metadata["task_name"], "mode": mode, "reason": outcome.reason}
             )
-            try:
-                completion = await engine.complete(request)
-            except BudgetExceeded as exc:
-                summary.stopped = str(exc)
-                return
-            except EngineError as exc:
-                summary.failures.append(
-                    {"task_name": metadata["task_name"], "mode": mode, "reason": str(exc)}
-                )
-            else:
-                answers[index] = completion
-                summary.prompt_chars += request.prompt_chars()
-                if not completion.cached:
-                    summary.prompt_chars_sent += request.prompt_chars()
+        elif outcome.error is not None:  # the call the budget refused
+            summary.stopped = outcome.reason
+        if not outcome.skipped:
             bar.update(1)
 
     try:
-        await asyncio.gather(*(work() for _ in range(workers)))
+        await ask_many(range(len(units)), ask, limit=engine.concurrency, on_outcome=settled)
     finally:
         bar.close()
         await engine.aclose()

@@ -26,7 +26,7 @@ from dynosaur.contracts.judge_scores import (
     score_distribution,
 )
 from dynosaur.contracts.metadata import load_metadata
-from dynosaur.core.engines.base import BudgetExceeded, EngineError
+from dynosaur.core.fanout import Outcome, ask_many
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.quality.judge.engine import EngineJudge
 from dynosaur.quality.judge.rules import RulesJudge
@@ -181,33 +181,31 @@ async def _score_with_engine(
         for slot, record in enumerate(records[_key(str(task["task_name"]), str(task["instruction"]))])
     ]
     found: dict[int, dict[int, RecordScore]] = {}
-    workers = max(1, min(judge.engine.concurrency, len(units) or 1))
-    pending = iter(units)
     bar = tqdm(total=len(units), desc="judge", unit="record", disable=not progress)
 
-    async def work() -> None:
-        for index, slot, record in pending:
-            if summary.stopped:
-                return
-            try:
-                score = await judge.score(tasks[index], record)
-            except BudgetExceeded as exc:
-                summary.stopped = str(exc)
-                return
-            except EngineError as exc:
-                summary.failures.append(
-                    {
-                        "task_name": tasks[index]["task_name"],
-                        "instruction": tasks[index]["instruction"],
-                        "reason": str(exc),
-                    }
-                )
-            else:
-                found.setdefault(index, {})[slot] = score
+    async def ask(unit: tuple[int, int, dict[str, str]]) -> RecordScore:
+        index, _slot, record = unit
+        return await judge.score(tasks[index], record)
+
+    def settled(outcome: Outcome[tuple[int, int, dict[str, str]], RecordScore]) -> None:
+        index, slot, _record = outcome.item
+        if outcome.done and outcome.value is not None:
+            found.setdefault(index, {})[slot] = outcome.value
+        elif outcome.failed:
+            summary.failures.append(
+                {
+                    "task_name": tasks[index]["task_name"],
+                    "instruction": tasks[index]["instruction"],
+                    "reason": outcome.reason,
+                }
+            )
+        elif outcome.error is not None:  # the call the budget refused
+            summary.stopped = outcome.reason
+        if not outcome.skipped:
             bar.update(1)
 
     try:
-        await asyncio.gather(*(work() for _ in range(workers)))
+        await ask_many(units, ask, limit=judge.engine.concurrency, on_outcome=settled)
     finally:
         bar.close()
         await judge.aclose()
