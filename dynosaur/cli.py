@@ -141,9 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "_run"):  # a command reached by an unusual spelling (after "--"): load it
         module = importlib.import_module(f"dynosaur.commands.{args._module}")
         args = build_parser([module]).parse_args(argv)
-    from dynosaur.commands._engine import settle_engine_defaults
+    if getattr(args, "_engine_prefix", None) is not None:  # a command with engine options
+        from dynosaur.commands._engine import settle_engine_defaults
 
-    settle_engine_defaults(args)  # before a command reads --concurrency into its own settings
+        settle_engine_defaults(args)  # before a command reads --concurrency into its own settings
     try:
         return run_command(args.command, args._run, args)
     except KeyboardInterrupt:

@@ -8,21 +8,18 @@ kept. The decisions are identical to a plain ``rouge_score`` loop, only much fas
   ``rapidfuzz`` compares token sequences with its bit-parallel LCS in C.
 - ``rapidfuzz``'s Indel normalized similarity is 1 - (m + n - 2·LCS) / (m + n) = 2·LCS / (m + n),
   which is ROUGE-L F1. ``process.cdist`` scores a block of candidates against every kept text in one
-  call (about 30 ns a pair, optionally multi-threaded) and its ``score_cutoff`` already skips pairs
-  whose lengths alone rule the threshold out (2·min(m, n) / (m + n) ≤ t). A Python-level inverted
-  index that prunes pairs by token overlap was measured slower than letting C compare the pairs.
-- By default a candidate is compared only with the kept texts that a prefix filter lets through,
-  which cannot change a decision: ROUGE-L F1 is at most 2·overlap/(m+n), where overlap counts the
-  tokens two texts share (with multiplicity, and LCS ≤ overlap), so reaching the threshold t needs
-  an overlap of at least ⌈t·n/(2−t)⌉ tokens for a text of n tokens. Order every token occurrence
-  by rarity; two texts that share that many must share one among the first n − ⌈t·n/(2−t)⌉ + 1 of
-  each (the rarest common one lies there in both). Only those prefixes are indexed and probed,
-  the survivors of a length bound (2·min(m, n)/(m+n) > t) get an exact LCS, and a candidate
-  meets the kept texts in input order, so the decisions are those of the plain loop. The block
-  path below (the default) compares every pair in C; on Zipf-like instructions it is still the faster
-  of the two (bench/dedup.py measures both), so the prefilter is opt-in.
-- Without the prefilter, candidates are processed in blocks: each block is compared with all texts kept before it, then
-  with itself, and resolved in input order, which gives exactly the sequential decisions.
+  call (optionally multi-threaded) and its ``score_cutoff`` already skips pairs whose lengths
+  alone rule the threshold out (2·min(m, n) / (m + n) ≤ t).
+- By default (``prefilter=True``) a large batch is compared only on the candidate pairs that
+  bounds cannot rule out (``near_duplicate_index``: a length bound, a prefix index over rarest-first
+  token occurrences, a positional and a bucket-count bound on the token overlap, each an upper
+  bound on the LCS, all in numpy over the whole batch); the survivors get an exact LCS, so the
+  decisions are those of every pair. A chunk whose candidates would cost more than comparing every
+  pair is compared with every pair instead, and a small batch is compared one text at a time with
+  every kept text (numpy is then never loaded).
+- Every pair (``prefilter=False``, and the fallback above): candidates are processed in blocks;
+  each block is compared with all texts kept before it, then with itself, and resolved in input
+  order, which gives exactly the sequential decisions.
 - ``cdist`` scores are approximate (float32); any score within ``_BAND`` of the threshold is
   recomputed exactly as rouge_score does (precision, recall, then 2PR/(P+R)), so ties at the
   boundary are decided the same way.
@@ -31,13 +28,12 @@ kept. The decisions are identical to a plain ``rouge_score`` loop, only much fas
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
-from rapidfuzz.distance import LCSseq
+from rapidfuzz.distance import Indel, LCSseq
 
 from dynosaur.core.rouge import rouge_l_fmeasure, rouge_tokens
 
@@ -52,13 +48,11 @@ _SURROGATES = range(0xD800, 0xE000)
 # lists of ints, which rapidfuzz also compares, only more slowly.
 _MAX_CHAR_IDS = 0x110000 - len(_SURROGATES)
 _CHUNK = 16384  # kept texts per cdist call, bounds the score matrix to block × chunk floats
-# The prefilter's bounds use a threshold this much lower, so float rounding in the bound cannot
-# rule out a pair whose exact score (compared as rouge_score computes it) exceeds the threshold.
-_BOUND_SLACK = 1e-9
-# A token's k-th occurrence in a text is the element code + k · _OCCURRENCE (codes stay below it).
-_OCCURRENCE = 0x110000 + 1
-# The token order is re-derived from the texts seen when they have grown this much since.
-_REORDER_GROWTH = 4
+# Below this many candidate/kept pairs a batch is checked one text at a time, without numpy.
+_PLAIN_PAIRS = 2_000_000
+# A chunk of the pruned path is compared with every pair when its shared-prefix occurrences exceed
+# this many per pair that every-pair would score (numpy per occurrence against C per pair).
+_DENSE_RATIO = 1.0
 
 
 @dataclass(frozen=True)
@@ -101,69 +95,6 @@ def _code(token_id: int) -> int:
 Sequence_ = str | list[int]  # an encoded text: one character (or int) per token
 
 
-def _elements(seq: Sequence_) -> list[int]:
-    """The text's token occurrences as distinct ints: the k-th "the" differs from the first."""
-    seen: dict[int, int] = {}
-    out = []
-    for token in seq:
-        code = ord(token) if isinstance(token, str) else token
-        k = seen.get(code, 0)
-        seen[code] = k + 1
-        out.append(code + k * _OCCURRENCE)
-    return out
-
-
-class _PrefixIndex:
-    """Kept texts by the prefixes of their rarest-first token occurrences (see the module notes).
-
-    The order is fixed when the index is built (element frequency among the texts seen then, new
-    elements first as the rarest); any fixed order gives the same candidates' superset guarantee,
-    a rarity order only makes the lists short.
-    """
-
-    def __init__(self, threshold: float, seqs: list[Sequence_], sample: list[Sequence_]) -> None:
-        self.tau = max(0.0, threshold - _BOUND_SLACK)
-        counts: dict[int, int] = {}
-        for seq in (*seqs, *sample):
-            for element in _elements(seq):
-                counts[element] = counts.get(element, 0) + 1
-        self.counts = counts
-        self.seen = len(seqs) + len(sample)
-        self.postings: dict[int, list[int]] = {}
-        for position, seq in enumerate(seqs):
-            self.insert(position, seq)
-
-    def min_overlap(self, n: int) -> int:
-        """The fewest shared token occurrences a text of ``n`` tokens needs with any partner."""
-        tau = self.tau
-        return max(1, math.ceil(n * tau / (2.0 - tau)))
-
-    def prefix(self, seq: Sequence_) -> list[int]:
-        """The first ``n - min_overlap(n) + 1`` elements of ``seq`` in the index's order."""
-        counts = self.counts
-        elements = sorted(_elements(seq), key=lambda e: (counts.get(e, 0), e))
-        return elements[: len(elements) - self.min_overlap(len(elements)) + 1]
-
-    def insert(self, position: int, seq: Sequence_) -> None:
-        postings = self.postings
-        for element in self.prefix(seq):
-            found = postings.get(element)
-            if found is None:
-                postings[element] = [position]
-            else:
-                found.append(position)
-
-    def candidates(self, seq: Sequence_) -> set[int]:
-        """Positions of every indexed text that may score above the threshold with ``seq``."""
-        found: set[int] = set()
-        postings = self.postings
-        for element in self.prefix(seq):
-            hits = postings.get(element)
-            if hits is not None:
-                found.update(hits)
-        return found
-
-
 class NearDuplicateFilter:
     """A pool of kept texts; a candidate joins unless it is a near-duplicate of one already there.
 
@@ -177,11 +108,11 @@ class NearDuplicateFilter:
         *,
         workers: int = 1,
         block_size: int = 256,
-        prefilter: bool = False,
+        prefilter: bool = True,
     ) -> None:
-        """The default compares every pair (``workers`` threads, ``block_size`` per call); ``prefilter=True``
-        takes the token-prefix index, which decides the same but is slower than every pair in C on
-        Zipf-like vocabularies (common tokens' postings grow with the kept texts)."""
+        """``prefilter`` (the default) skips the pairs that bounds rule out (see the module notes);
+        ``prefilter=False`` compares every pair. Both decide the same. ``workers`` threads and
+        ``block_size`` texts per call serve the every-pair comparisons."""
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
         if block_size < 1:
@@ -189,14 +120,13 @@ class NearDuplicateFilter:
         self.threshold = float(threshold)
         self.workers = workers
         self.block_size = block_size
+        self.prefilter = prefilter
         self.texts: list[str] = []  # every kept text, in order
         self._chars: _CharVocabulary | None = _CharVocabulary()
         self._ints: _IntVocabulary | None = None  # used instead once characters run out
         self._seqs: list[Sequence_] = []  # encoded non-empty kept texts (the cdist choices)
         self._seq_owner: list[int] = []  # index in ``texts`` of each entry of ``_seqs``
         self._exact: dict[str | tuple[int, ...], int] = {}  # token sequence -> first kept index
-        self.prefilter = prefilter
-        self._index: _PrefixIndex | None = None  # built at the first check, over the kept texts
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -215,7 +145,7 @@ class NearDuplicateFilter:
         """The best kept text that ``text`` is a near-duplicate of, or None; keeps nothing."""
         seqs = self._encode([text])
         if self.prefilter:
-            return self._probe(seqs[0], self._prepared_index(seqs))
+            return self._plain_match(seqs[0])
         return self._against_kept(seqs)[0]
 
     def add_many(self, texts: Sequence[str], progress: bool = False) -> list[Match | None]:
@@ -225,13 +155,22 @@ class NearDuplicateFilter:
         """
         decisions: list[Match | None] = []
         with _progress_bar(len(texts), progress) as advance:
-            for start in range(0, len(texts), self.block_size):
-                block = list(texts[start : start + self.block_size])
-                decisions.extend(
-                    self._add_block_prefiltered(block) if self.prefilter else self._add_block(block)
-                )
-                advance(len(block))
-        return decisions
+            if not self.prefilter:
+                for start in range(0, len(texts), self.block_size):
+                    block = list(texts[start : start + self.block_size])
+                    decisions.extend(self._add_block(block, self._encode(block)))
+                    advance(len(block))
+                return decisions
+            seqs = self._encode(list(texts))
+            if self.threshold >= 1.0 or len(texts) * (len(self._seqs) + len(texts) / 2) <= _PLAIN_PAIRS:
+                for text, seq in zip(texts, seqs, strict=True):
+                    match = self._plain_match(seq)
+                    if match is None:
+                        self._keep(text, seq)
+                    decisions.append(match)
+                advance(len(texts))
+                return decisions
+            return self._add_pruned(list(texts), seqs, advance)
 
     # -- encoding -------------------------------------------------------------------------------
 
@@ -262,69 +201,100 @@ class NearDuplicateFilter:
         index = len(self.texts)
         self.texts.append(text)
         if seq:
-            if self._index is not None:
-                self._index.insert(len(self._seqs), seq)
             self._seqs.append(seq)
             self._seq_owner.append(index)
             self._exact.setdefault(self._key(seq), index)
         return index
 
-    # -- the prefiltered path -------------------------------------------------------------------
+    # -- one text against every kept text (no numpy) ------------------------------------------
 
-    def _prepared_index(self, sample: list[Sequence_]) -> _PrefixIndex:
-        """The prefix index, (re)built when the texts seen have outgrown its token order."""
-        index = self._index
-        if index is None or len(self._seqs) + len(sample) > _REORDER_GROWTH * index.seen:
-            index = self._index = _PrefixIndex(self.threshold, self._seqs, sample)
-        return index
-
-    def _add_block_prefiltered(self, block: list[str]) -> list[Match | None]:
-        seqs = self._encode(block)
-        index = self._prepared_index(seqs)
-        decisions: list[Match | None] = []
-        for text, seq in zip(block, seqs, strict=True):
-            match = self._probe(seq, index)
-            if match is None:
-                self._keep(text, seq)
-            decisions.append(match)
-        return decisions
-
-    def _probe(self, seq: Sequence_, index: _PrefixIndex) -> Match | None:
-        """The best kept near-duplicate of ``seq`` (earliest on ties), from the index's candidates."""
+    def _plain_match(self, seq: Sequence_) -> Match | None:
+        """The best kept near-duplicate of ``seq`` (the earliest on ties), comparing every kept text."""
         if not seq or self.threshold >= 1.0:
             return None  # no text scores above 1, and an empty one scores 0 with everything
         exact = self._exact.get(self._key(seq))
         if exact is not None:
             return Match(exact, 1.0)  # only an identical sequence scores 1, the best possible
-        m = len(seq)
-        tau = index.tau
-        # 2·min(m, n)/(m+n) > tau bounds the partner's length n from both sides
-        low, high = m * tau / (2.0 - tau), m * (2.0 - tau) / tau if tau > 0 else math.inf
-        seqs = self._seqs
-        positions = sorted(p for p in index.candidates(seq) if low <= len(seqs[p]) <= high)
-        if not positions:
-            return None
-        choices = [seqs[p] for p in positions]
-        # LCS >= ceil(tau·(m+n)/2) is needed; the smallest partner needs the least
-        cutoff = max(1, math.ceil(tau * (m + min(map(len, choices))) / 2.0))
         best: Match | None = None
-        for _, lcs, column in process.extract(
-            seq, choices, scorer=LCSseq.similarity, limit=None, score_cutoff=cutoff
+        m = len(seq)
+        for choice, approx, position in process.extract(
+            seq, self._seqs, scorer=Indel.normalized_similarity, score_cutoff=self._cutoff(), limit=None
         ):
-            position = positions[column]
-            score = rouge_l_fmeasure(int(lcs), m, len(choices[column]))
+            if approx <= 0.0:
+                continue  # no common token: scores 0, never above a threshold >= 0
+            score = rouge_l_fmeasure(LCSseq.similarity(seq, choice), m, len(choice))
+            owner = self._seq_owner[position]
             if score > self.threshold and (
-                best is None
-                or score > best.score
-                or (score == best.score and self._seq_owner[position] < best.kept_index)
+                best is None or score > best.score or (score == best.score and owner < best.kept_index)
             ):
-                best = Match(self._seq_owner[position], score)
+                best = Match(owner, score)
         return best
 
-    def _add_block(self, block: list[str]) -> list[Match | None]:
+    # -- the pruned path: only the pairs that bounds cannot rule out ----------------------------
+
+    def _add_pruned(
+        self, texts: list[str], seqs: list[Sequence_], advance: Callable[[int], object]
+    ) -> list[Match | None]:
+        """Decide ``texts`` in order, comparing exactly only the candidate pairs of the index."""
         import numpy as np
 
-        seqs = self._encode(block)
+        from dynosaur.core.near_duplicate_index import CandidateIndex
+
+        prior = len(self._seqs)  # the kept texts come first in the index, all kept
+        every = [*self._seqs, *seqs]
+        index = CandidateIndex(every, self.threshold)
+        kept = np.ones(len(every), dtype=bool)  # False once a text is a near-duplicate
+        owner = [*self._seq_owner, *([-1] * len(seqs))]  # kept index of each text in ``every``
+        decisions: list[Match | None] = []
+        lo = prior
+        while lo < len(every):
+            hi = index.chunk_end(lo, len(every))
+            block, block_seqs = texts[lo - prior : hi - prior], seqs[lo - prior : hi - prior]
+            every_pair = (len(self._seqs) + (hi - lo) / 2) * (hi - lo)
+            if index.raw(lo, hi) > _DENSE_RATIO * every_pair:  # pruning would not pay here
+                first = len(self.texts)
+                block_decisions = self._add_block(block, block_seqs)
+                for offset, match in enumerate(block_decisions):
+                    if match is None:
+                        owner[lo + offset], first = first, first + 1
+                    else:
+                        kept[lo + offset] = False
+                decisions.extend(block_decisions)
+            else:
+                later, earlier = index.candidates(lo, hi)
+                hits: dict[int, list[tuple[int, float]]] = {}
+                if later.size:
+                    lcs = process.cpdist(
+                        [every[j] for j in later.tolist()],
+                        [every[i] for i in earlier.tolist()],
+                        scorer=LCSseq.similarity,
+                        dtype=np.int64,
+                        workers=self.workers,
+                    )
+                    lens = index.lens
+                    for j, i, common in zip(later.tolist(), earlier.tolist(), lcs.tolist(), strict=True):
+                        score = rouge_l_fmeasure(common, int(lens[j]), int(lens[i]))
+                        if score > self.threshold:
+                            hits.setdefault(j, []).append((i, score))
+                for j in range(lo, hi):
+                    best: Match | None = None
+                    for i, score in hits.get(j, ()):  # earlier texts in input order
+                        if kept[i] and (best is None or score > best.score):
+                            best = Match(owner[i], score)
+                    if best is None:
+                        owner[j] = self._keep(texts[j - prior], every[j])
+                    else:
+                        kept[j] = False
+                    decisions.append(best)
+            index.drop(lo + np.flatnonzero(~kept[lo:hi]))
+            advance(hi - lo)
+            lo = hi
+        return decisions
+
+    def _add_block(self, block: list[str], seqs: list[Sequence_]) -> list[Match | None]:
+        """Every pair: the block against the kept texts, then against itself, decided in order."""
+        import numpy as np
+
         prior = self._against_kept(seqs)
         inner = self._scores(seqs, seqs)
         # rows with any similar earlier text in the block; only those need a look at the block
