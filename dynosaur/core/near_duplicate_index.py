@@ -122,17 +122,27 @@ class CandidateIndex:
 
         # postings: prefix entries by (rank, text); each entry's own place in its posting list
         by_rank = np.argsort(self._rank, kind="stable")
-        self._posting_text = self._text[by_rank]
-        self._posting_len = lens[self._posting_text]
-        # tokens from the entry on (n - position): -1 once the text is dropped
-        self._posting_rest = self._posting_len - self._position[by_rank]
+        self._posting_text = self._text[by_rank].astype(np.int32)
+        self._posting_len = lens[self._posting_text].astype(np.int32)
+        self._posting_rest = (self._posting_len - self._position[by_rank]).astype(np.int32)  # n - j
         self._posting_start = np.searchsorted(self._rank[by_rank], self._rank, side="left")
         self._place = np.empty(by_rank.size, dtype=np.int64)
         self._place[by_rank] = np.arange(by_rank.size, dtype=np.int64)
         self._earlier = self._place - self._posting_start  # texts before this one in the list
         self._entry_start = np.concatenate(([0], np.cumsum(prefix_len)))
         self._raw_before = np.concatenate(([0], np.cumsum(self._earlier)))[self._entry_start]
+        # need(m, n) depends on m + n only and grows with it; the largest m + n whose need is
+        # at most r turns "need(m, n) <= rest" into a comparison of lengths
         self._need = needed_lcs(tau, np.arange(2 * int(lens.max(initial=0)) + 1), 0)
+        sum_within = np.searchsorted(self._need, np.arange(int(lens.max(initial=0)) + 1), side="right") - 1
+        self._sum_within = sum_within
+        # for each posting entry the longest partner m with need(m, n) <= n - j; -1 once dropped
+        self._posting_partner = (sum_within[self._posting_rest] - self._posting_len).astype(np.int32)
+        entry_len = lens[self._text]
+        self._entry_len = entry_len.astype(np.int32)
+        self._entry_rest = (entry_len - self._position).astype(np.int32)  # m - i
+        # and for each probing entry the longest partner n with need(m, n) <= m - i
+        self._entry_partner = (sum_within[self._entry_rest] - entry_len).astype(np.int32)
 
     def raw(self, lo: int, hi: int) -> int:
         """Shared-prefix occurrences that texts ``lo .. hi-1`` meet in earlier texts' postings."""
@@ -148,31 +158,30 @@ class CandidateIndex:
         entries = _ragged_arange(
             self._entry_start[texts], self._entry_start[texts + 1] - self._entry_start[texts]
         )
-        self._posting_rest[self._place[entries]] = -1
+        self._posting_partner[self._place[entries]] = -1
 
     def candidates(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (later, earlier) that may exceed the threshold, sorted by the later text, then earlier.
 
         ``later`` is in ``lo .. hi-1``; ``earlier`` is any text before it that was not dropped.
         """
-        lens, need_of = self.lens, self._need
+        lens = self.lens
         e0, e1 = self._entry_start[lo], self._entry_start[hi]
         counts = self._earlier[e0:e1]
         where = _ragged_arange(self._posting_start[e0:e1], counts)
-        entry_len = lens[self._text[e0:e1]]
-        m = np.repeat(entry_len, counts)
-        q_rest = np.repeat(entry_len - self._position[e0:e1], counts)
-        n, c_rest = self._posting_len[where], self._posting_rest[where]
-        need = need_of[m + n]
         # the pair's first shared element bounds the overlap by min(m - i, n - j): keep only the
-        # occurrences where that reaches ``need`` (a pair that can exceed the threshold keeps its
-        # first shared elements, so their count below is exact for it)
-        ok = np.flatnonzero(np.minimum(q_rest, c_rest) >= need)
+        # occurrences where that reaches need(m, n) (a pair that can exceed the threshold keeps
+        # its first shared elements, so their count below is exact for it)
+        ok = self._posting_len[where] <= np.repeat(self._entry_partner[e0:e1], counts)
+        ok &= self._posting_partner[where] >= np.repeat(self._entry_len[e0:e1], counts)
+        ok = np.flatnonzero(ok)
         if not ok.size:
             return ok, ok
-        entry = np.repeat(np.arange(e0, e1, dtype=np.int64), counts)[ok]
-        later, earlier = self._text[entry], self._posting_text[where[ok]]
-        rest, need = np.minimum(q_rest[ok], c_rest[ok]), need[ok]
+        entry = e0 + np.searchsorted(np.cumsum(counts), ok, side="right")
+        where = where[ok]
+        later, earlier = self._text[entry], self._posting_text[where].astype(np.int64)
+        rest = np.minimum(self._entry_rest[entry], self._posting_rest[where])
+        need = self._need[lens[later] + lens[earlier]]
         # group the occurrences of each pair (stable: a pair's occurrences stay rarest first)
         pair = later * len(lens) + earlier
         grouped = np.argsort(pair, kind="stable")
