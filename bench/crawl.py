@@ -7,7 +7,9 @@
    the quota's minimum time, requests / rate (goal within 15%).
 3. Scale: synthetic Hubs of 1,000 and 10,000 datasets (``hubmirror.synthetic``), each crawl in a
    process of its own: peak memory (ru_maxrss; goal: 10k within 1.1x of 1k), datasets/s, then an
-   unchanged rerun (time; goal: no output file rewritten) and a rerun after 10 datasets changed.
+   unchanged rerun (time; goal: no output file rewritten) and a rerun after 10 datasets changed
+   (time, bytes the output write encoded and copied; goal: the bytes encoded do not grow with the
+   Hub, 10k within 2x of 1k, and the files equal a crawl from scratch).
 4. Client CPU per request: the crawl's process CPU over its requests against a bare ``httpx``
    client sending the same requests to the same mirror (goal <= 1.5x).
 
@@ -155,6 +157,9 @@ def child_crawl(spec: str) -> int:
         "unchanged": result.unchanged,
         "configs_kept": result.configs_kept,
         "lines": result.outputs.lines,
+        "out_written": sum(result.outputs.bytes_written.values()),
+        "out_copied": sum(result.outputs.bytes_copied.values()),
+        "out_replaced": result.outputs.files_replaced,
         "requests": result.requests,
         "exit": result.exit_code,
     }
@@ -279,6 +284,7 @@ def scale(root: Path, sizes: list[int]) -> list[str]:
 
     missed: list[str] = []
     peaks: dict[int, int] = {}
+    k_written: dict[int, int] = {}
     bare_ratio: float | None = None
     for n in sizes:
         hub = root / f"synthetic-{n}"
@@ -300,7 +306,10 @@ def scale(root: Path, sizes: list[int]) -> list[str]:
             before = file_stats(data_dir)
             k_run = crawl(mirror.url, data_dir)
             k_files, k_size = rewritten(before, file_stats(data_dir))
+            fresh = crawl(mirror.url, root / f"fresh-{n}")
+        same = all((data_dir / name).read_bytes() == (root / f"fresh-{n}" / name).read_bytes() for name in OUTPUT_FILES)  # fmt: skip
         peaks[n] = first["maxrss_kib"]
+        k_written[n] = k_run["out_written"]
         print(
             f"  crawl: {first['wall']:.1f} s, {n / first['wall']:.0f} datasets/s, {first['requests']['total']} requests, "
             f"{first['lines']} dataset-configs kept, peak memory {first['maxrss_kib'] / 1024:.1f} MiB"
@@ -311,9 +320,12 @@ def scale(root: Path, sizes: list[int]) -> list[str]:
         )
         print(
             f"  rerun after {len(changed)} datasets changed: {k_run['wall']:.2f} s, crawled {k_run['crawled']}, "
-            f"output files rewritten {k_files} ({k_size} bytes), {k_run['wchar']} bytes written by the process"
+            f"output files replaced {k_files} ({k_size} bytes on disk): {k_run['out_written']} bytes encoded, "
+            f"{k_run['out_copied']} unchanged bytes copied in the kernel; {k_run['wchar']} bytes through write() "
+            f"and copy_file_range in all (state included); equal to a crawl from scratch: {same} "
+            f"(which wrote {fresh['out_written']} bytes, {fresh['wall']:.2f} s)"
         )
-        if files or again["crawled"] or k_run["crawled"] != len(changed):
+        if files or again["crawled"] or k_run["crawled"] != len(changed) or not same:
             missed.append(f"rerun at {n}")
         if bare_ratio is None:
             bare_ratio = client_cpu(root, hub, data_dir)
@@ -325,6 +337,13 @@ def scale(root: Path, sizes: list[int]) -> list[str]:
         print(f"peak memory {large} vs {small} datasets: {ratio:.3f}x (goal <= 1.1x)")
         if ratio > 1.1:
             missed.append("flat memory")
+        grown = k_written[large] / max(1, k_written[small])
+        print(
+            f"bytes encoded by a {CHANGED}-change rerun, {large} vs {small} datasets: {grown:.2f}x "
+            f"(goal <= 2x: O(changes), not O(datasets))"
+        )
+        if grown > 2:
+            missed.append("O(k) rerun")
     return missed
 
 

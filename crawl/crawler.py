@@ -1,10 +1,10 @@
-"""A whole crawl: list, decide what changed, crawl that concurrently, save, rebuild the outputs.
+"""A whole crawl: list, decide what changed, crawl that concurrently, save, update the outputs.
 
 Listing pages feed a fixed pool of workers as they arrive, and each finished dataset is saved to
-the state at once and dropped, so memory does not grow with the number of datasets. The state is
-the source of truth: the output files are rebuilt from it at the end (also after Ctrl-C) when
-anything changed, so a crawl killed at any point and run again writes exactly what an
-uninterrupted crawl writes.
+the state at once and dropped, so memory does not grow with the number of datasets. At the end
+(also after Ctrl-C) the output files are brought up to date from the state when anything
+changed, encoding only what did (crawl.outputs), so a crawl killed at any point and run again
+writes exactly what an uninterrupted crawl writes.
 
 A dataset whose viewer is not ready yet is deferred (not saved) and crawled again in a second
 pass once the first is done, at least ``not_ready_wait`` seconds after it was deferred; only then
@@ -29,7 +29,7 @@ from crawl.hub import HubClient
 from crawl.listing import ListedDataset, ListingStream
 from crawl.options import CrawlOptions
 from crawl.origin import OriginWatcher
-from crawl.outputs import OutputCounts, policy_summary, write_outputs
+from crawl.outputs import OutputCounts, check_outputs, policy_summary, write_outputs
 from crawl.ratelimit import Pacer
 from crawl.recorder import SnapshotRecorder
 from crawl.records import DEFERRED, FAILED, KEPT, DatasetOutcome, reason_kind
@@ -51,6 +51,7 @@ class CrawlResult:
     statuses: Counter[str] = field(default_factory=Counter)
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)  # (status, reason kind)
     configs_kept: int = 0
+    lost: int = 0  # datasets crawled again because the data file no longer held their lines
     deferred: int = 0  # datasets the first pass deferred (viewer not ready)
     recovered: int = 0  # ... of which the second pass kept or skipped
     totals: dict[str, int] = field(default_factory=dict)  # datasets per status in the state
@@ -229,6 +230,7 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
     executor = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="hub")
     state = CrawlState(data_dir / STATE_FILE)
     try:
+        result.lost = check_outputs(state, data_dir)
         async with httpx.AsyncClient(
             base_url=options.viewer_endpoint.rstrip("/"),
             transport=AsyncPacedTransport(core, httpx.AsyncHTTPTransport(verify=tls, limits=limits)),

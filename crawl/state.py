@@ -1,8 +1,11 @@
 """Incremental crawl state: one SQLite file in the data dir.
 
 Per dataset it keeps the sha crawled, the outcome, the settings fingerprint, which listing query
-last saw it, and its output lines. Each dataset is saved in one transaction, so a crawl killed at
-any moment leaves a consistent state; outputs are always rebuilt from it.
+last saw it and its report line; per output line, which dataset made it. A line's content lives
+in one place only: in ``huggingface_data.jsonl`` once it was written there (the state keeps its
+place in the files, as lengths in file order), in the state until then. Each dataset is saved in
+one transaction, so a crawl killed at any moment leaves a consistent state, and the outputs are
+brought up to date from it by copying what did not change and encoding what did (crawl.outputs).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from crawl.records import FAILED, DatasetOutcome
 
 STATE_FILE = "crawl_state.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -27,20 +30,57 @@ CREATE TABLE IF NOT EXISTS datasets (
     status TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     listing_key TEXT NOT NULL,
-    report TEXT NOT NULL
+    report TEXT NOT NULL,
+    report_written INTEGER NOT NULL DEFAULT 0,
+    collision TEXT
 );
 CREATE TABLE IF NOT EXISTS lines (
     dataset TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
     task_name TEXT NOT NULL,
-    line TEXT NOT NULL,
     PRIMARY KEY (dataset, task_name)
 );
 CREATE INDEX IF NOT EXISTS lines_by_task ON lines (task_name, dataset);
+CREATE TABLE IF NOT EXISTS held (
+    dataset TEXT NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+    task_name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (dataset, task_name)
+);
+CREATE TABLE IF NOT EXISTS layout (
+    task_name TEXT NOT NULL,
+    dataset TEXT NOT NULL,
+    data_len INTEGER NOT NULL,
+    meta_len INTEGER NOT NULL,
+    license_len INTEGER NOT NULL,
+    data_hash INTEGER NOT NULL,
+    PRIMARY KEY (task_name, dataset)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS report_layout (dataset TEXT PRIMARY KEY, length INTEGER NOT NULL) WITHOUT ROWID;
 """
+# lines: every output line by the dataset that makes it; held: the JSON of those the data file
+# does not hold (saved since the outputs were last written, or left out by a task_name collision).
+# layout / report_layout: what the output files hold now, in file order, as byte lengths (and
+# a hash of each data line, to check a data file the crawl did not write last).
+# datasets.report_written: its report line in the report file is current; collision: the
+# task_name note that line carries.
+
 # The ids this run's listing returned, kept on disk beside the state (not in memory).
 _LISTED = "CREATE TEMP TABLE IF NOT EXISTS listed (id TEXT PRIMARY KEY) WITHOUT ROWID"
+# What an output write changes, gathered on disk while it streams (applied when it commits).
+_CHANGES = """
+CREATE TEMP TABLE IF NOT EXISTS line_changes (
+    task_name TEXT NOT NULL, dataset TEXT NOT NULL,
+    data_len INTEGER, meta_len INTEGER, license_len INTEGER, data_hash INTEGER, body TEXT,
+    PRIMARY KEY (task_name, dataset)
+) WITHOUT ROWID;
+CREATE TEMP TABLE IF NOT EXISTS report_changes (
+    dataset TEXT PRIMARY KEY, length INTEGER, collision TEXT
+) WITHOUT ROWID;
+"""
 # Set in the transaction of every change the outputs depend on; cleared once they are rewritten.
 _STALE = "outputs_stale"
+_FILES = "output_files"  # {file name: [size, mtime_ns, inode]} of the outputs last written
+_RENAMES = "output_renames"  # [[temp path, file name], ...] committed but maybe not yet renamed
 
 
 class StateError(RuntimeError):
@@ -57,6 +97,10 @@ class Entry:
     listing_key: str
 
 
+def _statements(script: str) -> list[str]:
+    return [statement for statement in script.split(";") if statement.strip()]
+
+
 def _dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
@@ -69,19 +113,49 @@ class CrawlState:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
+            # Freed pages go back to the filesystem (lines leave the state once written); this
+            # takes effect on a new state only.
+            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(_SCHEMA)
+            version = self._version()
+            if version == "1":
+                self._upgrade_from_1()
+            for statement in _statements(_SCHEMA):
+                self._db.execute(statement)
             self._db.execute("PRAGMA temp_store=FILE")
             self._db.execute(_LISTED)
-            version = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            for statement in _statements(_CHANGES):
+                self._db.execute(statement)
+            version = self._version()
         except sqlite3.DatabaseError as exc:
             raise StateError(f"{self.path}: not a crawl state ({exc}); move it away to start afresh") from exc
         if version is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        elif version[0] != str(SCHEMA_VERSION):
-            raise StateError(f"{self.path}: state schema {version[0]}, expected {SCHEMA_VERSION}")
+        elif version != str(SCHEMA_VERSION):
+            raise StateError(f"{self.path}: state schema {version}, expected {SCHEMA_VERSION}")
+
+    def _version(self) -> str | None:
+        if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+            return None
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        return None if row is None else str(row[0])
+
+    def _upgrade_from_1(self) -> None:
+        """Schema 1 kept every line's JSON: they become lines the data file does not hold yet."""
+        with self._transaction():
+            self._db.execute("ALTER TABLE datasets ADD COLUMN report_written INTEGER NOT NULL DEFAULT 0")
+            self._db.execute("ALTER TABLE datasets ADD COLUMN collision TEXT")
+            self._db.execute("ALTER TABLE lines RENAME TO lines_1")
+            self._db.execute("DROP INDEX IF EXISTS lines_by_task")
+            for statement in _statements(_SCHEMA):  # creates lines, held and the layout tables
+                self._db.execute(statement)
+            self._db.execute("INSERT INTO lines SELECT dataset, task_name FROM lines_1")
+            self._db.execute("INSERT INTO held SELECT dataset, task_name, line FROM lines_1")
+            self._db.execute("DROP TABLE lines_1")
+            self._db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),))
+            self._mark_stale()
 
     def close(self) -> None:
         self._db.close()
@@ -115,12 +189,16 @@ class CrawlState:
         )
 
     def save(self, outcome: DatasetOutcome, fingerprint: str, listing_key: str) -> None:
-        """Replace a dataset's entry and lines, atomically."""
+        """Replace a dataset's entry and lines, atomically (the lines kept here until written)."""
         with self._transaction():
             self._mark_stale()
             self._db.execute("DELETE FROM lines WHERE dataset = ?", (outcome.dataset,))
+            self._db.execute("DELETE FROM held WHERE dataset = ?", (outcome.dataset,))
             self._db.execute(
-                "INSERT OR REPLACE INTO datasets VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO datasets (id, sha, status, fingerprint, listing_key, report) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET sha = excluded.sha, "
+                "status = excluded.status, fingerprint = excluded.fingerprint, "
+                "listing_key = excluded.listing_key, report = excluded.report, report_written = 0",
                 (
                     outcome.dataset,
                     outcome.sha,
@@ -131,7 +209,11 @@ class CrawlState:
                 ),
             )
             self._db.executemany(
-                "INSERT OR REPLACE INTO lines VALUES (?, ?, ?)",
+                "INSERT OR REPLACE INTO lines VALUES (?, ?)",
+                [(outcome.dataset, line["task_name"]) for line in outcome.lines],
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO held VALUES (?, ?, ?)",
                 [(outcome.dataset, line["task_name"], _dumps(line)) for line in outcome.lines],
             )
 
@@ -195,14 +277,9 @@ class CrawlState:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (_STALE,))
 
     def outputs_current(self) -> bool:
-        """True when nothing the outputs hold changed since :meth:`outputs_written`."""
+        """True when nothing the outputs hold changed since they were last written."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_STALE,)).fetchone()
         return row is not None and row[0] == "0"
-
-    def outputs_written(self) -> None:
-        """The outputs now hold the state as it is."""
-        with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, '0')", (_STALE,))
 
     def output_counts(self) -> tuple[int, dict[str, list[str]]]:
         """(distinct task names, {task_name: datasets left out by an earlier id with that name})."""
@@ -219,15 +296,12 @@ class CrawlState:
             winners.add(name)
         return names, collisions
 
-    def reports(self) -> Iterator[dict[str, Any]]:
-        """Every report line, by dataset id."""
-        for (report,) in self._db.execute("SELECT report FROM datasets ORDER BY id"):
-            yield json.loads(report)
-
     def lines(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every (dataset, output line), by task_name then dataset."""
-        for dataset, line in self._db.execute("SELECT dataset, line FROM lines ORDER BY task_name, dataset"):
-            yield dataset, json.loads(line)
+        """(dataset, line) for the lines the state holds (not yet in the data file, or left out
+        by a task_name collision), by task_name then dataset."""
+        rows = self._db.execute("SELECT dataset, body FROM held ORDER BY task_name, dataset")
+        for dataset, body in rows:
+            yield dataset, json.loads(body)
 
     def dataset_count(self) -> int:
         """How many datasets the state holds."""
@@ -236,6 +310,153 @@ class CrawlState:
     def counts(self) -> dict[str, int]:
         """Datasets per status in the state."""
         return dict(self._db.execute("SELECT status, COUNT(*) FROM datasets GROUP BY status ORDER BY status"))
+
+    # --- the output files' layout (crawl.outputs reads and updates it) ----------------------------
+
+    def layout(self) -> Iterator[tuple[str, str, int, int, int, int]]:
+        """(task_name, dataset, data, metadata, license lengths, data line hash) of each line the
+        files hold, in file order."""
+        yield from self._db.execute("SELECT * FROM layout ORDER BY task_name, dataset")
+
+    def winners(self) -> Iterator[tuple[str, str, str | None]]:
+        """(task_name, dataset, body or None if the data file holds it) of each line the outputs
+        should hold, in file order: when two datasets make one task_name, the first id wins."""
+        yield from self._db.execute(
+            "SELECT l.task_name, l.dataset, h.body FROM lines l LEFT JOIN held h USING (dataset, task_name) "
+            "WHERE l.dataset = (SELECT MIN(dataset) FROM lines m WHERE m.task_name = l.task_name) "
+            "ORDER BY l.task_name, l.dataset"
+        )
+
+    def held_line(self, task_name: str, dataset: str) -> tuple[bool, bool]:
+        """(the state has this line, and holds its content)."""
+        key = (task_name, dataset)
+        where = "WHERE task_name = ? AND dataset = ?"
+        has = self._db.execute(f"SELECT 1 FROM lines {where}", key).fetchone() is not None
+        return has, has and self._db.execute(f"SELECT 1 FROM held {where}", key).fetchone() is not None
+
+    def report_layout(self) -> Iterator[tuple[str, int]]:
+        """(dataset, length) of each report line the report file holds, in file order."""
+        yield from self._db.execute("SELECT dataset, length FROM report_layout ORDER BY dataset")
+
+    def report_entries(self) -> Iterator[tuple[str, bool, str | None]]:
+        """(dataset, its report line is written, the collision note it carries), by id."""
+        for dataset, written, collision in self._db.execute(
+            "SELECT id, report_written, collision FROM datasets ORDER BY id"
+        ):
+            yield dataset, bool(written), collision
+
+    def report(self, dataset: str) -> dict[str, Any]:
+        """One dataset's report line (without a collision note)."""
+        (report,) = self._db.execute("SELECT report FROM datasets WHERE id = ?", (dataset,)).fetchone()
+        return dict(json.loads(report))
+
+    def file_identities(self) -> dict[str, list[int]]:
+        """[size, mtime_ns, inode] of each output file as last written."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_FILES,)).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    def pending_renames(self) -> list[tuple[str, str]]:
+        """(temp path, file name) pairs of a committed output write not yet renamed into place."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (_RENAMES,)).fetchone()
+        return [(tmp, name) for tmp, name in json.loads(row[0])] if row else []
+
+    def renames_done(self) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM meta WHERE key = ?", (_RENAMES,))
+
+    def begin_output_write(self) -> None:
+        """Start the transaction of an output write; changes gather in temp tables."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("DELETE FROM line_changes")
+        self._db.execute("DELETE FROM report_changes")
+
+    def abort_output_write(self) -> None:
+        self._db.execute("ROLLBACK")
+
+    def line_written(self, task_name: str, dataset: str, layout: tuple[int, int, int, int]) -> None:
+        """The new files hold this line (encoded now): its lengths and data line hash."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO line_changes VALUES (?, ?, ?, ?, ?, ?, NULL)",
+            (task_name, dataset, *layout),
+        )
+
+    def line_dropped(self, task_name: str, dataset: str, keep_body: str | None) -> None:
+        """The new files no longer hold this line; ``keep_body``: the state keeps its content."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO line_changes VALUES (?, ?, NULL, NULL, NULL, NULL, ?)",
+            (task_name, dataset, keep_body),
+        )
+
+    def report_written(self, dataset: str, length: int | None, collision: str | None = None) -> None:
+        """The new report file holds this dataset's line with ``length`` bytes (None: no line)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO report_changes VALUES (?, ?, ?)", (dataset, length, collision)
+        )
+
+    def commit_output_write(self, identities: dict[str, list[int]], renames: list[tuple[str, str]]) -> None:
+        """Apply the gathered changes, note the new files and the renames due, and commit."""
+        db = self._db
+        db.execute(
+            "DELETE FROM layout WHERE (task_name, dataset) IN "
+            "(SELECT task_name, dataset FROM line_changes WHERE data_len IS NULL)"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO layout SELECT task_name, dataset, data_len, meta_len, license_len, data_hash "
+            "FROM line_changes WHERE data_len IS NOT NULL"
+        )
+        db.execute(
+            "DELETE FROM held WHERE (task_name, dataset) IN "
+            "(SELECT task_name, dataset FROM line_changes WHERE data_len IS NOT NULL)"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO held SELECT dataset, task_name, body FROM line_changes "
+            "WHERE data_len IS NULL AND body IS NOT NULL"
+        )
+        db.execute(
+            "DELETE FROM report_layout WHERE dataset IN (SELECT dataset FROM report_changes WHERE length IS NULL)"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO report_layout SELECT dataset, length FROM report_changes "
+            "WHERE length IS NOT NULL"
+        )
+        db.execute(
+            "UPDATE datasets SET report_written = 1, collision = (SELECT c.collision FROM report_changes c "
+            "WHERE c.dataset = datasets.id) WHERE id IN (SELECT dataset FROM report_changes WHERE length IS NOT NULL)"
+        )
+        db.execute(
+            "INSERT OR REPLACE INTO meta VALUES (?, ?)", (_FILES, json.dumps(identities, sort_keys=True))
+        )
+        if renames:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_RENAMES, json.dumps(renames)))
+        db.execute("INSERT OR REPLACE INTO meta VALUES (?, '0')", (_STALE,))
+        db.execute("COMMIT")
+        db.executescript("PRAGMA incremental_vacuum;")  # run to completion: execute() frees one page
+
+    def forget_files(self) -> int:
+        """The data file is lost: forget the layout, and have every dataset whose lines only it
+        held crawled again (its fingerprint no longer matches). Returns how many."""
+        with self._transaction():
+            self._mark_stale()
+            only_in_file = "(dataset, task_name) NOT IN (SELECT dataset, task_name FROM held)"
+            lost = [
+                row[0] for row in self._db.execute(f"SELECT DISTINCT dataset FROM lines WHERE {only_in_file}")
+            ]
+            self._db.executemany("UPDATE datasets SET fingerprint = '' WHERE id = ?", [(i,) for i in lost])
+            self._db.execute(f"DELETE FROM lines WHERE {only_in_file}")
+            self._db.execute("DELETE FROM layout")
+            self._db.execute("DELETE FROM report_layout")
+            self._db.execute("UPDATE datasets SET report_written = 0")
+            self._db.execute("DELETE FROM meta WHERE key = ?", (_FILES,))
+        return len(lost)
+
+    def adopt_file(self, name: str, identity: list[int]) -> None:
+        """``name`` was checked against the layout: note its identity as is."""
+        with self._transaction():
+            files = self.file_identities()
+            files[name] = identity
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)", (_FILES, json.dumps(files, sort_keys=True))
+            )
 
     def _transaction(self) -> _Transaction:
         return _Transaction(self._db)

@@ -22,6 +22,10 @@ def format_summary(result: CrawlResult, timed: bool = True) -> str:
         lines.append(
             f"  listing stopped early: {result.listing_error} (nothing was removed; rerun to finish)"
         )
+    if result.lost:
+        lines.append(
+            f"  {DATA_FILE} was missing or changed outside the crawl: {result.lost} datasets crawled again"
+        )
     if result.interrupted:
         lines.append("  interrupted: everything finished so far is saved; rerun to resume")
     lines.append(
