@@ -322,3 +322,26 @@ def test_publish_and_grow_make_their_release_through_the_same_function(tmp_path,
     assert "\n".join(f"   {line}" for line in made[0][2].splitlines()) in grown  # under "== release"
     assert published == made[1][2] + "\n"
     assert published.startswith("release 2026.3.1: ") and "pushed  " in published
+
+
+def test_run_and_grow_hand_the_prompt_style_to_the_proposer(tmp_path, hub):
+    mirror, _ = hub
+    where = ["--hub-endpoint", mirror.url, "--viewer-endpoint", mirror.viewer_url, "--quota-api", "100000"]
+    quick = ["--engine", "rules", "--no-progress", "--no-decontaminate", "--judge-engine", "none"]
+    ran = tmp_path / "ran"
+    assert main(["run", "--data-dir", str(ran), *where, *quick, "--prompt-style", "compact"]) == 0
+    style = json.loads((ran / "propose_report.json").read_text())["prompt_style"]
+    assert (style["style"], style["requested"]) == ("compact", "compact")
+    grown = tmp_path / "grown"
+    assert main(["grow", "--data-dir", str(grown), *where, *quick, "--context-window", "1024"]) == 0
+    style = json.loads((grown / "propose_report.json").read_text())["prompt_style"]
+    assert style == {
+        "style": "compact",
+        "requested": "auto",
+        "context_window": 1024,
+        "context_window_from": "option",
+    }
+    # the default stays the full prompt for an engine that reports no window
+    default = tmp_path / "default"
+    assert main(["run", "--data-dir", str(default), *where, *quick]) == 0
+    assert json.loads((default / "propose_report.json").read_text())["prompt_style"]["style"] == "full"

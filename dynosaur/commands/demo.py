@@ -18,8 +18,15 @@ from collections import Counter
 from pathlib import Path
 
 from crawl.artifacts import read_jsonl
+from crawl.benchmarks import parse_benchmark
+from crawl.options import CrawlOptions
+from crawl.policy import PolicyOptions
+from crawl.ratelimit import plan_quotas
+from crawl.transport import RetryPolicy
 from dynosaur.commands import _report
-from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
+from dynosaur.commands._chain import STEP_ERRORS, Chain, ChainOptions
+from dynosaur.commands.crawl import benchmark_names
+from dynosaur.commands.propose import add_prompt_style_arguments
 from dynosaur.contracts.artifacts import (
     CRAWL_REPORT_FILE,
     DEMO_REPORT_FILE,
@@ -35,6 +42,8 @@ from dynosaur.contracts.artifacts import (
 )
 from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE as DECONTAMINATION_REPORT
 from dynosaur.core import config
+from dynosaur.core.engines import EngineOptions
+from dynosaur.core.engines.servers import server_defaults
 from dynosaur.hub.publish.grow import run_steps
 from hubmirror import MirrorServer
 from hubmirror.demo.rows_bench import BENCHMARK_ID
@@ -50,31 +59,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo-dir", default=DEFAULT_DEMO_DIR, help="artifact folder (default %(default)s)")
     parser.add_argument("--latency", type=float, default=0.0, help="mirror latency per request, seconds")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_prompt_style_arguments(parser)
 
 
-def _chain_args(data_dir: Path, hub: str, viewer: str, quiet: bool) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(add_help=False)
-    add_chain_arguments(parser)
-    argv = [
-        "--data-dir",
-        str(data_dir),
-        "--hub-endpoint",
-        hub,
-        "--viewer-endpoint",
-        viewer,
-        "--engine",
-        "rules",
+def chain_options(
+    data_dir: Path,
+    hub: str,
+    viewer: str,
+    *,
+    quiet: bool = False,
+    prompt_style: str = "auto",
+    context_window: int | None = None,
+) -> ChainOptions:
+    """The demo's chain: the demo Hub at ``hub``/``viewer``, the ``rules`` engine, the chain's
+    defaults otherwise."""
+    token = config.hf_token()
+    crawl = CrawlOptions(
+        hub_endpoint=hub.rstrip("/"),
+        viewer_endpoint=viewer.rstrip("/"),
+        data_dir=data_dir,
+        token=token,
+        quotas=plan_quotas("free" if token else "anonymous"),
+        # the demo Hub's own benchmark, instead of the Hub's (absent from the demo Hub)
+        policy=PolicyOptions(benchmarks=benchmark_names([BENCHMARK_ID])),
         # the demo Hub's viewer is never going to finish its pending dataset: do not wait long
-        "--not-ready-wait",
-        "0.2",
-        "--against",  # the demo Hub's own benchmark, instead of the Hub's (absent from the demo Hub)
-        BENCHMARK_ID,
-        # The rules engine costs nothing: its cache starts empty each run like every other file,
-        # so a rerun reports what a first run reports. Only the documents step's cache is kept.
-        "--cache",
-        str(data_dir / RULES_CACHE_FILE),
-    ]
-    return parser.parse_args([*argv, "--no-progress"] if quiet else argv)
+        retry=RetryPolicy(not_ready_wait=0.2),
+        progress=not quiet,
+    )
+    concurrency, timeout = server_defaults(None)
+    # The rules engine costs nothing: its cache starts empty each run like every other file,
+    # so a rerun reports what a first run reports. Only the documents step's cache is kept.
+    engine = EngineOptions(
+        engine="rules", concurrency=concurrency, timeout=timeout, cache=data_dir / RULES_CACHE_FILE
+    )
+    return ChainOptions(
+        crawl=crawl,
+        engine=engine,
+        prompt_style=prompt_style,
+        context_window=context_window,
+        benchmarks=(parse_benchmark(BENCHMARK_ID),),
+    )
 
 
 def summarize(data_dir: Path) -> str:
@@ -141,7 +165,6 @@ def _documents(data_dir: Path, quiet: bool) -> str:
             "documents: skipped — set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to also turn "
             "examples/documents into instructions"
         )
-    from dynosaur.core.engines import EngineOptions
     from dynosaur.core.engines.opening import open_engine
     from dynosaur.documents import EXAMPLES_DIR, run_documents
 
@@ -165,8 +188,15 @@ def run(args: argparse.Namespace) -> int:
         with MirrorServer(hub_dir, latency=args.latency) as mirror:
             print(f"demo Hub mirror at {mirror.url} (viewer {mirror.viewer_url})", file=sys.stderr)
             # Same demo Hub, same artifacts: no durations in them, and the crawl dated by the Hub state.
-            args_ = _chain_args(data_dir, mirror.url, mirror.viewer_url, args.quiet)
-            chain = Chain(args_, reproducible=True, crawled_at=DEMO_HUB_DATE)
+            options = chain_options(
+                data_dir,
+                mirror.url,
+                mirror.viewer_url,
+                quiet=args.quiet,
+                prompt_style=args.prompt_style,
+                context_window=args.context_window,
+            )
+            chain = Chain(options, reproducible=True, crawled_at=DEMO_HUB_DATE)
             report = run_steps(
                 chain.steps(release=False),
                 data_dir,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
-from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
-from dynosaur.commands.publish import add_publish_arguments
+from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments, options_from_args
+from dynosaur.commands.publish import add_publish_arguments, release_options_from_args
 from dynosaur.hub.publish.grow import run_steps
 
 NAME = "grow"
@@ -30,11 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        chain = Chain(args)
+        options = options_from_args(args)
+        chain = Chain(replace(options, repo_id=args.repo_id, release=release_options_from_args(args)))
     except ValueError as exc:
         print(f"grow: {exc}", file=sys.stderr)
         return 2
-    if args.repo_id and not chain.token:
+    if chain.repo_id and not chain.token:
         print(
             "grow: publishing needs a token with write access: pass --token or set HF_TOKEN", file=sys.stderr
         )

@@ -16,7 +16,7 @@ from typing import Any
 from dynosaur.commands._engine import add_engine_arguments, engine_options
 from dynosaur.contracts.artifacts import INSTRUCTIONS_FILE, METADATA_FILE, RECORDS_FILE
 from dynosaur.core import config
-from dynosaur.core.engines import EngineError
+from dynosaur.core.engines import EngineError, EngineOptions
 from dynosaur.core.engines.opening import open_engine
 from dynosaur.core.prompts import PromptError
 from dynosaur.hub.organize.rules import Task as OrganizeTask
@@ -73,27 +73,24 @@ def inputs_for(data_dir: Path) -> JudgeInputs:
     )
 
 
-def run_judge(
-    data_dir: Path,
-    args: argparse.Namespace,
-    *,
-    engine_name: str,
-    engine_prefix: str = "",
-    progress: bool = True,
-) -> JudgeSummary:
-    """The judge that ``args`` name, over ``data_dir``'s tasks (shared with the chain commands)."""
-    options = JudgeOptions(records_per_task=args.records_per_task, seed=args.judge_seed, progress=progress)
-    if engine_name == "rules":
+def run_judge(data_dir: Path, options: JudgeOptions, engine: EngineOptions | None = None) -> JudgeSummary:
+    """Judge ``data_dir``'s tasks: offline with the rules judge, or with the engine ``engine`` names
+    (shared with the chain commands)."""
+    if engine is None:
         judge = RulesJudge(extra_checks=(organizer_check,))
         return judge_tasks(inputs_for(data_dir), judge, options, measured_agreement(judge.name, judge.model))
-    with open_engine(engine_options(args, prefix=engine_prefix, engine=engine_name), data_dir) as engine:
-        llm = EngineJudge(engine)
+    with open_engine(engine, data_dir) as opened:
+        llm = EngineJudge(opened)
         return judge_tasks(inputs_for(data_dir), llm, options, measured_agreement(llm.name, llm.model))
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        summary = run_judge(Path(args.data_dir), args, engine_name=args.engine, progress=not args.no_progress)
+        options = JudgeOptions(
+            records_per_task=args.records_per_task, seed=args.judge_seed, progress=not args.no_progress
+        )
+        engine = None if args.engine == "rules" else engine_options(args)
+        summary = run_judge(Path(args.data_dir), options, engine)
     except (ValueError, OSError, EngineError, PromptError) as exc:
         print(f"judge: {exc}", file=sys.stderr)
         return 2

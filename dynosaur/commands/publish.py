@@ -9,7 +9,7 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from crawl.telemetry import hub_telemetry_off
 from dynosaur.core import config
-from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, ReleaseReport, publish
+from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, ReleaseOptions, ReleaseReport, publish
 
 NAME = "publish"
 HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."
@@ -38,6 +38,16 @@ def add_publish_arguments(
         help="release version, also its git tag (default: the date, YYYY.MM.DD, .2 for a second one that day)",
     )
     parser.add_argument("--pretty-name", help="the dataset's display name in the card")
+
+
+def release_options_from_args(args: argparse.Namespace) -> ReleaseOptions:
+    """The ``ReleaseOptions`` that ``add_publish_arguments``' flags name."""
+    return ReleaseOptions(
+        version=args.release_version,
+        shard_rows=args.shard_rows,
+        pretty_name=args.pretty_name,
+        private=args.private,
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments
+from dynosaur.commands._chain import STEP_ERRORS, Chain, add_chain_arguments, options_from_args
 from dynosaur.contracts.artifacts import RUN_REPORT_FILE
 from dynosaur.hub.publish.grow import run_steps
 
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        chain = Chain(args)
+        chain = Chain(options_from_args(args))
     except ValueError as exc:
         print(f"run: {exc}", file=sys.stderr)
         return 2
