@@ -341,3 +341,22 @@ def test_a_local_server_gets_one_request_at_a_time_and_the_run_says_so(tmp_path,
         assert _cli(again, server, "--concurrency", "4") == 0  # an explicit setting wins
     assert state["most"] > 1
     assert "request at a time" not in capsys.readouterr().err
+
+
+def test_the_report_gives_the_seconds_lost_to_timeouts_and_retries(tmp_path):
+    data = _data_dir(tmp_path)
+    answer = json.dumps({"tasks": [GOOD]})
+    replies = _script_replies(Reply(content=answer, delay=0.5), Reply(content=answer))
+    with ScriptedOpenAIServer(replies) as server:
+        summary = _run(data, server, timeout=0.15)
+    server_report = summary.to_json()["server"]
+    assert server_report["timeouts"] == 1 and server_report["retries"] == 1
+    assert server_report["timeout_seconds"] >= 0.15 and server_report["failed_calls"] == 0
+    assert summary.failures == [] and summary.valid["aware"] == 1
+    assert "server: 1 timed out (" in summary.render()
+    assert json.loads((data / "propose_report.json").read_text())["server"] == server_report
+
+
+def _script_replies(*replies: Reply):
+    queue = list(replies)
+    return lambda body: queue.pop(0) if len(queue) > 1 else queue[0]

@@ -57,8 +57,9 @@ def add_engine_arguments(
         dest=f"{dest}concurrency",
         type=int,
         default=None,
-        help=f"LLM requests in flight at once (default {concurrency}; 1 for a server on this machine, "
-        "127.0.0.1 or localhost, which usually answers one request at a time)",
+        help=f"most LLM requests in flight at once (default {concurrency}; 1 for a server on this "
+        "machine, 127.0.0.1 or localhost, which usually answers one request at a time); the limit "
+        "halves when calls time out or slow down and grows back by one",
     )
     remote_timeout = server_defaults(None)[1]
     local_timeout = server_defaults("http://127.0.0.1")[1]
@@ -68,7 +69,8 @@ def add_engine_arguments(
         type=float,
         default=None,
         help=f"seconds per LLM request (default {remote_timeout:g}; {local_timeout:g} for a server on "
-        "this machine, long enough for CPU inference); a timed-out request is retried once",
+        "this machine or a private network, long enough for CPU inference); a timed-out request is "
+        "retried once",
     )
     parser.add_argument(
         "--batch",
@@ -127,7 +129,8 @@ def settle_engine_defaults(args: argparse.Namespace) -> None:
         return
     dest = prefix.replace("-", "_")
     local = args.engine == "openai" and is_local_server(args.base_url)
-    concurrency_default, timeout_default = server_defaults(args.base_url if local else None)
+    # a private network's server gets the long timeout too, and the command's own concurrency
+    concurrency_default, timeout_default = server_defaults(args.base_url if args.engine == "openai" else None)
     if not local:
         concurrency_default = args._engine_concurrency_default
     batch = _batch_mode(args) and args._engine_concurrency_default > 1

@@ -29,7 +29,9 @@ from dynosaur.core.engines.base import (
     EngineError,
     ScoringEngine,
     UnsupportedRequest,
+    describe_strain,
     require_capability,
+    server_strain,
 )
 from dynosaur.core.io import (
     append_jsonl,
@@ -100,6 +102,8 @@ class DinoResult:
             f"  total: generated {total['generated']}, kept {total['kept']}; batches {batches['generated_now']} "
             f"new, {batches['from_earlier_runs']} from earlier runs, {batches['failed']} failed"
         )
+        if summary.get("server"):
+            lines.append("  " + describe_strain(summary["server"]))
         if summary["stopped"]:
             lines.append(f"  stopped early: {summary['stopped']} (rerun to resume)")
         lines.append(f"  dataset: {self.dataset_path}")
@@ -228,6 +232,7 @@ def _summary(
         "batches": batch_counts,
         "stopped": stopped,
         "dataset": dataset_name,
+        "server": server_strain(engine),
     }
 
 

@@ -18,7 +18,13 @@ from tqdm import tqdm
 
 from dynosaur.contracts.artifacts import DOCUMENTS_INSTRUCTIONS_FILE, DOCUMENTS_REPORT_FILE
 from dynosaur.core.cache import CachedEngine
-from dynosaur.core.engines import ChatRequest, Engine, require_capability, structured_output_mode
+from dynosaur.core.engines import (
+    ChatRequest,
+    Engine,
+    require_capability,
+    server_strain,
+    structured_output_mode,
+)
 from dynosaur.core.engines.opening import cached
 from dynosaur.core.errors import MissingInput, OptionError
 from dynosaur.core.io import atomic_write_jsonl
@@ -148,6 +154,7 @@ async def _run(
     atomic_write_jsonl(report_path, (line for item in files for line in item.report_lines()))
     summary.instructions_path, summary.report_path = str(instructions_path), str(report_path)
     summary.structured_output = structured_output_mode(engine)
+    summary.server = server_strain(engine)
     if isinstance(engine, CachedEngine):
         summary.engine_calls, summary.cache_hits = engine.stats.misses, engine.stats.hits
     else:

@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynosaur.core.engines import describe_strain
+
 
 @dataclass
 class ChunkResult:
@@ -101,6 +103,7 @@ class DocumentsSummary:
     engine_calls: int = 0
     cache_hits: int = 0
     structured_output: str | None = None
+    server: dict[str, Any] | None = None  # timeouts, retries and their seconds; the concurrency limit
     instructions_path: str = ""
     report_path: str = ""
 
@@ -140,6 +143,7 @@ class DocumentsSummary:
             "engine_calls": self.engine_calls,
             "cache_hits": self.cache_hits,
             "structured_output": self.structured_output,
+            "server": self.server,
             "instructions_path": self.instructions_path,
             "report_path": self.report_path,
         }
@@ -174,6 +178,8 @@ class DocumentsSummary:
             f"engine calls: {self.engine_calls}, cache hits: {self.cache_hits}"
             + (f", structured output: {self.structured_output}" if self.structured_output else "")
         )
+        if self.server:
+            lines.append(describe_strain(self.server))
         if self.instructions_path:
             lines.append(f"wrote {self.instructions_path} and {self.report_path}")
         return "\n".join(lines)

@@ -36,7 +36,9 @@ from dynosaur.core.engines import (
     BudgetExceeded,
     Engine,
     EngineError,
+    describe_strain,
     require_capability,
+    server_strain,
     structured_output_mode,
 )
 from dynosaur.core.fanout import ask_many
@@ -147,6 +149,8 @@ class SelfInstructReport:
         ]
         if d["tasks_dropped"]:
             lines.append("  tasks dropped: " + ", ".join(f"{n} {r}" for r, n in d["tasks_dropped"].items()))
+        if engine.get("server"):
+            lines.append("  " + describe_strain(engine["server"]))
         lines += [f"  {error}" for error in boot["errors"]]
         return "\n".join(lines)
 
@@ -216,6 +220,7 @@ def _report(
             "calls": requests - hits,
             "usage": usage.to_json() if usage is not None and hasattr(usage, "to_json") else None,
             "structured_output": structured_output_mode(engine),
+            "server": server_strain(engine),
         },
         "prompts_version": prompts.prompts_version(),
         "settings": settings,

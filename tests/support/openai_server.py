@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import select
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -140,9 +142,11 @@ class ScriptedOpenAIServer:
                 body["_headers"] = {k.lower(): v for k, v in self.headers.items()}
                 with server.lock:
                     server.requests.append(body)
+                server._current.connection = self.connection
                 status, payload, headers = server.answer(body)
                 self._send(status, payload, headers)
 
+        self._current = threading.local()  # the connection of the request a handler thread serves
         self.batches = BatchService(self._answer_batch_line)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
@@ -194,6 +198,21 @@ class ScriptedOpenAIServer:
             "usage": usage,
         }
         return 200, payload, reply.headers
+
+    def client_gone(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for the client of the request being answered to hang up; True if
+        it did (for a responder that imitates a server giving up work nobody waits for)."""
+        connection: socket.socket | None = getattr(self._current, "connection", None)
+        if connection is None:
+            time.sleep(seconds)
+            return False
+        readable, _, _ = select.select([connection], [], [], seconds)
+        if not readable:
+            return False
+        try:
+            return connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _answer_batch_line(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self.lock:

@@ -17,7 +17,9 @@ from dynosaur.core.engines.base import (
     EngineError,
     GenerationParams,
     UnsupportedRequest,
+    describe_strain,
     require_capability,
+    server_strain,
     structured_output_mode,
 )
 from dynosaur.core.errors import ConfigError
@@ -117,9 +119,11 @@ __all__ = [
     "GenerationParams",
     "UnsupportedRequest",
     "create_engine",
+    "describe_strain",
     "engine_names",
     "open_engine_by_name",
     "register_engine",
     "require_capability",
+    "server_strain",
     "structured_output_mode",
 ]

@@ -167,11 +167,31 @@ class Usage:
     retries: int = 0
     timeouts: int = 0
     failures: int = 0
+    timeout_seconds: float = 0.0  # spent in attempts that timed out
+    retry_wait_seconds: float = 0.0  # waited between attempts
+    concurrency: dict[str, int] | None = None  # the adaptive limit: configured, lowest, now, ...
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["cost_usd"] = round(self.cost_usd, 6)
+        data["timeout_seconds"] = round(self.timeout_seconds, 3)
+        data["retry_wait_seconds"] = round(self.retry_wait_seconds, 3)
         return data
+
+    def strain(self) -> dict[str, Any] | None:
+        """How hard the server was to reach: timeouts, retries (with their seconds) and how the
+        concurrency limit moved; None when nothing went wrong."""
+        lowered = bool(self.concurrency and self.concurrency.get("decreases"))
+        if not (self.timeouts or self.retries or self.failures or lowered):
+            return None
+        return {
+            "timeouts": self.timeouts,
+            "timeout_seconds": round(self.timeout_seconds, 3),
+            "retries": self.retries,
+            "retry_wait_seconds": round(self.retry_wait_seconds, 3),
+            "failed_calls": self.failures,
+            "concurrency": self.concurrency,
+        }
 
 
 class Budget:

@@ -224,6 +224,30 @@ def structured_output_mode(engine: Engine) -> str | None:
     return mode if isinstance(mode, str) else None
 
 
+def server_strain(engine: Engine) -> dict[str, Any] | None:
+    """How hard the engine's server was to reach this run (``Usage.strain()``: timeouts, retries
+    and their seconds, how the concurrency limit moved); None when nothing went wrong, or for
+    engines without a server."""
+    usage = engine.usage
+    return usage.strain() if usage is not None else None
+
+
+def describe_strain(strain: dict[str, Any]) -> str:
+    """``Usage.strain()`` as one summary line."""
+    text = (
+        f"server: {strain['timeouts']} timed out ({strain['timeout_seconds']:.1f}s in those calls), "
+        f"{strain['retries']} retried ({strain['retry_wait_seconds']:.1f}s waiting between tries), "
+        f"{strain['failed_calls']} failed"
+    )
+    limit = strain.get("concurrency") or {}
+    if limit.get("decreases"):
+        text += (
+            f"; concurrency lowered {limit['decreases']}x from {limit['configured']} to "
+            f"{limit['lowest']} (ended at {limit['limit']})"
+        )
+    return text
+
+
 def require_capability(engine: Engine, capability: str, purpose: str) -> None:
     """Raise a clear UnsupportedRequest when ``engine`` cannot serve ``purpose``."""
     if capability not in engine.capabilities:

@@ -1,12 +1,18 @@
 """The ``openai`` engine: any OpenAI-compatible chat server (OpenAI, vLLM, Ollama, llama.cpp, TGI).
 
-- Concurrency is bounded by a semaphore; the client's own retries are off and ``tenacity`` retries
-  rate limits, timeouts, connection errors and 5xx, waiting at least what ``retry-after-ms`` /
-  ``retry-after`` ask (capped), otherwise backing off exponentially with jitter.
+- Concurrency is bounded by one ``AdaptiveLimit`` (``limiter``): it starts at ``concurrency`` and
+  halves when a call times out or the server answers 429/503 (or, for a server on this machine
+  or a private network, when an answer comes back ``LATENCY_RISE`` times slower per token than
+  the quickest), growing back by one after a run of calm answers. The client's own retries are
+  off and ``tenacity`` retries rate limits, timeouts, connection errors and 5xx, waiting at least
+  what ``retry-after-ms`` / ``retry-after`` ask (capped), otherwise backing off exponentially
+  with jitter; a call gives its room back while it waits to retry.
 - Slow local servers: unless told otherwise, a server on this machine (127.0.0.1, localhost) gets
-  one request at a time and a timeout long enough for CPU inference (``server_defaults``). A
-  timed-out call is retried at most ``max_timeout_retries`` times (asking a saturated server again
-  and again only queues more work on it), and the final error says how long the call took.
+  one request at a time, and one there or on a private network a timeout long enough for CPU
+  inference (``server_defaults``). A timed-out call is retried at most ``max_timeout_retries``
+  times (asking a saturated server again and again only queues more work on it), the final error
+  says how long the call took, and ``usage`` keeps the seconds spent in timed-out calls and in
+  waits between retries.
 - Structured output: with ``GenerationParams.json_schema`` set, the request carries a
   ``json_schema`` response format. A server that rejects it (a 400, or a 500 whose body names
   ``response_format``, as llama.cpp's Python server answers) is asked again with ``json_object``
@@ -54,7 +60,8 @@ from dynosaur.core.engines.accounting import (
     price_for,
 )
 from dynosaur.core.engines.base import ChatRequest, Completion, EngineError
-from dynosaur.core.engines.servers import is_local_server, server_defaults
+from dynosaur.core.engines.limiter import AdaptiveLimit, Signal, Ticket
+from dynosaur.core.engines.servers import adapts_to_latency, is_local_server, server_defaults
 from dynosaur.core.errors import ConfigError, OptionError
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -63,6 +70,33 @@ RESPONSE_FORMATS = ("json_schema", "json_object+schema", "json_object", "text")
 # What a rejection of ``response_format`` mentions (a 400/422 naming none of them is another problem).
 _FORMAT_WORDS = ("response_format", "json_schema", "json_object", "schema")
 _PLACEHOLDER_KEY = "not-needed"  # local servers (vLLM, Ollama) accept any key
+# An answer this many times slower (per answer token) than the quickest one seen means a server on
+# this machine or network is saturated by our own requests: the concurrency limit halves.
+LATENCY_RISE = 4.0
+
+
+def _overloaded(exc: BaseException) -> bool:
+    """The server turned the call away for load (429 other than a spent quota, 503)."""
+    if not isinstance(exc, openai.APIStatusError):
+        return False
+    return (exc.status_code == 429 and exc.code != "insufficient_quota") or exc.status_code == 503
+
+
+class _Slot:
+    """One call's room under the limiter: given back after each attempt, taken again for a retry."""
+
+    def __init__(self, limiter: AdaptiveLimit, ticket: Ticket) -> None:
+        self.limiter = limiter
+        self.ticket: Ticket | None = ticket
+
+    async def hold(self) -> None:
+        if self.ticket is None:
+            self.ticket = await self.limiter.acquire()
+
+    def release(self, signal: Signal, tokens: int = 1) -> None:
+        if self.ticket is not None:
+            ticket, self.ticket = self.ticket, None
+            self.limiter.release(ticket, signal, tokens)
 
 
 def retry_after_seconds(exc: BaseException) -> float | None:
@@ -162,6 +196,8 @@ class OpenAIEngine:
         max_timeout_retries: int = 1,
         max_retry_wait: float = 60.0,
         retry_wait_initial: float = 0.5,
+        adaptive_concurrency: bool = True,
+        latency_rise: float | None = LATENCY_RISE,
     ) -> None:
         default_concurrency, default_timeout = server_defaults(base_url or DEFAULT_BASE_URL)
         concurrency = default_concurrency if concurrency is None else concurrency
@@ -193,13 +229,18 @@ class OpenAIEngine:
             )
         self.budget = Budget(budget_usd) if budget_usd is not None else None
         self.usage = Usage()
+        # the one bound on calls to this server; it adapts to how the server copes (see limiter)
+        self.limiter = AdaptiveLimit(
+            concurrency,
+            adaptive=adaptive_concurrency,
+            latency_rise=latency_rise if adapts_to_latency(self.base_url) else None,
+        )
         self.format_level = 0  # index into RESPONSE_FORMATS of the best format the server accepts
         self.format_known = False  # True once a structured request succeeded (or the cache said so)
         self.token_param = "max_tokens"
         self._api_key = api_key
         self._loop: asyncio.AbstractEventLoop | None = None
         self._client: openai.AsyncOpenAI | None = None
-        self._semaphore: asyncio.Semaphore | None = None
         self._probe: asyncio.Lock | None = None
 
     def __repr__(self) -> str:
@@ -236,20 +277,19 @@ class OpenAIEngine:
         if facts.get("token_param") == "max_completion_tokens":
             self.token_param = "max_completion_tokens"
 
-    def _session(self) -> tuple[openai.AsyncOpenAI, asyncio.Semaphore]:
-        # Clients and semaphores belong to one event loop; a new loop gets fresh ones.
+    def _session(self) -> openai.AsyncOpenAI:
+        # Clients belong to one event loop; a new loop gets a fresh one.
         loop = asyncio.get_running_loop()
-        if self._loop is not loop or self._client is None or self._semaphore is None:
+        if self._loop is not loop or self._client is None:
             self._client = openai.AsyncOpenAI(
                 api_key=self._api_key or _PLACEHOLDER_KEY,
                 base_url=self.base_url,
                 timeout=self.timeout,
                 max_retries=0,
             )
-            self._semaphore = asyncio.Semaphore(self.concurrency)
             self._probe = asyncio.Lock()
             self._loop = loop
-        return self._client, self._semaphore
+        return self._client
 
     def worst_case_cost(self, request: ChatRequest, *, batch: bool = False) -> float:
         """The most one request can cost: its prompt (chars / 4) plus ``max_tokens`` of answer."""
@@ -277,17 +317,21 @@ class OpenAIEngine:
 
     async def complete(self, request: ChatRequest) -> Completion:
         """Answer one request; EngineError when it fails for good, BudgetExceeded before overspending."""
-        client, semaphore = self._session()
-        async with semaphore:
+        client = self._session()
+        slot = _Slot(self.limiter, await self.limiter.acquire())
+        try:
             reserved = self.budget.reserve(self.worst_case_cost(request)) if self.budget else 0.0
             cost = 0.0
             try:
-                response = await self._with_retries(client, request)
+                response = await self._with_retries(client, request, slot)
                 completion = self._completion(response, request)
                 cost = self.cost_of(completion)
             finally:
                 if self.budget is not None:
                     self.budget.settle(reserved, cost)
+        finally:
+            slot.release("failed")  # no-op once an attempt has said how it went
+            self.usage.concurrency = self.limiter.to_json()
         self.account(completion, cost)
         return completion
 
@@ -295,7 +339,7 @@ class OpenAIEngine:
 
     def client(self) -> openai.AsyncOpenAI:
         """The HTTP client of the running event loop (the key stays inside it)."""
-        return self._session()[0]
+        return self._session()
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         """The chat-completions body this engine would send for ``request`` right now."""
@@ -310,7 +354,7 @@ class OpenAIEngine:
             raise EngineError(f"unreadable chat completion in a batch result: {exc}") from None
         return self._completion(response, request)
 
-    async def _with_retries(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
+    async def _with_retries(self, client: openai.AsyncOpenAI, request: ChatRequest, slot: _Slot) -> Any:
         timeouts = 0
 
         def out_of_tries(state: RetryCallState) -> bool:
@@ -329,12 +373,22 @@ class OpenAIEngine:
         try:
             async for attempt in retrying:
                 with attempt:
+                    await slot.hold()  # a retry waits for room under the limit as it is now
+                    began = time.monotonic()
                     try:
-                        return await self._create(client, request)
+                        response = await self._create(client, request)
                     except openai.APITimeoutError:
                         timeouts += 1
                         self.usage.timeouts += 1
+                        self.usage.timeout_seconds += time.monotonic() - began
+                        slot.release("timeout")
                         raise
+                    except openai.APIError as exc:
+                        slot.release("overloaded" if _overloaded(exc) else "failed")
+                        raise
+                    usage = getattr(response, "usage", None)
+                    slot.release("answered", tokens=int(getattr(usage, "completion_tokens", 0) or 1))
+                    return response
         except openai.APIError as exc:
             self.usage.failures += 1
             attempts = retrying.statistics.get("attempt_number", 1)
@@ -353,6 +407,8 @@ class OpenAIEngine:
 
     def _count_retry(self, state: RetryCallState) -> None:
         self.usage.retries += 1
+        if state.next_action is not None:
+            self.usage.retry_wait_seconds += state.next_action.sleep
 
     async def _create(self, client: openai.AsyncOpenAI, request: ChatRequest) -> Any:
         if request.params.json_schema is None or self.format_known or self._probe is None:
@@ -451,7 +507,7 @@ class OpenAIEngine:
     async def aclose(self) -> None:
         """Close the HTTP client (when it belongs to the running loop)."""
         client, loop = self._client, self._loop
-        self._client = self._semaphore = self._loop = self._probe = None
+        self._client = self._loop = self._probe = None
         if client is None:
             return
         try:

@@ -24,6 +24,8 @@ from dynosaur.contracts.tasks import SOURCE_BY_MODE, Task
 from dynosaur.core.engines.base import (
     Completion,
     Engine,
+    describe_strain,
+    server_strain,
     structured_output_mode,
 )
 from dynosaur.core.errors import ConfigError
@@ -71,6 +73,7 @@ class ProposeSummary:
     prompt_style: StyleChoice | None = None
     modes: tuple[str, ...] = ()
     batch: dict[str, Any] | None = None
+    server: dict[str, Any] | None = None  # timeouts, retries and their seconds; the concurrency limit
     proposed: Counter = field(default_factory=Counter)
     valid: Counter = field(default_factory=Counter)
     rejected: Counter = field(default_factory=Counter)
@@ -102,6 +105,7 @@ class ProposeSummary:
             "structured_output": self.structured_output,
             "prompt_style": self.prompt_style.to_json() if self.prompt_style else None,
             "batch": self.batch,
+            "server": self.server,
             "proposed_by_mode": dict(sorted(self.proposed.items())),
             "valid_by_mode": dict(sorted(self.valid.items())),
             # every valid task is a mapping no earlier task of its dataset-config had
@@ -129,6 +133,8 @@ class ProposeSummary:
             + (f" ({self.cached_tokens:,} from the server's prompt cache)" if self.cached_tokens else "")
             + f" / {self.completion_tokens:,} out; cost {cost}",
         ]
+        if self.server:
+            lines.append("  " + describe_strain(self.server))
         if self.batch:
             b = self.batch
             lines.append(
@@ -338,6 +344,7 @@ def _finish(
     summary.failures.sort(key=lambda f: (f["task_name"], f["mode"]))
     summary.not_asked = len(units) - len(answers) - len(summary.failures)
     summary.structured_output = structured_output_mode(engine)
+    summary.server = server_strain(engine)
     batch_report = getattr(engine, "batch_report", None)  # only the Batch API runner has one
     summary.batch = batch_report() if batch_report is not None else None
     stats = engine.stats

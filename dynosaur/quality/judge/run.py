@@ -26,6 +26,7 @@ from dynosaur.contracts.judge_scores import (
     score_distribution,
 )
 from dynosaur.contracts.metadata import load_metadata
+from dynosaur.core.engines import describe_strain, server_strain
 from dynosaur.core.fanout import Outcome, ask_many
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
 from dynosaur.quality.judge.engine import EngineJudge
@@ -65,6 +66,7 @@ class JudgeSummary:
     engine_calls: int = 0
     cache_hits: int = 0
     agreement: dict[str, Any] | None = None
+    server: dict[str, Any] | None = None  # timeouts, retries and their seconds; the concurrency limit
 
     def to_json(self) -> dict[str, Any]:
         scored = [s.score for s in self.scores]
@@ -84,6 +86,7 @@ class JudgeSummary:
             "engine_calls": self.engine_calls,
             "cache_hits": self.cache_hits,
             "agreement": self.agreement,
+            "server": self.server,
         }
 
     def render(self) -> str:
@@ -96,6 +99,8 @@ class JudgeSummary:
         ]
         if self.engine_calls or self.cache_hits:
             lines.append(f"  engine calls {self.engine_calls}, cache hits {self.cache_hits}")
+        if self.server:
+            lines.append("  " + describe_strain(self.server))
         if data["low_by_reason"]:
             lines.append("  scored 1-2: " + ", ".join(f"{n} {k}" for k, n in data["low_by_reason"].items()))
         if self.agreement:
@@ -274,6 +279,8 @@ def _finish(
     stats = getattr(getattr(judge, "engine", None), "stats", None)
     if stats is not None:
         summary.engine_calls, summary.cache_hits = stats.misses, stats.hits
+    if isinstance(judge, EngineJudge):
+        summary.server = server_strain(judge.engine)
     inputs.output_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_jsonl(inputs.output_dir / JUDGE_SCORES_FILE, (s.to_json() for s in summary.scores))
     atomic_write_json(inputs.output_dir / JUDGE_REPORT_FILE, summary.to_json())
