@@ -58,9 +58,12 @@ def varied_texts(count: int, seed: int, longest: int = 30) -> list[str]:
     return texts
 
 
-@pytest.fixture
-def pruned_only(monkeypatch):
-    """The pruned path for every batch, in chunks of a few texts."""
+@pytest.fixture(params=["compact often", "never compact"])
+def pruned_only(monkeypatch, request):
+    """The pruned path for every batch, in chunks of a few texts, with and without compaction."""
+    often = request.param == "compact often"
+    monkeypatch.setattr(index_module, "_COMPACT_MIN", 0 if often else 10**12)
+    monkeypatch.setattr(index_module, "_COMPACT_SHARE", 0.0)
     monkeypatch.setattr(filter_module, "_PLAIN_PAIRS", 0)
     monkeypatch.setattr(index_module, "_MAX_CHUNK", 5)
     monkeypatch.setattr(index_module, "_RAW_BUDGET", 40)

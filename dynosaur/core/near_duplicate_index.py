@@ -20,7 +20,9 @@ threshold ``t`` is ever dropped; the survivors get an exact LCS from the caller.
 - Bucket bound: tokens go into 64 buckets (the 32 most frequent tokens one each, the rest by code);
   the overlap is at most the sum over buckets of the smaller of the two counts.
 
-Everything is computed over all texts of one call with numpy, a chunk of queries at a time.
+Everything is computed over all texts of one call with numpy, a chunk of queries at a time; the
+entries of texts found to be near-duplicates are marked, and compacted out of the postings once
+there are enough of them, so later texts only meet kept ones.
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ _BUCKETS = 64
 _OWN_BUCKETS = 32  # the most frequent tokens get a bucket each
 _RAW_BUDGET = 2_000_000  # shared-prefix occurrences expanded at once (memory bound of a chunk)
 _SIGNATURE_SLICE = 65536  # pairs whose bucket counts are compared at once
-_MAX_CHUNK = 2048  # queries per chunk; later texts of a chunk see earlier ones as possibly kept
+_MAX_CHUNK = 2048
+_DROPPED = np.int32(-(2**30))  # posting_partner of a dropped text's entry
+# The postings are compacted once dropped entries exceed this many, and this share of them.
+_COMPACT_MIN = 50_000
+_COMPACT_SHARE = 0.1  # queries per chunk; later texts of a chunk see earlier ones as possibly kept
 
 
 def token_codes(seqs: Sequence[str | list[int]]) -> np.ndarray:
@@ -143,6 +149,7 @@ class CandidateIndex:
         self._entry_rest = (entry_len - self._position).astype(np.int32)  # m - i
         # and for each probing entry the longest partner n with need(m, n) <= m - i
         self._entry_partner = (sum_within[self._entry_rest] - entry_len).astype(np.int32)
+        self._dropped = 0  # dropped entries still in the postings
 
     def raw(self, lo: int, hi: int) -> int:
         """Shared-prefix occurrences that texts ``lo .. hi-1`` meet in earlier texts' postings."""
@@ -158,7 +165,25 @@ class CandidateIndex:
         entries = _ragged_arange(
             self._entry_start[texts], self._entry_start[texts + 1] - self._entry_start[texts]
         )
-        self._posting_partner[self._place[entries]] = -1
+        self._posting_partner[self._place[entries]] = _DROPPED
+        self._dropped += entries.size
+        if self._dropped > max(_COMPACT_MIN, _COMPACT_SHARE * self._posting_text.size):
+            self._compact()
+
+    def _compact(self) -> None:
+        """Leave dropped texts' entries out of the postings, so later probes no longer meet them."""
+        live = self._posting_partner != _DROPPED
+        live_before = np.concatenate(([0], np.cumsum(live)))
+        self._posting_text = self._posting_text[live]
+        self._posting_len = self._posting_len[live]
+        self._posting_rest = self._posting_rest[live]
+        self._posting_partner = self._posting_partner[live]
+        # an entry of a dropped text keeps a stale place; it is never probed or dropped again
+        self._place = live_before[self._place]
+        self._posting_start = live_before[self._posting_start]
+        self._earlier = self._place - self._posting_start
+        self._raw_before = np.concatenate(([0], np.cumsum(self._earlier)))[self._entry_start]
+        self._dropped = 0
 
     def candidates(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         """Pairs (later, earlier) that may exceed the threshold, sorted by the later text, then earlier.
