@@ -129,6 +129,14 @@ def test_texts_kept_before_and_later_batches_are_respected(pruned_only):
     assert results[0] == results[1]
 
 
+def test_keys_too_wide_to_pack_take_the_slower_sort_and_decide_the_same(pruned_only, monkeypatch):
+    monkeypatch.setattr(index_module, "_PACK_LIMIT", 0)
+    monkeypatch.setattr(index_module, "_SIGNATURE_TEXTS", 7)
+    texts = varied_texts(200, seed=9)
+    pruned = NearDuplicateFilter(0.7).add_many(texts)
+    assert kept(pruned) == kept(NearDuplicateFilter(0.7, prefilter=False).add_many(texts))
+
+
 def test_integer_vocabulary_decides_the_same(pruned_only, monkeypatch):
     monkeypatch.setattr(filter_module, "_MAX_CHAR_IDS", 30)  # run out of characters early
     texts = varied_texts(200, seed=6)
