@@ -34,7 +34,15 @@ from crawl.ratelimit import Pacer
 from crawl.recorder import SnapshotRecorder
 from crawl.records import DEFERRED, FAILED, KEPT, DatasetOutcome, reason_kind
 from crawl.state import STATE_FILE, CrawlState
-from crawl.transport import AsyncPacedTransport, Observer, PacedTransport, RequestStats, Router, TransportCore
+from crawl.transport import (
+    AsyncPacedTransport,
+    Observer,
+    PacedTransport,
+    RequestStats,
+    Router,
+    TransportCore,
+    async_http_transport,
+)
 from crawl.viewer import ViewerClient
 
 
@@ -154,13 +162,14 @@ class _Run:
         async def feed(queue: asyncio.Queue[ListedDataset | None]) -> None:
             while batch := await loop.run_in_executor(executor, stream.take, _BATCH):
                 new = state.note_listed([ds.id for ds in batch])
+                known = state.entries_of(sorted(new))
                 for ds in batch:
                     if ds.id not in new:
                         continue  # a repeat: the Hub's pages shifted while they were read
                     new.discard(ds.id)
                     result.listed += 1
                     self.crawler()
-                    if self._everything or state.needs_crawl(state.entry(ds.id), ds.sha, self.fingerprint):
+                    if self._everything or state.needs_crawl(known.get(ds.id), ds.sha, self.fingerprint):
                         await queue.put(ds)
                     else:
                         result.unchanged += 1
@@ -179,6 +188,7 @@ class _Run:
             return
         self.result.deferred = len(self.deferred)
         wait = self._last_deferral + self.options.retry.not_ready_wait - time.monotonic()
+        self.state.commit()
         await asyncio.sleep(max(0.0, wait))
         todo = sorted(self.deferred, key=lambda ds: ds.id)
 
@@ -233,7 +243,7 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
         result.lost = check_outputs(state, data_dir)
         async with httpx.AsyncClient(
             base_url=options.viewer_endpoint.rstrip("/"),
-            transport=AsyncPacedTransport(core, httpx.AsyncHTTPTransport(verify=tls, limits=limits)),
+            transport=AsyncPacedTransport(core, async_http_transport(tls, limits)),
             headers=headers,
             timeout=options.timeout,
             follow_redirects=True,

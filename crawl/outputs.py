@@ -35,7 +35,7 @@ REPORT_FILE = "crawl_report.jsonl"
 POLICY_FILE = "crawl_policy.json"
 OUTPUT_FILES = (DATA_FILE, METADATA_FILE, LICENSE_FILE, REPORT_FILE)
 
-_FLUSH = 1 << 20  # encoded bytes buffered before a write()
+_FLUSH = 1 << 16  # encoded bytes buffered before a write()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from crawl.records import FAILED, DatasetOutcome
 
 STATE_FILE = "crawl_state.sqlite"
 SCHEMA_VERSION = 2
+CACHE_KIB = 256  # SQLite page cache per database (main and temp)
+GROUP_SECONDS = 0.25  # saves within this long of the first share one commit
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -111,6 +114,7 @@ class CrawlState:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._group_since: float | None = None  # when the open group of saves began
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None)
             # Freed pages go back to the filesystem (lines leave the state once written); this
@@ -125,6 +129,10 @@ class CrawlState:
             for statement in _statements(_SCHEMA):
                 self._db.execute(statement)
             self._db.execute("PRAGMA temp_store=FILE")
+            # A page cache of a fixed, small size (the OS caches the file): the default 2 MB
+            # per database fills as the state grows, so memory would grow with the crawl.
+            self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+            self._db.execute(f"PRAGMA temp.cache_size=-{CACHE_KIB}")
             self._db.execute(_LISTED)
             for statement in _statements(_CHANGES):
                 self._db.execute(statement)
@@ -158,7 +166,14 @@ class CrawlState:
             self._mark_stale()
 
     def close(self) -> None:
+        self.commit()
         self._db.close()
+
+    def commit(self) -> None:
+        """Commit the saves grouped so far (see :meth:`save`)."""
+        if self._group_since is not None:
+            self._group_since = None
+            self._db.execute("COMMIT")
 
     def __enter__(self) -> CrawlState:
         return self
@@ -189,33 +204,53 @@ class CrawlState:
         )
 
     def save(self, outcome: DatasetOutcome, fingerprint: str, listing_key: str) -> None:
-        """Replace a dataset's entry and lines, atomically (the lines kept here until written)."""
-        with self._transaction():
-            self._mark_stale()
-            self._db.execute("DELETE FROM lines WHERE dataset = ?", (outcome.dataset,))
-            self._db.execute("DELETE FROM held WHERE dataset = ?", (outcome.dataset,))
-            self._db.execute(
-                "INSERT INTO datasets (id, sha, status, fingerprint, listing_key, report) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET sha = excluded.sha, "
-                "status = excluded.status, fingerprint = excluded.fingerprint, "
-                "listing_key = excluded.listing_key, report = excluded.report, report_written = 0",
-                (
-                    outcome.dataset,
-                    outcome.sha,
-                    outcome.status,
-                    fingerprint,
-                    listing_key,
-                    _dumps(outcome.report()),
-                ),
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO lines VALUES (?, ?)",
-                [(outcome.dataset, line["task_name"]) for line in outcome.lines],
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO held VALUES (?, ?, ?)",
-                [(outcome.dataset, line["task_name"], _dumps(line)) for line in outcome.lines],
-            )
+        """Replace a dataset's entry and lines (kept here until written), atomically.
+
+        Saves close together share one transaction, committed once ``GROUP_SECONDS`` passed
+        since the first (or by any other change, :meth:`commit` or :meth:`close`): a killed run
+        loses the datasets saved since the last commit (the next run crawls them), and the state
+        stays consistent.
+        """
+        if self._group_since is None:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._group_since = time.monotonic()
+        self._db.execute("SAVEPOINT save")
+        try:
+            self._save(outcome, fingerprint, listing_key)
+        except BaseException:
+            self._db.execute("ROLLBACK TO save")
+            raise
+        finally:
+            self._db.execute("RELEASE save")
+        if time.monotonic() - self._group_since >= GROUP_SECONDS:
+            self.commit()
+
+    def _save(self, outcome: DatasetOutcome, fingerprint: str, listing_key: str) -> None:
+        self._mark_stale()
+        self._db.execute("DELETE FROM lines WHERE dataset = ?", (outcome.dataset,))
+        self._db.execute("DELETE FROM held WHERE dataset = ?", (outcome.dataset,))
+        self._db.execute(
+            "INSERT INTO datasets (id, sha, status, fingerprint, listing_key, report) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET sha = excluded.sha, "
+            "status = excluded.status, fingerprint = excluded.fingerprint, "
+            "listing_key = excluded.listing_key, report = excluded.report, report_written = 0",
+            (
+                outcome.dataset,
+                outcome.sha,
+                outcome.status,
+                fingerprint,
+                listing_key,
+                _dumps(outcome.report()),
+            ),
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO lines VALUES (?, ?)",
+            [(outcome.dataset, line["task_name"]) for line in outcome.lines],
+        )
+        self._db.executemany(
+            "INSERT OR REPLACE INTO held VALUES (?, ?, ?)",
+            [(outcome.dataset, line["task_name"], _dumps(line)) for line in outcome.lines],
+        )
 
     def mark_seen(self, ids: Iterable[str], listing_key: str) -> None:
         """Record that ``listing_key``'s listing returned these datasets."""
@@ -241,11 +276,26 @@ class CrawlState:
     def note_listed(self, ids: list[str]) -> set[str]:
         """Note that this run's listing returned ``ids``; returns those it had not returned before."""
         new: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            seen = {row[0] for row in self._db.execute(f"SELECT id FROM listed WHERE id IN ({marks})", chunk)}
+            new.update(dataset for dataset in chunk if dataset not in seen)
         with self._transaction():
-            for dataset in ids:
-                if self._db.execute("INSERT OR IGNORE INTO listed VALUES (?)", (dataset,)).rowcount == 1:
-                    new.add(dataset)
+            self._db.executemany("INSERT OR IGNORE INTO listed VALUES (?)", [(i,) for i in sorted(new)])
         return new
+
+    def entries_of(self, ids: list[str]) -> dict[str, Entry]:
+        """The entries of those of ``ids`` that have one."""
+        found: dict[str, Entry] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT id, sha, status, fingerprint, listing_key FROM datasets WHERE id IN ({marks})", chunk
+            ):
+                found[row[0]] = Entry(row[1], row[2], row[3], row[4])
+        return found
 
     def mark_listed(self, listing_key: str) -> None:
         """Record that ``listing_key``'s listing returned the datasets noted (writes only changes)."""
@@ -366,6 +416,7 @@ class CrawlState:
 
     def begin_output_write(self) -> None:
         """Start the transaction of an output write; changes gather in temp tables."""
+        self.commit()
         self._db.execute("BEGIN IMMEDIATE")
         self._db.execute("DELETE FROM line_changes")
         self._db.execute("DELETE FROM report_changes")
@@ -459,6 +510,7 @@ class CrawlState:
             )
 
     def _transaction(self) -> _Transaction:
+        self.commit()
         return _Transaction(self._db)
 
 

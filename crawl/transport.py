@@ -1,5 +1,9 @@
 """HTTP transports that pace, retry, count and observe every request the crawler makes.
 
+A request is sent once directly; only when that attempt needs another does tenacity take over
+(with the first attempt as its first outcome), so the common case costs no retry machinery and
+leaves no reference cycle holding a response body behind.
+
 Both the ``huggingface_hub`` client (sync) and the viewer client (async) send through these
 transports, so retries happen in one place: a request that still fails after the last attempt
 raises :class:`RequestFailed`, which no client above retries again.
@@ -9,6 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+import select
+import socket
+import ssl
 import threading
 import time
 from collections import Counter
@@ -16,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import httpcore
 import httpx
 from huggingface_hub.utils import parse_ratelimit_headers
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception_type, retry_if_result
@@ -312,6 +320,14 @@ class TransportCore:
         )
 
 
+def _replay(first: list[httpx.Response | Exception]) -> httpx.Response:
+    """The first attempt's outcome, once more (for tenacity, which decides what follows it)."""
+    outcome = first.pop()
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
 class PacedTransport(httpx.BaseTransport):
     """Sync transport (used by ``huggingface_hub``'s client)."""
 
@@ -338,9 +354,22 @@ class PacedTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         bucket = self.core.router.bucket(request.url)
+        first: list[httpx.Response | Exception] = []
+        try:
+            first.append(self._attempt(request, bucket))
+        except RETRY_EXCEPTIONS as exc:
+            first.append(exc)
+        else:
+            if not self.core.retryable(bucket, cast(httpx.Response, first[0])):
+                return self.core.finish(bucket, request, cast(httpx.Response, first[0]), 1)
+
+        def attempt(request: httpx.Request, bucket: str) -> httpx.Response:
+            return _replay(first) if first else self._attempt(request, bucket)
+
+        # Only a first attempt that needs another goes through tenacity (which sees it first).
         retrying = Retrying(sleep=time.sleep, **self.core.retry_kwargs(bucket))
         try:
-            response = retrying(self._attempt, request, bucket)
+            response = retrying(attempt, request, bucket)
         except RETRY_EXCEPTIONS as exc:
             raise self.core.network_failure(request, exc) from exc
         return self.core.finish(bucket, request, response, retrying.statistics.get("attempt_number", 1))
@@ -375,12 +404,108 @@ class AsyncPacedTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         bucket = self.core.router.bucket(request.url)
+        first: list[httpx.Response | Exception] = []
+        try:
+            first.append(await self._attempt(request, bucket))
+        except RETRY_EXCEPTIONS as exc:
+            first.append(exc)
+        else:
+            if not self.core.retryable(bucket, cast(httpx.Response, first[0])):
+                return self.core.finish(bucket, request, cast(httpx.Response, first[0]), 1)
+
+        async def attempt(request: httpx.Request, bucket: str) -> httpx.Response:
+            return _replay(first) if first else await self._attempt(request, bucket)
+
         retrying = AsyncRetrying(sleep=asyncio.sleep, **self.core.retry_kwargs(bucket))
         try:
-            response: httpx.Response = await retrying(self._attempt, request, bucket)
+            response: httpx.Response = await retrying(attempt, request, bucket)
         except RETRY_EXCEPTIONS as exc:
             raise self.core.network_failure(request, exc) from exc
         return self.core.finish(bucket, request, response, retrying.statistics.get("attempt_number", 1))
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _socket_readable(sock: socket.socket | None) -> bool:
+    """True when reading would not block: on an idle keep-alive connection, the server closed it."""
+    if sock is None or sock.fileno() < 0:
+        return True
+    if not hasattr(select, "poll"):  # pragma: no cover - Windows
+        return bool(select.select([sock], [], [], 0)[0])
+    poll = select.poll()
+    poll.register(sock, select.POLLIN)
+    return bool(poll.poll(0))
+
+
+class _Stream(httpcore.AsyncNetworkStream):
+    """anyio's stream, with the liveness check the pool makes on every idle connection, for
+    every request and every answer, answered from the socket found once at connect time (anyio
+    rebuilds its table of socket attributes on each lookup)."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+        self._inner = inner
+        self._socket = inner.get_extra_info("socket")
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._inner.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.start_tls(ssl_context, server_hostname, timeout))
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "is_readable":
+            return _socket_readable(self._socket)
+        if info == "socket":
+            return self._socket
+        return self._inner.get_extra_info(info)
+
+
+class _Backend(httpcore.AsyncNetworkBackend):
+    """httpcore's anyio backend, handing out :class:`_Stream` s."""
+
+    def __init__(self) -> None:
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
+        return _Stream(await self._inner.connect_tcp(host, port, timeout, local_address, socket_options))
+
+    async def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.AsyncNetworkStream:  # pragma: no cover - the crawl speaks TCP
+        return _Stream(await self._inner.connect_unix_socket(path, timeout, socket_options))
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def async_http_transport(ssl_context: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's async transport over a connection pool whose liveness checks are cheap (:class:`_Stream`).
+
+    Everything else (HTTP/1.1, TLS, timeouts, errors) is httpx's and httpcore's own.
+    """
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context, limits=limits)
+    if isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):  # no proxy in between
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_Backend(),
+        )
+    return transport
