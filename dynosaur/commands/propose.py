@@ -47,15 +47,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
-def add_prompt_style_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    """``--prompt-style`` and ``--context-window`` (shared with the commands that propose)."""
+def add_prompt_style_arguments(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, styles: str | None = None
+) -> None:
+    """``--prompt-style`` and ``--context-window`` (shared with the commands that propose, and
+    self-instruct); ``styles`` says what full and compact mean for the command."""
+    styles = styles or (
+        "full (every rule, the card, all worked examples), compact (for small models: one worked "
+        "example, the field names as the only allowed names)"
+    )
     parser.add_argument(
         "--prompt-style",
         choices=PROMPT_STYLES,
         default="auto",
-        help="full (every rule, the card, all worked examples), compact (for small models: one worked "
-        "example, the field names as the only allowed names) or auto: compact when the model's "
-        f"context window is below {SMALL_CONTEXT_TOKENS} tokens (default %(default)s)",
+        help=f"{styles} or auto: compact when the model's context window is below "
+        f"{SMALL_CONTEXT_TOKENS} tokens (default %(default)s)",
     )
     parser.add_argument(
         "--context-window",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_options
+from dynosaur.commands.propose import add_prompt_style_arguments
 from dynosaur.contracts.seed_tasks import load_seed_tasks
 from dynosaur.core.engines.opening import open_engine
 from dynosaur.self_instruct import DEFAULT_BLOCKLIST, BootstrapConfig, Sampling, self_instruct
@@ -86,6 +87,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="per instances answer (default %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the demonstration sampling")
+    add_prompt_style_arguments(
+        parser,
+        styles="full (the Self-Instruct prompts: up to --num-prompt-instructions instructions, three "
+        "seed tasks per example list), compact (for small models: at most four instructions, one seed "
+        "task per example list, shorter wording)",
+    )
 
     group = parser.add_argument_group("engine")
     add_engine_arguments(group, default_engine="openai", concurrency=defaults.concurrency)
@@ -126,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         seed=args.seed,
         sampling=Sampling(temperature=args.temperature, top_p=args.top_p, max_tokens=args.max_tokens),
+        prompt_style=args.prompt_style,
+        context_window=args.context_window,
     )
     settings.check()
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tqdm import tqdm
@@ -23,9 +23,16 @@ from dynosaur.core.engines import BudgetExceeded, ChatRequest, Completion, Engin
 from dynosaur.core.errors import OptionError
 from dynosaur.core.fanout import Outcome, ask_many
 from dynosaur.core.near_duplicates import NearDuplicateFilter
+from dynosaur.core.prompt_style import check_style, choose_prompt_style
 from dynosaur.self_instruct.filters import DEFAULT_BLOCKLIST, first_problem, instruction_filters
 from dynosaur.self_instruct.parsing import parse_numbered_list
-from dynosaur.self_instruct.prompting import Sampling, bootstrap_request, round_seed, sample_demonstrations
+from dynosaur.self_instruct.prompting import (
+    Sampling,
+    bootstrap_request,
+    demonstration_counts,
+    round_seed,
+    sample_demonstrations,
+)
 
 STOP_REACHED = "reached the requested number of instructions"
 STOP_BUDGET = "the budget is spent"
@@ -45,9 +52,13 @@ class BootstrapConfig:
     concurrency: int = 1
     seed: int = 0
     sampling: Sampling = field(default_factory=Sampling)
+    # full, compact or auto (compact for a context window below 4,096 tokens); see core.prompt_style
+    prompt_style: str = "full"
+    context_window: int | None = None  # tokens; when the server does not report its own
 
     def check(self) -> None:
         """Raise ``OptionError`` (a ``ValueError``) for settings that cannot work."""
+        check_style(self.prompt_style)
         if self.num_instructions < 1:
             raise OptionError("num_instructions", "must be at least 1")
         if self.num_prompt_instructions < 1:
@@ -114,6 +125,9 @@ def _answer(outcome: Outcome[ChatRequest, Completion]) -> Completion | EngineErr
 class _Bootstrap:
     def __init__(self, engine: Engine, seeds: list[SeedTask], config: BootstrapConfig) -> None:
         config.check()
+        if config.prompt_style == "auto":
+            choice = choose_prompt_style("auto", engine, context_window=config.context_window)
+            config = replace(config, prompt_style=choice.style)
         self.engine = engine
         self.config = config
         self.prompt_seeds = [
@@ -134,18 +148,17 @@ class _Bootstrap:
     def _request(self, round_number: int) -> tuple[ChatRequest, int]:
         """The round's request, and the number its first new item should carry."""
         generated = [g.instruction for g in self.result.instructions]
-        demonstrations = sample_demonstrations(
-            self.rng,
-            self.prompt_seeds,
-            generated,
-            self.config.num_prompt_instructions,
-            self.config.num_prompt_seed,
+        style = self.config.prompt_style
+        shown, from_seeds = demonstration_counts(
+            style, self.config.num_prompt_instructions, self.config.num_prompt_seed
         )
+        demonstrations = sample_demonstrations(self.rng, self.prompt_seeds, generated, shown, from_seeds)
         request = bootstrap_request(
             demonstrations,
             self.config.classification_only,
             self.config.sampling,
             round_seed(self.config.seed, round_number),
+            style,
         )
         return request, len(demonstrations) + 1
 

@@ -20,9 +20,14 @@ class Classification:
 
 
 async def classify(
-    engine: Engine, task_id: str, instruction: str, seeds: list[SeedTask], seed: int
+    engine: Engine,
+    task_id: str,
+    instruction: str,
+    seeds: list[SeedTask],
+    seed: int,
+    style: str = "full",
 ) -> Classification:
-    """Ask the engine; raises EngineError / BudgetExceeded like the engine does."""
+    """Ask the engine (in prompt ``style``); raises EngineError / BudgetExceeded like the engine does."""
     rng = random.Random(f"self-instruct:{seed}:{task_id}:classify")
-    answer = await engine.complete(classify_request(instruction, seeds, rng))
+    answer = await engine.complete(classify_request(instruction, seeds, rng, style))
     return Classification(parse_yes_no(answer.text), answer)

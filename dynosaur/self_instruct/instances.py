@@ -45,10 +45,13 @@ async def generate_instances(
     seeds: list[SeedTask],
     seed: int,
     max_tokens: int = DEFAULT_MAX_TOKENS,
+    style: str = "full",
 ) -> Instances:
-    """Ask the engine for examples of ``instruction`` and filter them; raises like the engine does."""
+    """Ask the engine for examples of ``instruction`` (in prompt ``style``) and filter them; raises
+    like the engine does."""
     rng = random.Random(f"self-instruct:{seed}:{task_id}:instances")
-    answer = await engine.complete(instances_request(instruction, is_classification, seeds, rng, max_tokens))
+    request = instances_request(instruction, is_classification, seeds, rng, max_tokens, style)
+    answer = await engine.complete(request)
     result = filter_instances(parse_instances(answer.text, truncated=answer.finish_reason == "length"))
     result.answer = answer
     return result

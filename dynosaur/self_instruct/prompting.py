@@ -2,6 +2,12 @@
 
 Demonstrations are drawn with the caller's seeded RNG, so the same run builds the same requests
 (and the response cache answers a rerun) while different rounds see different demonstrations.
+
+Two prompt styles (``dynosaur.core.prompt_style``): ``full`` is the paper's prompts; ``compact``
+(``prompts/self_instruct_compact_*.jinja``, for small models with small context windows) shows at
+most four instructions when bootstrapping (three of them seeds), one seed task per answer when
+classifying and one seed task with two of its instances when asking for instances, with shorter
+wording throughout.
 """
 
 from __future__ import annotations
@@ -14,9 +20,16 @@ from dataclasses import dataclass
 from dynosaur.contracts.seed_tasks import SeedTask
 from dynosaur.core import prompts
 from dynosaur.core.engines import ChatRequest, GenerationParams
+from dynosaur.core.errors import OptionError
+from dynosaur.core.prompt_style import check_style
 
 CLASSIFY_SHOTS_PER_SIDE = 3  # few-shot examples per answer (Yes / No) when deciding classification
 INSTANCE_SHOTS = 3  # seed tasks shown with their instances when asking for instances
+# the compact style's counts: instructions shown (of which seeds), classify and instance shots
+COMPACT_PROMPT_INSTRUCTIONS = 4
+COMPACT_PROMPT_SEED = 3
+COMPACT_CLASSIFY_SHOTS_PER_SIDE = 1
+COMPACT_INSTANCE_SHOTS = 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,21 @@ class Sampling:
 
 def _system() -> str:
     return prompts.render("self_instruct_system.jinja")
+
+
+def _template(step: str, style: str) -> str:
+    """The template of ``step`` (``bootstrap``, ``classify``, ``instances_input_first``...) in ``style``."""
+    if check_style(style) == "auto":
+        raise OptionError("prompt_style", "must be chosen (full or compact) before requests are built")
+    return f"self_instruct_{'compact_' if style == 'compact' else ''}{step}.jinja"
+
+
+def demonstration_counts(style: str, total: int, from_seeds: int) -> tuple[int, int]:
+    """How many instructions a bootstrap prompt shows in ``style``, and how many of them are seeds."""
+    if style != "compact":
+        return total, from_seeds
+    shown = min(total, COMPACT_PROMPT_INSTRUCTIONS)
+    return shown, min(from_seeds, COMPACT_PROMPT_SEED, shown)
 
 
 def round_seed(seed: int, round_number: int) -> int:
@@ -52,11 +80,11 @@ def sample_demonstrations(
 
 
 def bootstrap_request(
-    demonstrations: list[str], classification_only: bool, sampling: Sampling, seed: int
+    demonstrations: list[str], classification_only: bool, sampling: Sampling, seed: int, style: str = "full"
 ) -> ChatRequest:
     """Ask the model to continue a numbered list of instructions."""
     user = prompts.render(
-        "self_instruct_bootstrap.jinja",
+        _template("bootstrap", style),
         instructions=[" ".join(text.split()) for text in demonstrations],
         classification_only=classification_only,
     )
@@ -68,14 +96,17 @@ def bootstrap_request(
     )
 
 
-def classify_request(instruction: str, seeds: Sequence[SeedTask], rng: random.Random) -> ChatRequest:
+def classify_request(
+    instruction: str, seeds: Sequence[SeedTask], rng: random.Random, style: str = "full"
+) -> ChatRequest:
     """Ask whether ``instruction`` is a classification task, with seed tasks as examples."""
+    per_side = COMPACT_CLASSIFY_SHOTS_PER_SIDE if style == "compact" else CLASSIFY_SHOTS_PER_SIDE
     yes = [task for task in seeds if task.is_classification]
     no = [task for task in seeds if not task.is_classification]
-    shots = rng.sample(yes, min(CLASSIFY_SHOTS_PER_SIDE, len(yes)))
-    shots += rng.sample(no, min(CLASSIFY_SHOTS_PER_SIDE, len(no)))
+    shots = rng.sample(yes, min(per_side, len(yes)))
+    shots += rng.sample(no, min(per_side, len(no)))
     rng.shuffle(shots)
-    user = prompts.render("self_instruct_classify.jinja", shots=shots, instruction=instruction)
+    user = prompts.render(_template("classify", style), shots=shots, instruction=instruction)
     params = GenerationParams(temperature=0.0, max_tokens=16)
     return ChatRequest.of(
         [{"role": "system", "content": _system()}, {"role": "user", "content": user}], params
@@ -83,17 +114,18 @@ def classify_request(instruction: str, seeds: Sequence[SeedTask], rng: random.Ra
 
 
 def instances_request(
-    instruction: str, is_classification: bool, seeds: Sequence[SeedTask], rng: random.Random, max_tokens: int
+    instruction: str,
+    is_classification: bool,
+    seeds: Sequence[SeedTask],
+    rng: random.Random,
+    max_tokens: int,
+    style: str = "full",
 ) -> ChatRequest:
     """Ask for instances: class label first for classification tasks, input first otherwise."""
     pool = [task for task in seeds if task.is_classification == is_classification] or list(seeds)
-    shots = rng.sample(pool, min(INSTANCE_SHOTS, len(pool)))
-    name = (
-        "self_instruct_instances_output_first.jinja"
-        if is_classification
-        else "self_instruct_instances_input_first.jinja"
-    )
-    user = prompts.render(name, shots=shots, instruction=instruction)
+    shots = rng.sample(pool, min(COMPACT_INSTANCE_SHOTS if style == "compact" else INSTANCE_SHOTS, len(pool)))
+    step = "instances_output_first" if is_classification else "instances_input_first"
+    user = prompts.render(_template(step, style), shots=shots, instruction=instruction)
     params = GenerationParams(temperature=0.0, max_tokens=max_tokens)
     return ChatRequest.of(
         [{"role": "system", "content": _system()}, {"role": "user", "content": user}], params

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from dynosaur.core.engines import (
 )
 from dynosaur.core.fanout import ask_many
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
+from dynosaur.core.prompt_style import StyleChoice, choose_prompt_style
 from dynosaur.self_instruct.bootstrap import (
     STOP_BUDGET,
     BootstrapConfig,
@@ -93,11 +94,12 @@ async def _complete_task(
     seeds: list[SeedTask],
     seed: int,
     max_tokens: int,
+    style: str = "full",
 ) -> TaskOutcome:
     outcome = TaskOutcome(generated)
     try:
         outcome.requests += 1
-        verdict = await classify(engine, generated.id, generated.instruction, seeds, seed)
+        verdict = await classify(engine, generated.id, generated.instruction, seeds, seed, style)
         outcome.cache_hits += verdict.answer.cached
         outcome.classified, outcome.is_classification = True, verdict.is_classification
         outcome.requests += 1
@@ -109,6 +111,7 @@ async def _complete_task(
             seeds,
             seed,
             max_tokens,
+            style,
         )
         outcome.cache_hits += bool(outcome.instances.answer and outcome.instances.answer.cached)
     except BudgetExceeded:
@@ -145,7 +148,8 @@ class SelfInstructReport:
             f"  classification: {d['classification']['yes']} yes, {d['classification']['no']} no, "
             f"{d['classification']['unparseable']} unparseable; instances kept {d['instances']['kept']}, dropped "
             + (", ".join(f"{n} {r}" for r, n in d["instances"]["dropped"].items()) or "none"),
-            f"  engine {engine['name']} ({engine['model']}): {engine['calls']} calls, {engine['cache_hits']} cache hits",
+            f"  engine {engine['name']} ({engine['model']}): {engine['calls']} calls, {engine['cache_hits']} cache hits"
+            + (f"; prompt style {d['prompt_style']['style']}" if d.get("prompt_style") else ""),
         ]
         if d["tasks_dropped"]:
             lines.append("  tasks dropped: " + ", ".join(f"{n} {r}" for r, n in d["tasks_dropped"].items()))
@@ -168,6 +172,7 @@ def _report(
     output_dir: Path,
     tasks: list[SeedTask],
     records: int,
+    style: StyleChoice,
 ) -> SelfInstructReport:
     classified = Counter(
         "unparseable" if o.is_classification is None else ("yes" if o.is_classification else "no")
@@ -223,6 +228,7 @@ def _report(
             "server": server_strain(engine),
         },
         "prompts_version": prompts.prompts_version(),
+        "prompt_style": style.to_json(),
         "settings": settings,
     }
     return SelfInstructReport(data)
@@ -263,6 +269,8 @@ async def self_instruct(
     """Run Self-Instruct with ``engine`` (which needs the "chat" capability) and write the files."""
     require_capability(engine, "chat", "Self-Instruct")
     config.check()
+    style = choose_prompt_style(config.prompt_style, engine, context_window=config.context_window)
+    config = replace(config, prompt_style=style.style)
     output_dir = Path(output_dir)
     boot = await bootstrap(engine, seeds, config, progress=progress)
     with tqdm(
@@ -272,7 +280,7 @@ async def self_instruct(
         # budget is spent (in the bootstrap already, or here) the tasks not started are not finished
         asked = await ask_many(
             boot.instructions,
-            lambda g: _complete_task(engine, g, seeds, config.seed, instance_max_tokens),
+            lambda g: _complete_task(engine, g, seeds, config.seed, instance_max_tokens, config.prompt_style),
             limit=config.concurrency,
             on_outcome=lambda _: bar.update(1),
             stop_if=lambda o: STOP_BUDGET if o.dropped_because == NOT_FINISHED else None,
@@ -307,6 +315,6 @@ async def self_instruct(
         ),
     )
     atomic_write_jsonl(output_dir / SELF_INSTRUCT_REJECTED_FILE, _rejected_lines(boot, outcomes))
-    report = _report(seeds, config, engine, boot, outcomes, output_dir, tasks, len(records))
+    report = _report(seeds, config, engine, boot, outcomes, output_dir, tasks, len(records), style)
     atomic_write_json(output_dir / SELF_INSTRUCT_REPORT_FILE, report.data)
     return report
