@@ -15,7 +15,7 @@ import pytest
 
 from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines import create_engine
-from dynosaur.hub.propose.run import ProposeOptions, propose
+from dynosaur.hub.propose.run import ProposeOptions, ProposeSummary, propose
 from tests.support.openai_server import Reply, ScriptedOpenAIServer
 
 STRING = {"dtype": "string", "_type": "Value"}
@@ -244,12 +244,14 @@ def test_budget_stops_cleanly_keeping_tasks_and_a_rerun_finishes(tmp_path):
     assert [t["task_name"] for t in _tasks(data)] == list(names)
 
 
-def test_local_model_without_a_price_reports_cost_as_unknown_and_no_key_is_stored(tmp_path):
+def test_local_model_without_a_price_costs_nothing_and_no_key_is_stored(tmp_path):
     data = _data_dir(tmp_path)
     with ScriptedOpenAIServer(lambda body: Reply(content=json.dumps([GOOD]))) as server:
         summary = _run(data, server, model="llama-3.1-8b-instruct")
         assert server.requests[0]["_headers"]["authorization"] == "Bearer sk-test"
-    assert summary.cost_usd is None and "cost unknown (no price for this model)" in summary.render()
+    # served on 127.0.0.1, listed nowhere: $0, and the summary says why
+    assert summary.cost_usd == 0.0 and summary.cost_local and "cost $0 (local)" in summary.render()
+    assert json.loads((data / "propose_report.json").read_text())["cost_local"] is True
     assert _tasks(data)[0]["model"] == "llama-3.1-8b-instruct"
     for path in data.iterdir():
         assert b"sk-test" not in path.read_bytes(), path.name
@@ -360,3 +362,14 @@ def test_the_report_gives_the_seconds_lost_to_timeouts_and_retries(tmp_path):
 def _script_replies(*replies: Reply):
     queue = list(replies)
     return lambda body: queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def test_a_remote_model_without_a_price_has_an_unknown_cost_and_a_listed_local_one_its_price():
+    remote = create_engine("openai", model="llama-3.1-8b-instruct", base_url="https://llm.example.com/v1")
+    assert remote.price is None and not remote.price_local
+    listed = create_engine("openai", model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1")
+    assert listed.price is not None and listed.price.input > 0 and not listed.price_local
+    unknown = ProposeSummary(engine="openai", model="llama-3.1-8b-instruct", cost_usd=None)
+    assert "cost unknown (no price for this model)" in unknown.render()
+    priced = ProposeSummary(engine="openai", model="gpt-4o-mini", cost_usd=0.0123)
+    assert "cost $0.0123" in priced.render()

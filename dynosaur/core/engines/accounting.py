@@ -8,7 +8,8 @@ it; an entry may add ``cached_input``, ``batch_input`` and ``batch_output``. Cac
 prompt prefix a server reused, ``usage.prompt_tokens_details.cached_tokens``) is priced at the
 cached rate, Batch API calls at the batch rate (half the standard rate unless listed).
 A model name with a dated suffix (``gpt-4o-mini-2024-07-18``) takes the price of its longest
-listed prefix in the file.
+listed prefix in the file. A model on a server on this machine that neither lists has no price,
+but costs nothing to call: summaries say "$0 (local)"; elsewhere its cost is unknown.
 """
 
 from __future__ import annotations

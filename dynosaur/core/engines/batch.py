@@ -212,6 +212,10 @@ class BatchEngine:
         return self.engine.price
 
     @property
+    def price_local(self) -> bool:
+        return self.engine.price_local
+
+    @property
     def format_known(self) -> bool:
         return self.engine.format_known
 

@@ -219,15 +219,17 @@ class OpenAIEngine:
         self.max_retry_wait = max_retry_wait
         self.retry_wait_initial = retry_wait_initial
         self.prices = load_prices(prices)
-        self.price: Price | None = price_for(
-            model, self.prices, base_url=self.base_url, local=is_local_server(self.base_url)
-        )
+        local = is_local_server(self.base_url)
+        self.price: Price | None = price_for(model, self.prices, base_url=self.base_url, local=local)
         if budget_usd is not None and self.price is None:
             raise ConfigError(
                 f"a budget needs a price for model {model!r}, and none is known; pass a price file "
                 f'(JSON: {{"{model}": {{"input": USD_PER_1M, "output": USD_PER_1M}}}}) or drop the budget'
             )
         self.budget = Budget(budget_usd) if budget_usd is not None else None
+        # a model served on this machine that no price lists: its calls cost nothing per token
+        # (its price stays unknown, so a budget still needs a price file)
+        self.price_local = self.price is None and local
         self.usage = Usage()
         # the one bound on calls to this server; it adapts to how the server copes (see limiter)
         self.limiter = AdaptiveLimit(

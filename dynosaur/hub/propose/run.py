@@ -69,6 +69,7 @@ class ProposeSummary:
     cached_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = 0.0
+    cost_local: bool = False  # priced at nothing: a model on this machine that no price lists
     structured_output: str | None = None
     prompt_style: StyleChoice | None = None
     modes: tuple[str, ...] = ()
@@ -102,6 +103,7 @@ class ProposeSummary:
             "cached_tokens": self.cached_tokens,
             "completion_tokens": self.completion_tokens,
             "cost_usd": None if self.cost_usd is None else round(self.cost_usd, 6),
+            "cost_local": self.cost_local,
             "structured_output": self.structured_output,
             "prompt_style": self.prompt_style.to_json() if self.prompt_style else None,
             "batch": self.batch,
@@ -120,7 +122,10 @@ class ProposeSummary:
 
     def render(self) -> str:
         """A one-screen summary."""
-        cost = "unknown (no price for this model)" if self.cost_usd is None else f"${self.cost_usd:.4f}"
+        if self.cost_usd is None:
+            cost = "unknown (no price for this model)"
+        else:
+            cost = "$0 (local)" if self.cost_local else f"${self.cost_usd:.4f}"
         lines = [
             f"propose: {self.configs} dataset-configs, {self.requests} requests "
             f"(engine {self.engine}, model {self.model}, prompts {self.prompts_version})",
@@ -355,7 +360,8 @@ def _finish(
         summary.prompt_tokens, summary.completion_tokens = usage.prompt_tokens, usage.completion_tokens
         summary.cached_tokens = getattr(usage, "cached_tokens", 0)
         priced = getattr(engine, "price", None) is not None
-        summary.cost_usd = usage.cost_usd if priced else None
+        summary.cost_local = not priced and bool(getattr(engine, "price_local", False))
+        summary.cost_usd = usage.cost_usd if priced or summary.cost_local else None
     # a run stopped before any answer leaves an earlier tasks.jsonl as it was
     if answers or not summary.stopped:
         atomic_write_jsonl(data_dir / TASKS_FILE, (task.to_json() for task in judged))
