@@ -102,3 +102,20 @@ def test_invalid_option_values_are_refused_before_any_work(tmp_path, capsys):
     )
     assert code == 2
     assert "--samples-per-chunk must be at least 1" in capsys.readouterr().err
+
+
+def test_max_tokens_reaches_every_request_and_a_bad_value_is_refused(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-documents")
+    argv = [
+        "documents",
+        "--input-dir",
+        str(EXAMPLES_DIR),
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--no-progress",
+    ]
+    with ScriptedOpenAIServer(restating_responder) as server:
+        assert main([*argv, "--base-url", server.base_url, "--max-tokens", "300"]) == 0
+        assert server.requests and all(body["max_tokens"] == 300 for body in server.requests)
+    assert main([*argv, "--base-url", "http://127.0.0.1:9/v1", "--max-tokens", "0"]) == 2
+    assert "--max-tokens must be at least 1" in capsys.readouterr().err

@@ -93,6 +93,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sampling temperature (default %(default)s)",
     )
     group.add_argument("--seed", type=int, default=defaults.seed, help="sampling seed (default %(default)s)")
+    group.add_argument(
+        "--max-tokens",
+        type=int,
+        default=defaults.max_tokens,
+        help="answer length limit per chunk (default %(default)s; a small local model answers "
+        "faster with a few hundred)",
+    )
     group = parser.add_argument_group("engine")
     add_engine_arguments(group, default_engine="openai", concurrency=defaults.concurrency)
     group.add_argument("--cache", default=None, help="response cache (default OUTPUT_DIR/llm_cache.sqlite)")
@@ -110,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         temperature=args.temperature,
         seed=args.seed,
+        max_tokens=args.max_tokens,
     )
     try:
         options.check()

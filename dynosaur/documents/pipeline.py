@@ -74,6 +74,8 @@ class DocumentsOptions:
             raise OptionError("samples_per_chunk", f"must be at least 1, got {self.samples_per_chunk}")
         if self.concurrency < 1:
             raise OptionError("concurrency", f"must be at least 1, got {self.concurrency}")
+        if self.max_tokens < 1:
+            raise OptionError("max_tokens", f"must be at least 1, got {self.max_tokens}")
 
 
 def run_documents(

@@ -26,13 +26,7 @@ from dynosaur.core.near_duplicates import NearDuplicateFilter
 from dynosaur.core.prompt_style import check_style, choose_prompt_style
 from dynosaur.self_instruct.filters import DEFAULT_BLOCKLIST, first_problem, instruction_filters
 from dynosaur.self_instruct.parsing import parse_numbered_list
-from dynosaur.self_instruct.prompting import (
-    Sampling,
-    bootstrap_request,
-    demonstration_counts,
-    round_seed,
-    sample_demonstrations,
-)
+from dynosaur.self_instruct.prompting import Sampling, bootstrap_request, round_seed, sample_demonstrations
 
 STOP_REACHED = "reached the requested number of instructions"
 STOP_BUDGET = "the budget is spent"
@@ -148,17 +142,19 @@ class _Bootstrap:
     def _request(self, round_number: int) -> tuple[ChatRequest, int]:
         """The round's request, and the number its first new item should carry."""
         generated = [g.instruction for g in self.result.instructions]
-        style = self.config.prompt_style
-        shown, from_seeds = demonstration_counts(
-            style, self.config.num_prompt_instructions, self.config.num_prompt_seed
+        demonstrations = sample_demonstrations(
+            self.rng,
+            self.prompt_seeds,
+            generated,
+            self.config.num_prompt_instructions,
+            self.config.num_prompt_seed,
         )
-        demonstrations = sample_demonstrations(self.rng, self.prompt_seeds, generated, shown, from_seeds)
         request = bootstrap_request(
             demonstrations,
             self.config.classification_only,
             self.config.sampling,
             round_seed(self.config.seed, round_number),
-            style,
+            self.config.prompt_style,
         )
         return request, len(demonstrations) + 1
 
