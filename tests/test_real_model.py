@@ -36,7 +36,7 @@ SERVER_PYTHON = Path(os.environ.get("DYNOSAUR_REAL_PYTHON", ROOT / ".venv-real" 
 MODEL = Path(
     os.environ.get("DYNOSAUR_REAL_GGUF", ROOT / ".venv-real" / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf")
 )
-# dataset-configs asked about per style (x 2 modes): the full prompt (~1,600 tokens) takes ~4x the
+# dataset-configs asked about per style (x 2 modes): the full prompt (~1,600 tokens) takes 2-2.5x the
 # compact one's time on CPU, so it is asked about one config only
 CONFIGS = {"compact": 3, "full": 1}
 MAX_TOKENS = "200"
