@@ -3,7 +3,7 @@
 The server here is one box that slows down as requests pile up on it, like a model served on a
 CPU: an answer takes ``BASE * 4 ** (n - 1)`` seconds, n being the requests in flight when it
 arrives, and it stops working on a request whose client gave up. Assertions count requests and
-timeouts; none reads a clock.
+timeouts, never how long the run took.
 """
 
 from __future__ import annotations

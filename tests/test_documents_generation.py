@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from dynosaur.core.engines import create_engine
+from dynosaur.core.errors import cli_flag, spell_fields
 from dynosaur.documents import run_documents
 from dynosaur.documents.generate import parse_pairs
 from tests.support.openai_server import Reply, ScriptedOpenAIServer, user_text
@@ -158,8 +159,10 @@ def test_malformed_answers_are_counted_and_never_stop_the_run(tmp_path):
         "malformed answer (no_json)": 1,
         "malformed answer (truncated)": 1,
         "malformed pair": 3,
-        "pair beyond --samples-per-chunk": 1,
+        "pair beyond samples_per_chunk": 1,
     }
+    # the report names the field; the command prints it as its flag
+    assert "pair beyond --samples-per-chunk" in spell_fields(summary.render(), summary.mentions, cli_flag)
     chunk_lines = [
         line for line in read_lines(tmp_path / "out" / "documents_report.jsonl") if line["kind"] == "chunk"
     ]

@@ -12,7 +12,7 @@ import pytest
 
 from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines.openai import OpenAIEngine
-from dynosaur.core.errors import OptionError
+from dynosaur.core.errors import OptionError, cli_flag, spell_fields
 from dynosaur.core.prompt_style import (
     SMALL_CONTEXT_TOKENS,
     choose_prompt_style,
@@ -202,7 +202,10 @@ def test_propose_uses_the_compact_style_for_a_small_window(tmp_path: Path) -> No
         engine.cache.close()
         sent = server.requests[0]["messages"]
     assert summary.prompt_style is not None and summary.prompt_style.style == "compact"
-    assert "prompt style compact (auto: context window 2048 tokens, --context-window)" in summary.render()
+    # the library names the field; the command spells it as its flag
+    assert "prompt style compact (auto: context window 2048 tokens, `context_window`)" in summary.render()
+    printed = spell_fields(summary.render(), summary.mentions, cli_flag)
+    assert "prompt style compact (auto: context window 2048 tokens, --context-window)" in printed
     assert sum(1 for m in sent if m["role"] == "user") == COMPACT_DEMONSTRATIONS + 1
     assert summary.valid["aware"] == 1
     report = json.loads((tmp_path / "propose_report.json").read_text())

@@ -44,6 +44,7 @@ from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE as DECONTAM
 from dynosaur.core import config
 from dynosaur.core.engines import EngineOptions
 from dynosaur.core.engines.servers import server_defaults
+from dynosaur.core.errors import cli_flag, spell_fields
 from dynosaur.hub.publish.grow import run_steps
 from hubmirror import MirrorServer
 from hubmirror.demo.rows_bench import BENCHMARK_ID
@@ -172,7 +173,11 @@ def _documents(data_dir: Path, quiet: bool) -> str:
     out = data_dir / "documents"
     with open_engine(options, data_dir) as engine:  # the cache beside the demo's artifacts
         summary = run_documents(EXAMPLES_DIR, out, engine, progress=not quiet)
-    return summary.render() + "\n" + _report.write(_report.documents_spec(out), progress=not quiet)
+    return (
+        spell_fields(summary.render(), summary.mentions, cli_flag)
+        + "\n"
+        + _report.write(_report.documents_spec(out), progress=not quiet)
+    )
 
 
 def run(args: argparse.Namespace) -> int:

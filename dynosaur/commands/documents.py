@@ -26,7 +26,7 @@ from dynosaur.core import config
 from dynosaur.core.cache import CachedEngine
 from dynosaur.core.engines import Engine
 from dynosaur.core.engines.opening import cached, open_engine
-from dynosaur.core.errors import OptionError
+from dynosaur.core.errors import OptionError, cli_flag, spell_fields
 from dynosaur.core.io import atomic_write_jsonl, read_jsonl
 from dynosaur.documents import DocumentsOptions, DocumentsSummary, run_documents
 from dynosaur.documents.pipeline import run_documents_async
@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, NotADirectoryError) as exc:
         print(f"documents: {exc}", file=sys.stderr)
         return 2
-    print(summary.render())
+    print(spell_fields(summary.render(), summary.mentions, cli_flag))
     print(_report.write(_report.documents_spec(output_dir)))
     return 0
 

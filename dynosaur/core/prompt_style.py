@@ -51,7 +51,7 @@ class StyleChoice:
             return f"{self.style} (asked for)"
         if self.context_window is None:
             return f"{self.style} (auto: context window unknown)"
-        where = {"option": "--context-window", "server": "reported by the server", "cache": "cached"}
+        where = {"option": "`context_window`", "server": "reported by the server", "cache": "cached"}
         return (
             f"{self.style} (auto: context window {self.context_window} tokens, "
             f"{where.get(self.source, self.source)})"

@@ -108,7 +108,7 @@ def parse_pairs(text: str, limit: int) -> ParsedPairs:
         if pair is None:
             parsed.dropped["malformed pair"] += 1
         elif len(parsed.pairs) >= limit:
-            parsed.dropped["pair beyond --samples-per-chunk"] += 1
+            parsed.dropped["pair beyond samples_per_chunk"] += 1
         else:
             parsed.pairs.append(pair)
     if not items:

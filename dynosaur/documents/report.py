@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from dynosaur.core.engines import describe_strain
 
@@ -94,6 +94,8 @@ class FileResult:
 class DocumentsSummary:
     """The end-of-run totals that ``run_documents`` returns."""
 
+    # fields the rendered text names (a drop reason); the command spells them as its flags
+    mentions: ClassVar[tuple[str, ...]] = ("samples_per_chunk",)
     files: list[FileResult] = field(default_factory=list)
     records: int = 0
     # filled in when the records seed a Self-Instruct run (``dynosaur documents --self-instruct``)

@@ -55,7 +55,7 @@ class ProposeSummary:
     """What a run did; printed at the end and written to ``propose_report.json``."""
 
     # fields the rendered text names (quoted), which a command spells as its flags
-    mentions: ClassVar[tuple[str, ...]] = ("batch_results",)
+    mentions: ClassVar[tuple[str, ...]] = ("batch_results", "context_window")
     engine: str = ""
     model: str = ""
     prompts_version: str = ""
