@@ -46,7 +46,7 @@ def listed_labels(instruction: str, outputs: Iterable[str] = ()) -> list[str] | 
     ``Answer yes or no`` lists ``yes, no``, ``Does the hypothesis follow from the premise or not``
     lists nothing.
     """
-    answers = {normalize(o) for o in outputs}
+    answers: set[str] | None = None  # normalized outputs, made only when a list needs them
     for match in _COLON_LIST.finditer(instruction):
         items = _items(match.group(1))
         if len(items) >= 2:
@@ -56,7 +56,11 @@ def listed_labels(instruction: str, outputs: Iterable[str] = ()) -> list[str] | 
         items = _items(match.group(1))
         if len(items) < 2 or set(items) & _STOP:
             continue
-        if _CUE.search(before) or set(items) & answers:
+        if _CUE.search(before):
+            return items
+        if answers is None:
+            answers = {normalize(o) for o in outputs}
+        if set(items) & answers:
             return items
     return None
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from dynosaur.core.errors import DynosaurError
-from dynosaur.core.io import dumps_line, temp_path_beside
+from dynosaur.core.io import temp_path_beside
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -100,25 +102,82 @@ class RecordWriter:
 
     def write(self, record: Record) -> None:
         """Append one record; raises :class:`MissingLicense` when it has no license."""
-        if not record.license or not record.license.strip():
-            raise MissingLicense(f"record of task {record.taskname!r} has no license")
-        row = record.to_json()
-        self._jsonl.write(dumps_line(row) + "\n")
-        if self._parquet is not None:
-            for key in RECORD_KEYS:
-                self._columns[key].append(row[key])
-            if len(self._columns["instruction"]) >= self.row_group_size:
-                self._flush_row_group()
-        self.count += 1
+        self.write_task(
+            record.instruction,
+            record.license,
+            record.website,
+            record.taskname,
+            record.split,
+            [record.input],
+            [record.output],
+            [record.row_idx],
+        )
 
-    def _flush_row_group(self) -> None:
+    def write_task(
+        self,
+        instruction: str,
+        license_: str,
+        website: str,
+        taskname: str,
+        split: str,
+        inputs: Sequence[str],
+        outputs: Sequence[str],
+        row_indices: Sequence[int | None],
+    ) -> None:
+        """Append the records of one task: the same instruction and source, one input, output and
+        row index each. Raises :class:`MissingLicense` when they have no license.
+
+        Each line is the bytes of ``dumps_line(record.to_json())``: the fields every record of the
+        task shares are encoded once, and each record adds its input and output, encoded as
+        ``json.dumps`` encodes a string (``ensure_ascii=False``), and its row index.
+        """
+        if not license_ or not license_.strip():
+            raise MissingLicense(f"record of task {taskname!r} has no license")
+        if not len(inputs) == len(outputs) == len(row_indices):
+            raise ValueError("inputs, outputs and row_indices must have one item per record")
+        head = '{"instruction":' + encode_basestring(instruction) + ',"input":'
+        tail = (
+            f',"license":{encode_basestring(license_)},"website":{encode_basestring(website)}'
+            f',"taskname":{encode_basestring(taskname)},"split":{encode_basestring(split)},"row_idx":'
+        )
+        self._jsonl.write(
+            "".join(
+                [
+                    f'{head}{encode_basestring(input_)},"output":{encode_basestring(output)}{tail}'
+                    f"{'null' if index is None else index}}}\n"
+                    for input_, output, index in zip(inputs, outputs, row_indices, strict=True)
+                ]
+            )
+        )
+        count = len(inputs)
+        self.count += count
+        if self._parquet is None:
+            return
+        columns = self._columns
+        for key, values in (
+            ("instruction", [instruction] * count),
+            ("input", inputs),
+            ("output", outputs),
+            ("license", [license_] * count),
+            ("website", [website] * count),
+            ("taskname", [taskname] * count),
+            ("split", [split] * count),
+            ("row_idx", row_indices),
+        ):
+            columns[key].extend(values)
+        while len(self._columns["instruction"]) >= self.row_group_size:
+            self._flush_row_group(self.row_group_size)
+
+    def _flush_row_group(self, size: int | None = None) -> None:
+        """Write the first ``size`` buffered records (all of them by default) as a row group."""
         if self._parquet is None or not self._columns["instruction"]:
             return
         import pyarrow as pa
 
-        table = pa.Table.from_pydict(self._columns, schema=record_schema())
+        group = {key: values[:size] for key, values in self._columns.items()}
+        table = pa.Table.from_pydict(group, schema=record_schema())
         self._parquet.write_table(table, row_group_size=self.row_group_size)
-        self._columns = {key: [] for key in RECORD_KEYS}
+        self._columns = {key: values[size:] if size else [] for key, values in self._columns.items()}
 
     def close(self, commit: bool = True) -> None:
         """Finish both files and rename them into place (or discard them when not ``commit``)."""

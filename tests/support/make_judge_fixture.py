@@ -38,7 +38,7 @@ from dynosaur.contracts.fields import is_id_like, is_locator  # noqa: E402
 from dynosaur.contracts.label_lists import listed_labels, normalize  # noqa: E402
 from dynosaur.hub.organize.rules import OrganizeConfig  # noqa: E402
 from dynosaur.hub.organize.rules import Task as OrganizeTask  # noqa: E402
-from dynosaur.hub.organize.run import _TaskRun  # noqa: E402
+from dynosaur.hub.organize.run import _Source, _TaskRun  # noqa: E402
 from tests.support.real_schemas import SCHEMAS, RealSchema, features, synthetic_rows  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "promptsource_tasks.jsonl"
@@ -215,13 +215,11 @@ def _rendered(task: dict[str, Any], metadata: dict[str, Any]) -> list[dict[str, 
     renders."""
     fields = {k: task[k] for k in ("instruction", "input_fields", "output_field")}
     parsed = OrganizeTask.from_json({"task_name": metadata["task_name"], **fields})
-    run = _TaskRun(
-        parsed, metadata, {"license": metadata["license"], "website": metadata["website"]}, OrganizeConfig()
-    )
-    pairs, _reason = run.pairs()
+    source = _Source(metadata, {"license": metadata["license"], "website": metadata["website"]})
+    pairs, _reason = _TaskRun(parsed, source, OrganizeConfig()).pairs()
     return [
         {"instruction": parsed.instruction, "input": text, "output": output}
-        for text, output, _raw in pairs[:RECORDS_PER_TASK]
+        for text, output, _raw, _row_idx in pairs[:RECORDS_PER_TASK]
     ]
 
 

@@ -126,7 +126,7 @@ def lettered(options: list[str]) -> str:
     """``A. 'x', B. 'y'`` (numbers past 26 options)."""
     letters = string.ascii_uppercase
     marks = letters if len(options) <= len(letters) else [str(i) for i in range(1, len(options) + 1)]
-    return ", ".join(f"{mark}. '{option}'" for mark, option in zip(marks, options, strict=False))
+    return ", ".join([f"{mark}. '{option}'" for mark, option in zip(marks, options, strict=False)])
 
 
 def _cut(text: str, limit: int) -> Rendered:
@@ -212,3 +212,98 @@ def render_outputs(field: str, row: dict[str, Any], limit: int, dtype: str = "")
 def render_output(field: str, row: dict[str, Any], limit: int, dtype: str = "") -> Rendered:
     """The first output text of a row; raises :class:`NotRenderable` or :class:`EmptyCell`."""
     return render_outputs(field, row, limit, dtype)[0]
+
+
+# --- one task's rendering, compiled once ---------------------------------------------------------
+#
+# The functions above decide, for every cell, how its value becomes text. A task renders the same
+# fields with the same dtypes and limit on every row, so :class:`TaskRenderer` settles what does
+# not depend on the row once (how each field is reached, its dtype, the ``<field> is '...'.``
+# wording) and takes a short path for the common cell, a plain string; any other value goes
+# through the general functions, so the text is the same either way.
+
+
+class TaskRenderer:
+    """Render the rows of one task: ``output_field`` and ``input_fields`` at ``limit``."""
+
+    __slots__ = ("_inputs", "_single", "_out_field", "_out_plain", "_out_dtype", "limit")
+
+    def __init__(
+        self,
+        input_fields: tuple[str, ...] | list[str],
+        output_field: str,
+        limit: int,
+        dtypes: dict[str, str] | None = None,
+        output_dtype: str = "",
+    ) -> None:
+        dtypes = dtypes or {}
+        self.limit = limit
+        # (field, reached with a plain key, holds options, dtype, "<field> is '", "<field> are ")
+        self._inputs = tuple(
+            (
+                field,
+                "." not in field,
+                is_choice_field(field),
+                dtypes.get(field, ""),
+                f"{field} is '",
+                f"{field} are ",
+            )
+            for field in input_fields
+        )
+        self._single = len(self._inputs) == 1
+        self._out_field = output_field
+        self._out_plain = "." not in output_field
+        self._out_dtype = output_dtype
+
+    def output_value(self, row: dict[str, Any]) -> Any:
+        """The raw output cell of a row (``None`` when absent), as :func:`lookup` reaches it."""
+        return row.get(self._out_field) if self._out_plain else _value(row, self._out_field)
+
+    def outputs(self, value: Any) -> list[Rendered]:
+        """:func:`render_outputs` of a row whose output cell holds ``value``."""
+        limit = self.limit
+        if type(value) is dict and "text" in value:  # an answers struct: its first answer
+            texts = value["text"]
+            if type(texts) is list and all(type(text) is str for text in texts):
+                value = next((text for text in texts if text and not text.isspace()), None)
+        if type(value) is str:
+            cell = Rendered(value[:limit], True) if limit and len(value) > limit else Rendered(value)
+            if not cell.text or cell.text.isspace():
+                raise EmptyCell(self._out_field)
+            return [cell]
+        cells = [
+            cell
+            for cell in output_cells(self._out_field, value, limit, self._out_dtype)
+            if cell.text and not cell.text.isspace()
+        ]
+        if not cells:
+            raise EmptyCell(self._out_field)
+        return cells
+
+    def input(self, row: dict[str, Any]) -> tuple[str, bool]:
+        """:func:`render_input` of a row, as ``(text, truncated)``."""
+        limit = self.limit
+        truncated = False
+        lines = []
+        for field, plain, choices, dtype, is_prefix, are_prefix in self._inputs:
+            value: Any = row.get(field) if plain else _value(row, field)
+            kind = type(value)
+            is_options = False
+            if kind is list and all(type(item) is str for item in value):
+                is_options = choices and bool(value)
+                value = lettered(value) if is_options else " ".join(value)
+                kind = str
+            if kind is str:
+                text = value
+                if limit and len(text) > limit:
+                    text, truncated = text[:limit], True
+            else:
+                cell, is_options = input_cell(field, value, limit, dtype)
+                text = cell.text
+                truncated = truncated or cell.truncated
+            if not text or text.isspace():
+                raise EmptyCell(field)
+            if self._single:
+                return text, truncated
+            lines.append(f"{are_prefix}{text}." if is_options else f"{is_prefix}{text}'.")
+        return "\n".join(lines), truncated

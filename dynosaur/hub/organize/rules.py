@@ -169,6 +169,9 @@ def first_reason(task: Task, features: dict[str, Any], rows: list[dict[str, Any]
 # --- label space ---------------------------------------------------------------------------------
 
 
+_SCALAR_TYPES = frozenset({str, bool, int, float})
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -181,7 +184,7 @@ def label_space(outputs: list[str], raw: list[Any], feature: Any, config: Organi
     values are all distinct are not a label space). Order: the ClassLabel's own order, numbers by
     value, otherwise alphabetical.
     """
-    if not outputs or not all(is_scalar(value) for value in raw):
+    if not outputs or not (set(map(type, raw)) <= _SCALAR_TYPES or all(is_scalar(value) for value in raw)):
         return None
     distinct = set(outputs)
     kind = _type_name(feature)

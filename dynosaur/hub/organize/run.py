@@ -28,17 +28,10 @@ from dynosaur.contracts.artifacts import (
     reason_kind,
 )
 from dynosaur.contracts.judge_scores import TaskScore, read_scores
-from dynosaur.contracts.records import Record, RecordWriter
+from dynosaur.contracts.records import RecordWriter
 from dynosaur.core.errors import BadArtifact, MissingArtifact
 from dynosaur.core.io import atomic_write_json
-from dynosaur.hub.organize.render import (
-    EmptyCell,
-    NotRenderable,
-    SeveralItems,
-    lookup,
-    render_input,
-    render_outputs,
-)
+from dynosaur.hub.organize.render import EmptyCell, NotRenderable, SeveralItems, TaskRenderer
 from dynosaur.hub.organize.rules import (
     OrganizeConfig,
     Task,
@@ -77,6 +70,7 @@ class OrganizeReport:
     config: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     crawled_at: str = ""
+    tasks_kept: int = 0  # len(self.kept), counted as tasks are added
 
     def add_task(
         self,
@@ -95,6 +89,7 @@ class OrganizeReport:
         }
         entry["rows_skipped"] = dict(sorted((rows_skipped or Counter()).items()))
         self.tasks.append(entry)
+        self.tasks_kept += not reason
 
     @property
     def kept(self) -> list[dict[str, Any]]:
@@ -201,16 +196,15 @@ def iter_data_lines(path: Path, report: OrganizeReport, progress: bool) -> Itera
             yield obj
 
 
-class _TaskRun:
-    """Materialize one task over one dataset-config's rows."""
+class _Source:
+    """One dataset-config line as its tasks read it: rows, row indices, features, license."""
 
-    def __init__(
-        self, task: Task, line: dict[str, Any], meta: dict[str, Any], config: OrganizeConfig
-    ) -> None:
-        self.task = task
-        self.config = config
+    __slots__ = ("line", "license", "website", "features", "split", "rows", "row_indices", "not_objects")
+
+    def __init__(self, line: dict[str, Any], meta: dict[str, Any]) -> None:
+        self.line = line
         self.license = str(meta.get("license") or line.get("license") or "").strip()
-        dataset = line.get("dataset") or task.task_name
+        dataset = line.get("dataset") or line.get("task_name")
         self.website = str(
             meta.get("website") or line.get("website") or f"https://huggingface.co/datasets/{dataset}"
         )
@@ -226,96 +220,135 @@ class _TaskRun:
             if isinstance(row, dict)
         ]
         self.rows = [row for row in selected if isinstance(row, dict)]
+        self.not_objects = len(selected) - len(self.rows)
+
+
+@dataclass
+class TaskRecords:
+    """The records one task makes: its instruction (with the label space, if any) and one input,
+    output and row index per record."""
+
+    instruction: str
+    inputs: list[str]
+    outputs: list[str]
+    row_indices: list[int | None]
+
+
+class _TaskRun:
+    """Materialize one task over one dataset-config's rows."""
+
+    def __init__(self, task: Task, source: _Source, config: OrganizeConfig) -> None:
+        self.task = task
+        self.config = config
+        self.source = source
+        self.license = source.license
+        self.website = source.website
+        self.features = source.features
+        self.split = source.split
+        self.rows = source.rows
         self.rows_skipped: Counter = Counter()
-        self.rows_skipped["row is not an object"] = len(line.get("selected_data") or []) - len(self.rows)
+        self.rows_skipped["row is not an object"] = source.not_objects
         self.truncated = 0
         self.duplicates = 0
+
+    def _renderer(self) -> TaskRenderer:
+        task = self.task
+        return TaskRenderer(
+            task.input_fields,
+            task.output_field,
+            self.config.max_cell_chars,
+            {name: value_dtype(feature_of(self.features, name)) for name in task.input_fields},
+            value_dtype(feature_of(self.features, task.output_field)),
+        )
 
     def pairs(self) -> tuple[list[tuple[str, str, Any, int | None]], str | None]:
         """``(input, output, raw output, row index)`` of every renderable row (skipped rows are counted; a
         row whose output lists alternatives gives one pair per alternative), or the reason the task
         is dropped: an output that is not text, or a list of parts, drops the whole task."""
-        limit = self.config.max_cell_chars
-        dtypes = {name: value_dtype(feature_of(self.features, name)) for name in self.task.input_fields}
-        out_dtype = value_dtype(feature_of(self.features, self.task.output_field))
-        kept = []
-        for row, row_idx in zip(self.rows, self.row_indices, strict=True):
+        columns, reason = self._columns(dedup=False)
+        return list(zip(*columns, strict=True)) if columns else [], reason
+
+    def _columns(
+        self, dedup: bool = True
+    ) -> tuple[tuple[list[str], list[str], list[Any], list[int | None]] | None, str | None]:
+        """:meth:`pairs` as four lists (inputs, outputs, raw outputs, row indices); with ``dedup``,
+        a pair whose input and output an earlier pair has is left out and counted."""
+        render = self._renderer()
+        output_value, render_outputs, render_input = render.output_value, render.outputs, render.input
+        inputs: list[str] = []
+        outputs: list[str] = []
+        raws: list[Any] = []
+        indices: list[int | None] = []
+        seen: set[tuple[str, str]] = set()
+        truncated = duplicates = 0
+        skipped = self.rows_skipped
+        field = self.task.output_field
+        for row, row_idx in zip(self.rows, self.source.row_indices, strict=True):
+            raw = output_value(row)
             try:
-                outputs = render_outputs(self.task.output_field, row, limit, out_dtype)
+                cells = render_outputs(raw)
             except EmptyCell:
-                self.rows_skipped["empty output"] += 1
+                skipped["empty output"] += 1
                 continue
             except SeveralItems as exc:
-                return [], f"list output: {self.task.output_field!r} holds {exc}"
+                self.truncated += truncated
+                return None, f"list output: {field!r} holds {exc}"
             except NotRenderable as exc:
-                return [], f"output not text: {self.task.output_field!r} holds {exc}"
+                self.truncated += truncated
+                return None, f"output not text: {field!r} holds {exc}"
             try:
-                input_ = render_input(list(self.task.input_fields), row, limit, dtypes)
+                input_, input_cut = render_input(row)
             except EmptyCell:
-                self.rows_skipped["empty input"] += 1
+                skipped["empty input"] += 1
                 continue
             except NotRenderable as exc:
-                self.rows_skipped[f"input not renderable ({exc})"] += 1
+                skipped[f"input not renderable ({exc})"] += 1
                 continue
-            raw = lookup(row, self.task.output_field)
-            for output in outputs:
-                self.truncated += int(input_.truncated) + int(output.truncated)
-                kept.append((input_.text, output.text, raw if len(outputs) == 1 else output.text, row_idx))
-        return kept, None
+            several = len(cells) > 1
+            for output, output_cut in cells:
+                truncated += input_cut + output_cut
+                if dedup:
+                    key = (input_, output)
+                    if key in seen:
+                        duplicates += 1
+                        continue
+                    seen.add(key)
+                inputs.append(input_)
+                outputs.append(output)
+                raws.append(output if several else raw)
+                indices.append(row_idx)
+        self.truncated += truncated
+        self.duplicates = duplicates
+        return (inputs, outputs, raws, indices), None
 
-    def records(self) -> tuple[list[Record], str | None]:
+    def records(self) -> tuple[TaskRecords | None, str | None]:
         """The task's records, or the reason it is dropped."""
         if not self.license:
-            return [], "no license: the source dataset has no license"
+            return None, "no license: the source dataset has no license"
         reason = first_reason(self.task, self.features, self.rows)
         if reason:
-            return [], reason
-        pairs, reason = self.pairs()
-        if reason:
-            self.rows_skipped.clear()
-            return [], reason
+            return None, reason
         # Duplicate rows would skew the label shares; they are never written twice anyway.
-        seen: set[tuple[str, str]] = set()
-        unique = []
-        for pair in pairs:
-            if pair[:2] not in seen:
-                seen.add(pair[:2])
-                unique.append(pair)
-        self.duplicates = len(pairs) - len(unique)
-        pairs = unique
-        if not pairs:
-            return [], "no usable rows: every row was skipped"
-        outputs = [pair[1] for pair in pairs]
-        reason = labels_cover(self.task.instruction, outputs)
+        columns, reason = self._columns()
+        if columns is None:
+            self.rows_skipped.clear()
+            return None, reason
+        inputs, outputs, raws, indices = columns
+        if not outputs:
+            return None, "no usable rows: every row was skipped"
+        reason = labels_cover(self.task.instruction, list(dict.fromkeys(outputs)))
         if reason:
-            return [], reason
-        labels = label_space(
-            outputs,
-            [pair[2] for pair in pairs],
-            feature_of(self.features, self.task.output_field),
-            self.config,
-        )
+            return None, reason
+        labels = label_space(outputs, raws, feature_of(self.features, self.task.output_field), self.config)
         instruction = self.task.instruction
         if labels:
             reason = imbalanced(outputs, labels, self.config)
             if reason:
-                return [], reason
+                return None, reason
             suffix = label_suffix(labels, self.config, instruction)
             if suffix:
                 instruction = f"{instruction} {suffix}"
-        return [
-            Record(
-                instruction,
-                input_,
-                output,
-                self.license,
-                self.website,
-                self.task.task_name,
-                self.split,
-                row_idx,
-            )
-            for input_, output, _, row_idx in pairs
-        ], None
+        return TaskRecords(instruction, inputs, outputs, indices), None
 
 
 def source_entry(line: dict[str, Any], run: _TaskRun, tasks: int, records: int) -> dict[str, Any]:
@@ -358,6 +391,70 @@ def judge_reason(
     return None
 
 
+def _organize_config(
+    line: dict[str, Any],
+    config_tasks: list[Task],
+    meta: dict[str, Any],
+    config: OrganizeConfig,
+    judged: dict[tuple[str, str, tuple[str, ...], tuple[str, ...]], TaskScore] | None,
+    report: OrganizeReport,
+    writer: RecordWriter,
+) -> None:
+    """Organize the tasks of one dataset-config line, writing their records as each task ends."""
+    name = line["task_name"]
+    source = _Source(line, meta)
+    # License, website and taskname are one config's own, so records of one config are equal
+    # when instruction, input and output are, and records of two configs never are.
+    seen: dict[str, set[tuple[str, str]]] = {}
+    kept_before, records_before = report.tasks_kept, report.records
+    mappings: dict[tuple[frozenset[str], str], str] = {}
+    for task in config_tasks:
+        run = _TaskRun(task, source, config)
+        mapping = (frozenset(task.input_fields), task.output_field)
+        made: TaskRecords | None = None
+        reason = judge_reason(task, judged, config.min_judge_score) if judged is not None else None
+        if reason:
+            pass
+        elif mapping in mappings:
+            reason = (
+                "duplicate mapping: the same input and output fields already make the task "
+                f"{mappings[mapping]!r}"
+            )
+        else:
+            made, reason = run.records()
+            mappings[mapping] = task.instruction
+        written = 0
+        if made is not None:
+            pairs = seen.setdefault(made.instruction, set())
+            inputs, outputs, indices = made.inputs, made.outputs, made.row_indices
+            if pairs:
+                keep = [i for i, pair in enumerate(zip(inputs, outputs, strict=True)) if pair not in pairs]
+                if len(keep) < len(inputs):
+                    report.duplicates_removed += len(inputs) - len(keep)
+                    inputs = [inputs[i] for i in keep]
+                    outputs = [outputs[i] for i in keep]
+                    indices = [indices[i] for i in keep]
+            pairs.update(zip(inputs, outputs, strict=True))
+            if inputs:
+                writer.write_task(
+                    made.instruction, run.license, run.website, name, run.split, inputs, outputs, indices
+                )
+            written = len(inputs)
+            if written:
+                report.records_per_license[run.license] += written
+        skipped = +run.rows_skipped
+        report.rows_skipped.update(skipped)
+        report.cells_truncated += run.truncated
+        report.duplicates_removed += run.duplicates
+        report.records += written
+        if written:
+            report.records_per_task[name] += written
+        report.add_task(name, task.instruction, reason, written, skipped)
+    report.sources[name] = source_entry(
+        line, run, report.tasks_kept - kept_before, report.records - records_before
+    )
+
+
 def organize(
     data_dir: str | Path,
     *,
@@ -398,9 +495,6 @@ def organize(
                 report.lines_skipped.append({"task_name": name, "reason": "duplicate task_name line"})
                 continue
             seen_configs.add(name)
-            # License, website and taskname are one config's own, so records of one config are
-            # equal when these three fields are, and records of two configs never are.
-            seen: set[tuple[str, str, str]] = set()
             config_tasks = tasks.pop(name, [])
             if line.get("dataset") in excluded:
                 for task in config_tasks:
@@ -408,48 +502,9 @@ def organize(
                         name, task.instruction, f"excluded: {line['dataset']} is excluded from organize"
                     )
                 continue
-            kept_before, records_before = len(report.kept), report.records
-            mappings: dict[tuple[frozenset[str], str], str] = {}
-            for task in config_tasks:
-                run = _TaskRun(task, line, license_info.get(name, {}), config)
-                mapping = (frozenset(task.input_fields), task.output_field)
-                records: list[Record]
-                reason: str | None
-                verdict = judge_reason(task, judged, config.min_judge_score) if judged is not None else None
-                if verdict:
-                    records, reason = [], verdict
-                elif mapping in mappings:
-                    records, reason = (
-                        [],
-                        (
-                            "duplicate mapping: the same input and output fields already make the task "
-                            f"{mappings[mapping]!r}"
-                        ),
-                    )
-                else:
-                    records, reason = run.records()
-                    mappings[mapping] = task.instruction
-                written = 0
-                for record in records:
-                    key = (record.instruction, record.input, record.output)
-                    if key in seen:
-                        report.duplicates_removed += 1
-                        continue
-                    seen.add(key)
-                    writer.write(record)
-                    written += 1
-                    report.records_per_license[record.license] += 1
-                skipped = +run.rows_skipped
-                report.rows_skipped.update(skipped)
-                report.cells_truncated += run.truncated
-                report.duplicates_removed += run.duplicates
-                report.records += written
-                if written:
-                    report.records_per_task[name] += written
-                report.add_task(name, task.instruction, reason, written, skipped)
             if config_tasks:
-                report.sources[name] = source_entry(
-                    line, run, len(report.kept) - kept_before, report.records - records_before
+                _organize_config(
+                    line, config_tasks, license_info.get(name, {}), config, judged, report, writer
                 )
     for name, orphans in tasks.items():
         for task in orphans:
