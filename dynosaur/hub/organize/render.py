@@ -226,7 +226,7 @@ def render_output(field: str, row: dict[str, Any], limit: int, dtype: str = "") 
 class TaskRenderer:
     """Render the rows of one task: ``output_field`` and ``input_fields`` at ``limit``."""
 
-    __slots__ = ("_inputs", "_single", "_out_field", "_out_plain", "_out_dtype", "limit")
+    __slots__ = ("_inputs", "_out_field", "_out_dtype", "limit", "plain_output", "input")
 
     def __init__(
         self,
@@ -250,16 +250,17 @@ class TaskRenderer:
             )
             for field in input_fields
         )
-        self._single = len(self._inputs) == 1
         self._out_field = output_field
-        self._out_plain = "." not in output_field
         self._out_dtype = output_dtype
+        self.plain_output = "." not in output_field  # reached as ``row.get(output_field)``
+        # ``input(row)``: :func:`render_input` of a row, as ``(text, truncated)``
+        self.input = self._one_input if len(self._inputs) == 1 else self._inputs_lines
 
     def output_value(self, row: dict[str, Any]) -> Any:
         """The raw output cell of a row (``None`` when absent), as :func:`lookup` reaches it."""
-        return row.get(self._out_field) if self._out_plain else _value(row, self._out_field)
+        return row.get(self._out_field) if self.plain_output else _value(row, self._out_field)
 
-    def outputs(self, value: Any) -> list[Rendered]:
+    def outputs(self, value: Any) -> list[tuple[str, bool]]:
         """:func:`render_outputs` of a row whose output cell holds ``value``."""
         limit = self.limit
         if type(value) is dict and "text" in value:  # an answers struct: its first answer
@@ -267,11 +268,14 @@ class TaskRenderer:
             if type(texts) is list and all(type(text) is str for text in texts):
                 value = next((text for text in texts if text and not text.isspace()), None)
         if type(value) is str:
-            cell = Rendered(value[:limit], True) if limit and len(value) > limit else Rendered(value)
-            if not cell.text or cell.text.isspace():
+            if limit and len(value) > limit:
+                text, cut = value[:limit], True
+            else:
+                text, cut = value, False
+            if not text or text.isspace():
                 raise EmptyCell(self._out_field)
-            return [cell]
-        cells = [
+            return [(text, cut)]
+        cells: list[tuple[str, bool]] = [
             cell
             for cell in output_cells(self._out_field, value, limit, self._out_dtype)
             if cell.text and not cell.text.isspace()
@@ -280,30 +284,53 @@ class TaskRenderer:
             raise EmptyCell(self._out_field)
         return cells
 
-    def input(self, row: dict[str, Any]) -> tuple[str, bool]:
-        """:func:`render_input` of a row, as ``(text, truncated)``."""
-        limit = self.limit
-        truncated = False
+    def _cell(
+        self, spec: tuple[str, bool, bool, str, str, str], row: dict[str, Any]
+    ) -> tuple[str, bool, bool]:
+        """One input cell of a row: ``(text, truncated, is an options block)``; raises
+        :class:`EmptyCell` or :class:`NotRenderable` as :func:`render_input` does."""
+        field, plain, choices, dtype = spec[:4]
+        value: Any = row.get(field) if plain else _value(row, field)
+        kind = type(value)
+        is_options = truncated = False
+        if kind is list and all(type(item) is str for item in value):
+            is_options = choices and bool(value)
+            value = lettered(value) if is_options else " ".join(value)
+            kind = str
+        if kind is str:
+            text = value
+            if self.limit and len(text) > self.limit:
+                text, truncated = text[: self.limit], True
+        else:
+            cell, is_options = input_cell(field, value, self.limit, dtype)
+            text, truncated = cell
+        if not text or text.isspace():
+            raise EmptyCell(field)
+        return text, truncated, is_options
+
+    def _one_input(self, row: dict[str, Any]) -> tuple[str, bool]:
+        spec = self._inputs[0]
+        value = row.get(spec[0]) if spec[1] else None
+        if (
+            type(value) is str
+            and value
+            and not value.isspace()
+            and not (self.limit and len(value) > self.limit)
+        ):
+            return value, False  # the common cell: a plain string within the limit
+        text, truncated, _ = self._cell(spec, row)
+        return text, truncated
+
+    def _inputs_lines(self, row: dict[str, Any]) -> tuple[str, bool]:
         lines = []
-        for field, plain, choices, dtype, is_prefix, are_prefix in self._inputs:
-            value: Any = row.get(field) if plain else _value(row, field)
-            kind = type(value)
-            is_options = False
-            if kind is list and all(type(item) is str for item in value):
-                is_options = choices and bool(value)
-                value = lettered(value) if is_options else " ".join(value)
-                kind = str
-            if kind is str:
-                text = value
-                if limit and len(text) > limit:
-                    text, truncated = text[:limit], True
-            else:
-                cell, is_options = input_cell(field, value, limit, dtype)
-                text = cell.text
-                truncated = truncated or cell.truncated
-            if not text or text.isspace():
-                raise EmptyCell(field)
-            if self._single:
-                return text, truncated
-            lines.append(f"{are_prefix}{text}." if is_options else f"{is_prefix}{text}'.")
+        truncated = False
+        limit = self.limit
+        for spec in self._inputs:
+            value = row.get(spec[0]) if spec[1] else None
+            if type(value) is str and value and not value.isspace() and not (limit and len(value) > limit):
+                lines.append(f"{spec[4]}{value}'.")  # the common cell: a plain string within the limit
+                continue
+            text, cut, is_options = self._cell(spec, row)
+            truncated = truncated or cut
+            lines.append(f"{spec[5]}{text}." if is_options else f"{spec[4]}{text}'.")
         return "\n".join(lines), truncated

@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from dynosaur.contracts import task_checks
 from dynosaur.contracts.label_lists import coverage_reason
@@ -93,24 +93,29 @@ def value_dtype(feature: Any) -> str:
     return str(feature.get("dtype") or "") if _type_name(feature) == "Value" else ""
 
 
-# --- task rules: (task, features, rows) -> None | reason ---------------------------------------
+# --- task rules: (task, features, rows, fields) -> None | reason -------------------------------
+
+Rows: TypeAlias = list[dict[str, Any]]
+Fields: TypeAlias = "task_checks.DatasetFields | None"
 
 
-def no_input_fields(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+def no_input_fields(task: Task, features: dict[str, Any], rows: Rows, fields: Fields = None) -> str | None:
     return None if task.input_fields else "no input fields: the task names no input field"
 
 
-def output_among_inputs(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+def output_among_inputs(
+    task: Task, features: dict[str, Any], rows: Rows, fields: Fields = None
+) -> str | None:
     if task.output_field in task.input_fields:
         return f"output is an input: {task.output_field!r} is both"
     return None
 
 
-def no_rows(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+def no_rows(task: Task, features: dict[str, Any], rows: Rows, fields: Fields = None) -> str | None:
     return None if rows else "no rows: the dataset-config has no sample rows"
 
 
-def field_vanished(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+def field_vanished(task: Task, features: dict[str, Any], rows: Rows, fields: Fields = None) -> str | None:
     """A field the task names that neither the features nor any row hold."""
     for field in (*task.input_fields, task.output_field):
         if feature_of(features, field) is None and not any(has_field(row, field) for row in rows):
@@ -118,7 +123,7 @@ def field_vanished(task: Task, features: dict[str, Any], rows: list[dict[str, An
     return None
 
 
-def media_field(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+def media_field(task: Task, features: dict[str, Any], rows: Rows, fields: Fields = None) -> str | None:
     for field in (*task.input_fields, task.output_field):
         kind = _type_name(feature_of(features, field))
         if kind in MEDIA_TYPES:
@@ -131,10 +136,15 @@ def media_field(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]
 CONTENT_RULES = (task_checks.id_field, task_checks.locator_output, task_checks.bare_input)
 
 
-def content(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
+def dataset_fields(features: dict[str, Any], rows: Rows) -> task_checks.DatasetFields:
+    """The fields of one dataset-config as the content rules read them (made once per config)."""
+    return task_checks.DatasetFields.of({"features": features, "selected_data": rows})
+
+
+def content(task: Task, features: dict[str, Any], rows: Rows, fields: Fields = None) -> str | None:
     """An id or locator field, or an input that is only true/false values or numbers."""
     proposed = ProposedTask(task.task_name, task.instruction, task.input_fields, (task.output_field,), "")
-    data = task_checks.DatasetFields.of({"features": features, "selected_data": rows})
+    data = fields if fields is not None else dataset_fields(features, rows)
     for rule in CONTENT_RULES:
         reason = rule(proposed, data)
         if reason:
@@ -147,7 +157,7 @@ def labels_cover(instruction: str, outputs: list[str]) -> str | None:
     return coverage_reason(instruction, outputs)
 
 
-TASK_RULES: tuple[Callable[[Task, dict[str, Any], list[dict[str, Any]]], str | None], ...] = (
+TASK_RULES: tuple[Callable[[Task, dict[str, Any], Rows, Fields], str | None], ...] = (
     no_input_fields,
     output_among_inputs,
     no_rows,
@@ -157,10 +167,11 @@ TASK_RULES: tuple[Callable[[Task, dict[str, Any], list[dict[str, Any]]], str | N
 )
 
 
-def first_reason(task: Task, features: dict[str, Any], rows: list[dict[str, Any]]) -> str | None:
-    """The reason of the first task rule that drops ``task``, or ``None``."""
+def first_reason(task: Task, features: dict[str, Any], rows: Rows, fields: Fields = None) -> str | None:
+    """The reason of the first task rule that drops ``task``, or ``None``; ``fields`` is
+    :func:`dataset_fields` of the config when the caller keeps it for all the config's tasks."""
     for rule in TASK_RULES:
-        reason = rule(task, features, rows)
+        reason = rule(task, features, rows, fields)
         if reason:
             return reason
     return None

@@ -29,12 +29,14 @@ from dynosaur.contracts.artifacts import (
 )
 from dynosaur.contracts.judge_scores import TaskScore, read_scores
 from dynosaur.contracts.records import RecordWriter
+from dynosaur.contracts.task_checks import DatasetFields
 from dynosaur.core.errors import BadArtifact, MissingArtifact
 from dynosaur.core.io import atomic_write_json
 from dynosaur.hub.organize.render import EmptyCell, NotRenderable, SeveralItems, TaskRenderer
 from dynosaur.hub.organize.rules import (
     OrganizeConfig,
     Task,
+    dataset_fields,
     feature_of,
     feature_types,
     first_reason,
@@ -199,7 +201,9 @@ def iter_data_lines(path: Path, report: OrganizeReport, progress: bool) -> Itera
 class _Source:
     """One dataset-config line as its tasks read it: rows, row indices, features, license."""
 
-    __slots__ = ("line", "license", "website", "features", "split", "rows", "row_indices", "not_objects")
+    __slots__ = (
+        "line", "license", "website", "features", "split", "rows", "row_indices", "not_objects", "_fields"
+    )  # fmt: skip
 
     def __init__(self, line: dict[str, Any], meta: dict[str, Any]) -> None:
         self.line = line
@@ -221,6 +225,14 @@ class _Source:
         ]
         self.rows = [row for row in selected if isinstance(row, dict)]
         self.not_objects = len(selected) - len(self.rows)
+        self._fields: DatasetFields | None = None
+
+    @property
+    def fields(self) -> DatasetFields:
+        """The config's fields as the content rules read them, made once for all its tasks."""
+        if self._fields is None:
+            self._fields = dataset_fields(self.features, self.rows)
+        return self._fields
 
 
 @dataclass
@@ -275,27 +287,28 @@ class _TaskRun:
         a pair whose input and output an earlier pair has is left out and counted."""
         render = self._renderer()
         output_value, render_outputs, render_input = render.output_value, render.outputs, render.input
+        field, plain, limit = self.task.output_field, render.plain_output, render.limit
         inputs: list[str] = []
         outputs: list[str] = []
         raws: list[Any] = []
         indices: list[int | None] = []
-        seen: set[tuple[str, str]] = set()
         truncated = duplicates = 0
         skipped = self.rows_skipped
-        field = self.task.output_field
         for row, row_idx in zip(self.rows, self.source.row_indices, strict=True):
-            raw = output_value(row)
-            try:
-                cells = render_outputs(raw)
-            except EmptyCell:
-                skipped["empty output"] += 1
-                continue
-            except SeveralItems as exc:
-                self.truncated += truncated
-                return None, f"list output: {field!r} holds {exc}"
-            except NotRenderable as exc:
-                self.truncated += truncated
-                return None, f"output not text: {field!r} holds {exc}"
+            raw: Any = row.get(field) if plain else output_value(row)
+            cells = None  # None: the output is ``raw`` itself, a plain string within the limit
+            if type(raw) is not str or not raw or raw.isspace() or (limit and len(raw) > limit):
+                try:
+                    cells = render_outputs(raw)
+                except EmptyCell:
+                    skipped["empty output"] += 1
+                    continue
+                except SeveralItems as exc:
+                    self.truncated += truncated
+                    return None, f"list output: {field!r} holds {exc}"
+                except NotRenderable as exc:
+                    self.truncated += truncated
+                    return None, f"output not text: {field!r} holds {exc}"
             try:
                 input_, input_cut = render_input(row)
             except EmptyCell:
@@ -304,19 +317,32 @@ class _TaskRun:
             except NotRenderable as exc:
                 skipped[f"input not renderable ({exc})"] += 1
                 continue
+            if cells is None:
+                truncated += input_cut
+                inputs.append(input_)
+                outputs.append(raw)
+                raws.append(raw)
+                indices.append(row_idx)
+                continue
             several = len(cells) > 1
             for output, output_cut in cells:
                 truncated += input_cut + output_cut
-                if dedup:
-                    key = (input_, output)
-                    if key in seen:
-                        duplicates += 1
-                        continue
-                    seen.add(key)
                 inputs.append(input_)
                 outputs.append(output)
                 raws.append(output if several else raw)
                 indices.append(row_idx)
+        if dedup and len(set(zip(inputs, outputs, strict=True))) < len(inputs):
+            seen: set[tuple[str, str]] = set()
+            keep = []
+            for i, pair in enumerate(zip(inputs, outputs, strict=True)):
+                if pair not in seen:
+                    seen.add(pair)
+                    keep.append(i)
+            duplicates = len(inputs) - len(keep)
+            inputs = [inputs[i] for i in keep]
+            outputs = [outputs[i] for i in keep]
+            raws = [raws[i] for i in keep]
+            indices = [indices[i] for i in keep]
         self.truncated += truncated
         self.duplicates = duplicates
         return (inputs, outputs, raws, indices), None
@@ -325,7 +351,7 @@ class _TaskRun:
         """The task's records, or the reason it is dropped."""
         if not self.license:
             return None, "no license: the source dataset has no license"
-        reason = first_reason(self.task, self.features, self.rows)
+        reason = first_reason(self.task, self.features, self.rows, self.source.fields)
         if reason:
             return None, reason
         # Duplicate rows would skew the label shares; they are never written twice anyway.
