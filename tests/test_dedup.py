@@ -12,6 +12,7 @@ from rouge_score import tokenize as rouge_tokenize
 
 import dynosaur.core.near_duplicates as dedup_filter
 from dynosaur.dedup import NearDuplicateFilter, rouge_l, rouge_l_fmeasure, rouge_tokens
+from tests.support.text_edits import edit_tokens
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SCORER = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
@@ -219,16 +220,7 @@ def _near_copies(count: int, seed: int) -> list[str]:
     texts: list[str] = []
     for _ in range(count):
         if texts and rng.random() < 0.6:
-            tokens = rng.choice(texts).split()
-            for _ in range(rng.randint(0, 4)):
-                position = rng.randrange(len(tokens) + 1)
-                roll = rng.random()
-                if roll < 0.4 and position < len(tokens):
-                    tokens[position] = rng.choice(words)
-                elif roll < 0.7 or len(tokens) < 2:
-                    tokens.insert(position, rng.choice(words))
-                else:
-                    del tokens[min(position, len(tokens) - 1)]
+            tokens = edit_tokens(rng, rng.choice(texts).split(), words, rng.randint(0, 4))
         else:
             tokens = [rng.choice(words) for _ in range(rng.randint(1, 25))]
         texts.append(" ".join(tokens))

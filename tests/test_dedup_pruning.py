@@ -18,23 +18,10 @@ import pytest
 import dynosaur.core.near_duplicate_index as index_module
 import dynosaur.core.near_duplicates as filter_module
 from dynosaur.dedup import NearDuplicateFilter, rouge_l
+from tests.support.text_edits import edit_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 UNICODE = ["café", "naïve", "İstanbul", "straße", "１２", "π", "日本語", "K", "ﬁne", "e-mail"]
-
-
-def _edit(rng: random.Random, tokens: list[str], words: list[str], edits: int) -> list[str]:
-    tokens = list(tokens)
-    for _ in range(edits):
-        position = rng.randrange(len(tokens) + 1)
-        roll = rng.random()
-        if roll < 0.4 and position < len(tokens):
-            tokens[position] = rng.choice(words)
-        elif roll < 0.7 or len(tokens) < 2:
-            tokens.insert(position, rng.choice(words))
-        else:
-            del tokens[min(position, len(tokens) - 1)]
-    return tokens
 
 
 def varied_texts(count: int, seed: int, longest: int = 30) -> list[str]:
@@ -52,7 +39,7 @@ def varied_texts(count: int, seed: int, longest: int = 30) -> list[str]:
             texts.append(text.upper() if rng.random() < 0.5 else text + " !")
         elif texts and roll < 0.65:
             tokens = rng.choice(texts).split() or ["t1"]
-            texts.append(" ".join(_edit(rng, tokens, words, rng.randint(0, 4))))
+            texts.append(" ".join(edit_tokens(rng, tokens, words, rng.randint(0, 4))))
         else:
             texts.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, longest))))
     return texts

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from dynosaur.cli import main
+from tests.support.seed_examples import SEEDS
 
 pytestmark = pytest.mark.real_model
 
@@ -40,22 +41,6 @@ MODEL = Path(
 # compact one's time on CPU, so it is asked about one config only
 CONFIGS = {"compact": 3, "full": 1}
 MAX_TOKENS = "200"
-SEEDS = [  # a few seed tasks in the seed format, both kinds
-    (
-        "Give three tips for staying healthy during the winter.",
-        False,
-        "",
-        "Sleep well, eat fruit, walk daily.",
-    ),
-    ("Classify the sentiment of the movie review as positive or negative.", True, "A dull film.", "negative"),
-    ("Translate the given sentence from English into Spanish.", False, "Good morning.", "Buenos días."),
-    ("Tell me whether the email is spam. Answer yes or no.", True, "You won a prize!", "yes"),
-    ("Suggest a title for a blog post about home gardening.", False, "", "Grow Your Own Greens"),
-    ("Summarize the paragraph in a single short sentence.", False, "Cats sleep a lot.", "Cats nap often."),
-    ("Find the capital city of the country mentioned.", False, "France", "Paris"),
-    ("Decide if the statement is a fact or an opinion.", True, "Water boils at 100 C.", "fact"),
-    ("Rewrite the sentence in the passive voice.", False, "The dog bit the man.", "The man was bitten."),
-]
 
 
 def _free_port() -> int:

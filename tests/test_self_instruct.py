@@ -18,23 +18,7 @@ from dynosaur.core.engines import ChatRequest, Completion, UnsupportedRequest
 from dynosaur.self_instruct import BootstrapConfig, self_instruct
 from dynosaur.self_instruct.prompting import round_seed
 from tests.support.openai_server import Reply, ScriptedOpenAIServer, user_text
-
-SEEDS = [
-    (
-        "Give three tips for staying healthy during the winter.",
-        False,
-        "",
-        "Sleep well, eat fruit, walk daily.",
-    ),
-    ("Classify the sentiment of the movie review as positive or negative.", True, "A dull film.", "negative"),
-    ("Translate the given sentence from English into Spanish.", False, "Good morning.", "Buenos días."),
-    ("Tell me whether the email is spam. Answer yes or no.", True, "You won a prize!", "yes"),
-    ("Suggest a title for a blog post about home gardening.", False, "", "Grow Your Own Greens"),
-    ("Summarize the paragraph in a single short sentence.", False, "Cats sleep a lot.", "Cats nap often."),
-    ("Find the capital city of the country mentioned.", False, "France", "Paris"),
-    ("Decide if the statement is a fact or an opinion.", True, "Water boils at 100 C.", "fact"),
-    ("Rewrite the sentence in the passive voice.", False, "The dog bit the man.", "The man was bitten."),
-]
+from tests.support.seed_examples import SEEDS
 
 
 def write_seeds(path: Path, seeds=SEEDS) -> Path:
