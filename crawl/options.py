@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,8 +52,8 @@ class CrawlOptions:
             raise ValueError("limit must be at least 1")
         if not self.splits or not all(isinstance(s, str) and s.strip() for s in self.splits):
             raise ValueError("splits must name at least one split")
-        if self.timeout <= 0:
-            raise ValueError("timeout must be positive")
+        if not 0 < self.timeout < math.inf:
+            raise ValueError(f"timeout must be a finite number above 0, got {self.timeout}")
         for name in ("hub_endpoint", "viewer_endpoint"):
             if not getattr(self, name).startswith(("http://", "https://")):
                 raise ValueError(

@@ -76,6 +76,10 @@ class PolicyOptions:
     disabled_rules: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if not self.languages:
+            raise ValueError("languages must name at least one language")
+        if self.min_fields < 1:
+            raise ValueError(f"min fields must be at least 1, got {self.min_fields}")
         if self.license_policy not in PRESETS:
             raise ValueError(f"unknown license policy {self.license_policy!r} (one of {', '.join(PRESETS)})")
 

@@ -8,6 +8,7 @@ knows its quota receives no 429 at all, and a long crawl still runs at the quota
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -24,7 +25,7 @@ class Quota:
     window: float = DEFAULT_WINDOW_SECONDS
 
     def __post_init__(self) -> None:
-        if self.requests < 1 or self.window <= 0:
+        if self.requests < 1 or not 0 < self.window < math.inf:
             raise ValueError(
                 f"a quota needs requests >= 1 and window > 0, got {self.requests}/{self.window}s"
             )

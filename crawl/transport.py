@@ -12,6 +12,7 @@ raises :class:`RequestFailed`, which no client above retries again.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import select
 import socket
@@ -89,8 +90,8 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.attempts < 1 or self.not_ready_attempts < 1:
             raise ValueError("retry attempts must be at least 1")
-        if min(self.base_wait, self.max_wait, self.not_ready_wait) < 0:
-            raise ValueError("retry waits must not be negative")
+        if not all(0 <= wait < math.inf for wait in (self.base_wait, self.max_wait, self.not_ready_wait)):
+            raise ValueError("retry waits must be finite and not negative")
 
 
 def _is_not_ready(response: httpx.Response) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass
@@ -33,8 +34,8 @@ class FaultConfig:
         unknown = sorted(set(self.kinds) - set(FAULT_KINDS))
         if unknown or not self.kinds:
             raise ValueError(f"fault kinds must be among {', '.join(FAULT_KINDS)}; got {list(self.kinds)}")
-        if self.slow_seconds < 0 or self.retry_after < 0:
-            raise ValueError("slow_seconds and retry_after must not be negative")
+        if not (0 <= self.slow_seconds < math.inf and self.retry_after >= 0):
+            raise ValueError("slow_seconds and retry_after must be finite and not negative")
 
 
 class FaultInjector:

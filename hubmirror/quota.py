@@ -21,8 +21,8 @@ class QuotaConfig:
     window_seconds: float = 300.0
 
     def __post_init__(self) -> None:
-        if self.window_seconds <= 0:
-            raise ValueError("window_seconds must be positive")
+        if not 0 < self.window_seconds < math.inf:
+            raise ValueError(f"window_seconds must be a finite number above 0, got {self.window_seconds}")
         if any(limit < 0 for limit in self.limits.values()):
             raise ValueError("quota limits must not be negative")
 

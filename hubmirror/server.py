@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import math
 import re
 import socket
 import sys
@@ -103,8 +104,8 @@ class MirrorServer:
         port: int = 0,
         extra_routes: Sequence[Route] = (),
     ) -> None:
-        if latency < 0:
-            raise ValueError("latency must not be negative")
+        if not 0 <= latency < math.inf:
+            raise ValueError(f"latency must be a finite number of 0 or more, got {latency}")
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.latency = latency

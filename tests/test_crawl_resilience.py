@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from crawl.crawler import run_crawl
 from crawl.snapshot import Snapshot
 from crawl.summary import format_summary
@@ -242,8 +244,10 @@ def test_cli_reads_endpoints_from_the_environment_and_prints_a_summary(
 
 
 def test_cli_rejects_bad_options_with_a_message(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
-    assert main(["crawl", "--data-dir", str(tmp_path), "--rows", "0"]) == 2
-    assert "rows must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["crawl", "--data-dir", str(tmp_path), "--rows", "0"])
+    assert exited.value.code == 2
+    assert "argument --rows: must be at least 1" in capsys.readouterr().err
     assert main(["crawl", "--data-dir", str(tmp_path), "--hub-endpoint", "huggingface.co"]) == 2
     assert "hub endpoint must be an http(s) URL" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+
 from crawl.summary import format_summary
 from crawl.viewer_codes import PERMANENT_CODES, TRANSIENT_CODES, is_permanent
 from dynosaur.cli import main
@@ -160,4 +162,6 @@ def test_the_crawl_command_exits_0_on_permanent_errors_and_late_viewers(tmp_path
     printed = capsys.readouterr().out
     assert "deferred (viewer not ready) 1: 1 answered in the second pass, 0 failed" in printed
     assert "crawled 0, unchanged 3" in printed
-    assert main([*argv[:-4], "--not-ready-wait", "-1"]) == 2
+    with pytest.raises(SystemExit) as exited:
+        main([*argv[:-4], "--not-ready-wait", "-1"])
+    assert exited.value.code == 2

@@ -186,7 +186,9 @@ def test_the_command_reports_and_refuses_bad_options(tmp_path: Path, bench_hub: 
         assert main(["decontaminate", *where, "--against", BENCH]) == 0
         assert "removed 2, kept 3" in capsys.readouterr().out
         assert main(["decontaminate", *where, "--against", "a:b:c:d"]) == 2
-        assert main(["decontaminate", *where, "--against", BENCH, "--ngram", "0"]) == 2
+        with pytest.raises(SystemExit) as exited:
+            main(["decontaminate", *where, "--against", BENCH, "--ngram", "0"])
+        assert exited.value.code == 2 and "argument --ngram" in capsys.readouterr().err
         mirror.reset_log()
         assert (
             main(["decontaminate", *where[2:], "--data-dir", str(tmp_path / "empty"), "--against", BENCH])

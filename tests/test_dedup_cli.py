@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from dynosaur.cli import main
 from dynosaur.dedup import dedup_lines, split_lines
 
@@ -109,8 +111,10 @@ def test_missing_input_and_bad_threshold_are_clear_errors_and_write_nothing(tmp_
     assert "dedup:" in capsys.readouterr().err and not output.exists()
     source = tmp_path / "in.jsonl"
     _write(source, ['{"instruction": "a b c"}'])
-    assert main(["dedup", str(source), "--output", str(output), "--threshold", "1.5"]) == 2
-    assert "between 0 and 1" in capsys.readouterr().err and not output.exists()
+    with pytest.raises(SystemExit) as exited:
+        main(["dedup", str(source), "--output", str(output), "--threshold", "1.5"])
+    assert exited.value.code == 2 and not output.exists()
+    assert "argument --threshold: must be from 0 up to 1" in capsys.readouterr().err
 
 
 def test_dedup_lines_accepts_text_lines_and_splits_on_newlines_only():

@@ -257,7 +257,6 @@ def test_spec_and_option_mistakes_exit_with_a_message(tmp_path, models, capsys):
         ),
         (["--task-file", single, "--num-entries-per-input-and-label", "1"], "use --num-entries-per-label"),
         (["--task-file", single], "give --num-entries-per-label"),
-        (["--task-file", single, "--num-entries-per-label", "1", "--top-p", "0"], "--top-p"),
         (
             ["--task-file", str(tmp_path / "absent.json"), "--num-entries-per-label", "1"],
             "cannot read task spec",
@@ -266,4 +265,17 @@ def test_spec_and_option_mistakes_exit_with_a_message(tmp_path, models, capsys):
     for args, message in cases:
         assert _dino(models[3], *args, "--output-dir", out) == 2
         assert message in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:  # refused while parsing
+        _dino(
+            models[3],
+            "--task-file",
+            single,
+            "--num-entries-per-label",
+            "1",
+            "--top-p",
+            "0",
+            "--output-dir",
+            out,
+        )
+    assert exited.value.code == 2 and "argument --top-p" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from dynosaur.cli import main
 from dynosaur.documents import EXAMPLES_DIR
 from tests.support.openai_server import ScriptedOpenAIServer, user_text
@@ -86,22 +88,23 @@ def test_missing_input_folder_is_a_clear_error(tmp_path, capsys):
 
 
 def test_invalid_option_values_are_refused_before_any_work(tmp_path, capsys):
-    code = main(
-        [
-            "documents",
-            "--input-dir",
-            str(EXAMPLES),
-            "--output-dir",
-            str(tmp_path),
-            "--samples-per-chunk",
-            "0",
-            "--base-url",
-            "http://127.0.0.1:9/v1",
-            "--no-progress",
-        ]
-    )
-    assert code == 2
-    assert "--samples-per-chunk must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                "documents",
+                "--input-dir",
+                str(EXAMPLES),
+                "--output-dir",
+                str(tmp_path),
+                "--samples-per-chunk",
+                "0",
+                "--base-url",
+                "http://127.0.0.1:9/v1",
+                "--no-progress",
+            ]
+        )
+    assert exited.value.code == 2
+    assert "argument --samples-per-chunk: must be at least 1" in capsys.readouterr().err
 
 
 def test_max_tokens_reaches_every_request_and_a_bad_value_is_refused(tmp_path, monkeypatch, capsys):
@@ -117,5 +120,7 @@ def test_max_tokens_reaches_every_request_and_a_bad_value_is_refused(tmp_path, m
     with ScriptedOpenAIServer(restating_responder) as server:
         assert main([*argv, "--base-url", server.base_url, "--max-tokens", "300"]) == 0
         assert server.requests and all(body["max_tokens"] == 300 for body in server.requests)
-    assert main([*argv, "--base-url", "http://127.0.0.1:9/v1", "--max-tokens", "0"]) == 2
-    assert "--max-tokens must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--base-url", "http://127.0.0.1:9/v1", "--max-tokens", "0"])
+    assert exited.value.code == 2
+    assert "argument --max-tokens: must be at least 1" in capsys.readouterr().err

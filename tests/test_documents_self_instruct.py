@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from dynosaur.cli import main
 from dynosaur.commands.documents import documents_with_self_instruct
 from dynosaur.core.engines import create_engine
@@ -145,18 +147,9 @@ def test_grounded_records_become_seed_tasks_with_their_example():
 
 
 def test_self_instruct_count_below_one_is_refused(tmp_path, capsys):
-    code = main(
-        [
-            "documents",
-            "--input-dir",
-            str(Path(__file__).parent),
-            "--output-dir",
-            str(tmp_path),
-            "--self-instruct",
-            "--self-instruct-count",
-            "0",
-            "--base-url",
-            "http://127.0.0.1:9/v1",
-        ]
-    )
-    assert code == 2 and "--self-instruct-count must be at least 1" in capsys.readouterr().err
+    argv = ["documents", "--input-dir", str(Path(__file__).parent), "--output-dir", str(tmp_path),
+            "--self-instruct", "--self-instruct-count", "0", "--base-url", "http://127.0.0.1:9/v1"]  # fmt: skip
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert "argument --self-instruct-count: must be at least 1" in capsys.readouterr().err

@@ -42,8 +42,9 @@ def test_serve_refuses_a_missing_snapshot(tmp_path: Path, capsys: pytest.Capture
 
 def test_serve_refuses_bad_fault_settings(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "datasets").mkdir()
-    assert main(["mirror", "serve", str(tmp_path), "--fault-rate", "2"]) == 2
-    assert "fault rate" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["mirror", "serve", str(tmp_path), "--fault-rate", "2"])
+    assert exited.value.code == 2 and "argument --fault-rate" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["mirror", "serve", str(tmp_path), "--fault-rate", "0.5", "--fault-kinds", "teapot"])
 

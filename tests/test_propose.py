@@ -133,8 +133,10 @@ def test_missing_metadata_file_is_a_clear_error(tmp_path, capsys):
 
 def test_unknown_mode_is_a_clear_error(tmp_path, capsys):
     data = _data(tmp_path, [_sst2()])
-    assert main(["propose", "--data-dir", str(data), "--modes", "aware,sideways", "--no-progress"]) == 2
-    assert "unknown mode 'sideways'" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["propose", "--data-dir", str(data), "--modes", "aware,sideways", "--no-progress"])
+    assert exited.value.code == 2
+    assert "argument --modes: has an unknown value 'sideways'" in capsys.readouterr().err
 
 
 def test_budget_for_an_unpriced_model_is_refused_before_any_call(tmp_path, capsys):

@@ -23,6 +23,7 @@ from crawl.summary import format_summary
 from crawl.telemetry import hub_telemetry_off
 from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_options
+from dynosaur.commands._option_types import csv_of
 from dynosaur.commands.crawl import add_arguments as add_crawl_arguments
 from dynosaur.commands.crawl import options_from_args as crawl_options
 from dynosaur.commands.decontaminate import add_options_arguments as add_decontaminate_arguments
@@ -31,6 +32,7 @@ from dynosaur.commands.decontaminate import options_from_args as decontaminate_o
 from dynosaur.commands.judge import add_judge_arguments, run_judge
 from dynosaur.commands.organize import add_config_arguments, config_from_args
 from dynosaur.commands.propose import add_prompt_style_arguments
+from dynosaur.core import checks
 from dynosaur.core.engines import EngineError, EngineOptions
 from dynosaur.core.engines.opening import open_engine
 from dynosaur.core.errors import OptionError, cli_flag, spell_fields
@@ -66,7 +68,9 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
     add_crawl_arguments(parser)
     llm = parser.add_argument_group("tasks")
     add_engine_arguments(llm, default_engine="rules", prefix="llm-")
-    llm.add_argument("--modes", default=",".join(MODES), help="proposal modes (default %(default)s)")
+    llm.add_argument(
+        "--modes", type=csv_of(MODES), default=",".join(MODES), help="proposal modes (default %(default)s)"
+    )
     llm.add_argument("--cache", default=None, help="response cache (default DATA_DIR/llm_cache.sqlite)")
     add_prompt_style_arguments(llm)
     add_config_arguments(parser)
@@ -102,7 +106,11 @@ class ChainOptions:
     release: ReleaseOptions = field(default_factory=ReleaseOptions)
 
     def __post_init__(self) -> None:
+        checks.members("modes", self.modes, MODES)
         check_style(self.prompt_style)
+        checks.at_least("max_benchmark_rows", self.max_benchmark_rows, 1)
+        checks.at_least("records_per_task", self.records_per_task, 1)
+        checks.whole("judge_seed", self.judge_seed)
         if self.context_window is not None and self.context_window < 1:
             raise OptionError(
                 "context_window", f"must be a positive number of tokens, got {self.context_window}"
@@ -130,7 +138,7 @@ def options_from_args(args: argparse.Namespace) -> ChainOptions:
     return ChainOptions(
         crawl=crawl_options(args),
         engine=engine_options(args, prefix="llm-"),
-        modes=tuple(m.strip() for m in args.modes.split(",") if m.strip()),
+        modes=args.modes,
         prompt_style=args.prompt_style,
         context_window=args.context_window,
         organize=config_from_args(args),

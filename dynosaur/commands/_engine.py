@@ -12,6 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dynosaur.commands._option_types import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from dynosaur.core import config
 from dynosaur.core.engines import BatchOptions, EngineOptions, engine_names
 from dynosaur.core.engines.servers import is_local_server, server_defaults
@@ -55,7 +61,7 @@ def add_engine_arguments(
     parser.add_argument(
         f"--{prefix}concurrency",
         dest=f"{dest}concurrency",
-        type=int,
+        type=positive_int,
         default=None,
         help=f"most LLM requests in flight at once (default {concurrency}; 1 for a server on this "
         "machine, 127.0.0.1 or localhost, which usually answers one request at a time); the limit "
@@ -66,7 +72,7 @@ def add_engine_arguments(
     parser.add_argument(
         f"--{prefix}timeout",
         dest=f"{dest}timeout",
-        type=float,
+        type=positive_float,
         default=None,
         help=f"seconds per LLM request (default {remote_timeout:g}; {local_timeout:g} for a server on "
         "this machine or a private network, long enough for CPU inference); a timed-out request is "
@@ -96,20 +102,20 @@ def add_engine_arguments(
     )
     parser.add_argument(
         "--batch-poll-seconds",
-        type=float,
+        type=positive_float,
         default=5.0,
         help="first wait between polls of a batch; it grows 1.5x per poll up to 60 s (default %(default)s)",
     )
     parser.set_defaults(_engine_prefix=prefix, _engine_concurrency_default=concurrency)
     parser.add_argument(
         "--max-retries",
-        type=int,
+        type=non_negative_int,
         default=5,
         help="retries on rate limits, timeouts, connection errors and 5xx (default %(default)s)",
     )
     parser.add_argument(
         "--budget-usd",
-        type=float,
+        type=non_negative_float,
         default=None,
         help="stop cleanly before a call could take spending past this many dollars",
     )

@@ -17,6 +17,7 @@ from crawl.state import StateError
 from crawl.summary import format_summary
 from crawl.transport import RetryPolicy
 from crawl.viewer import DEFAULT_SPLITS
+from dynosaur.commands._option_types import non_negative_float, positive_float, positive_int
 from dynosaur.core import config
 
 NAME = "crawl"
@@ -25,6 +26,13 @@ HELP = "Crawl the Hub: keep English, permissively licensed, text-only datasets w
 
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+
+
+def _languages(value: str) -> tuple[str, ...]:
+    codes = _csv(value)
+    if not codes:
+        raise argparse.ArgumentTypeError("name at least one language")  # none would skip every dataset
+    return codes
 
 
 def _split_names(value: str) -> tuple[str, ...]:
@@ -56,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     what = parser.add_argument_group("what")
-    what.add_argument("--limit", type=int, default=None, help="list at most this many datasets")
+    what.add_argument("--limit", type=positive_int, default=None, help="list at most this many datasets")
     what.add_argument("--sort", default="downloads", help="listing order (default %(default)s)")
     what.add_argument("--search", default=None, help="Hub search text")
     what.add_argument(
@@ -67,9 +75,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Hub tag filter, repeatable (license:mit)",
     )
     what.add_argument(
-        "--rows", type=int, default=100, help="rows kept per dataset-config (default %(default)s)"
+        "--rows", type=positive_int, default=100, help="rows kept per dataset-config (default %(default)s)"
     )
-    what.add_argument("--max-configs", type=int, default=20, help="configs per dataset (default %(default)s)")
+    what.add_argument(
+        "--max-configs", type=positive_int, default=20, help="configs per dataset (default %(default)s)"
+    )
     what.add_argument(
         "--splits",
         type=_split_names,
@@ -79,7 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     what.add_argument(
         "--max-row-chars",
-        type=int,
+        type=positive_int,
         default=100_000,
         help="drop rows longer than this as JSON (default %(default)s)",
     )
@@ -88,7 +98,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     policy = parser.add_argument_group("policy")
-    policy.add_argument("--languages", type=_csv, default=("en",), help="allowed card languages (default en)")
+    policy.add_argument(
+        "--languages", type=_languages, default=("en",), help="allowed card languages (default en)"
+    )
     policy.add_argument(
         "--allow-code", action="store_true", help="keep datasets whose languages include code"
     )
@@ -129,7 +141,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"modality tags to drop (default {','.join(DEFAULT_DENY_MODALITIES)})",
     )
     policy.add_argument(
-        "--min-fields", type=int, default=2, help="fields a config needs (default %(default)s)"
+        "--min-fields", type=positive_int, default=2, help="fields a config needs (default %(default)s)"
     )
     policy.add_argument(
         "--against",
@@ -149,7 +161,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
     pace = parser.add_argument_group("pace")
-    pace.add_argument("--concurrency", type=int, default=16, help="datasets in flight (default %(default)s)")
+    pace.add_argument(
+        "--concurrency", type=positive_int, default=16, help="datasets in flight (default %(default)s)"
+    )
     pace.add_argument(
         "--hub-plan",
         choices=sorted(HUB_PLANS),
@@ -157,33 +171,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the account's rate limits (default: anonymous, or free with a token)",
     )
     pace.add_argument(
-        "--quota-api", type=int, default=None, help="api requests per window (overrides the plan)"
+        "--quota-api", type=positive_int, default=None, help="api requests per window (overrides the plan)"
     )
     pace.add_argument(
-        "--quota-resolvers", type=int, default=None, help="file requests per window (overrides)"
+        "--quota-resolvers", type=positive_int, default=None, help="file requests per window (overrides)"
     )
     pace.add_argument(
         "--quota-window",
-        type=float,
+        type=positive_float,
         default=DEFAULT_WINDOW_SECONDS,
         help="quota window in seconds (default 300)",
     )
-    pace.add_argument("--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)")
+    pace.add_argument(
+        "--timeout", type=positive_float, default=30.0, help="seconds per request (default %(default)s)"
+    )
     pace.add_argument(
         "--retries",
-        type=int,
+        type=positive_int,
         default=6,
         help="attempts per request, the first included (default %(default)s)",
     )
     pace.add_argument(
         "--retry-wait",
-        type=float,
+        type=non_negative_float,
         default=1.0,
         help="first backoff in seconds, doubling (default %(default)s)",
     )
     pace.add_argument(
         "--not-ready-wait",
-        type=float,
+        type=non_negative_float,
         default=5.0,
         help="first backoff after the viewer's ResponseNotReady, doubling, and the least pause "
         "before the second pass over datasets it deferred (default %(default)s)",

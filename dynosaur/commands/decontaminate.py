@@ -9,6 +9,7 @@ from pathlib import Path
 from crawl.benchmarks import DEFAULT_BENCHMARKS, Benchmark, parse_benchmark
 from crawl.options import CrawlOptions
 from crawl.transport import RetryPolicy
+from dynosaur.commands._option_types import positive_float, positive_int
 from dynosaur.core import config
 from dynosaur.quality.decontaminate import DEFAULT_MAX_ROWS, DecontaminateOptions, run_decontamination
 
@@ -23,16 +24,18 @@ def add_options_arguments(parser: argparse.ArgumentParser, *, chain: bool = Fals
     """n, threshold and row bound (shared with ``run``, ``grow`` and ``demo``, which can skip the step)."""
     defaults = DecontaminateOptions()
     group = parser.add_argument_group("decontamination")
-    group.add_argument("--ngram", type=int, default=defaults.n, help="words per n-gram (default %(default)s)")
+    group.add_argument(
+        "--ngram", type=positive_int, default=defaults.n, help="words per n-gram (default %(default)s)"
+    )
     group.add_argument(
         "--threshold",
-        type=int,
+        type=positive_int,
         default=defaults.threshold,
         help="a record is dropped when at least this many of its n-grams are in a benchmark (default %(default)s)",
     )
     group.add_argument(
         "--max-benchmark-rows",
-        type=int,
+        type=positive_int,
         default=DEFAULT_MAX_ROWS,
         help="rows read per benchmark split (default %(default)s)",
     )
@@ -63,7 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--token", default=None, help="Hub token (default: $HF_TOKEN; never written anywhere)"
     )
     parser.add_argument(
-        "--timeout", type=float, default=30.0, help="seconds per request (default %(default)s)"
+        "--timeout", type=positive_float, default=30.0, help="seconds per request (default %(default)s)"
     )
     add_options_arguments(parser)
 
@@ -74,8 +77,6 @@ def benchmarks_from(against: list[str]) -> list[Benchmark]:
 
 
 def options_from_args(args: argparse.Namespace) -> DecontaminateOptions:
-    if args.max_benchmark_rows < 1:
-        raise ValueError("max benchmark rows must be at least 1")
     return DecontaminateOptions(n=args.ngram, threshold=args.threshold)
 
 

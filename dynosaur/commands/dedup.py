@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from dynosaur.commands._option_types import share, workers
 from dynosaur.dedup import DEFAULT_THRESHOLD, dedup_file
 
 NAME = "dedup"
@@ -16,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", required=True, help="kept lines, unchanged and in order")
     parser.add_argument(
         "--threshold",
-        type=float,
+        type=share,
         default=DEFAULT_THRESHOLD,
         help="drop a line whose ROUGE-L F1 with a kept line exceeds this (default %(default)s)",
     )
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--removed", help="also write every removed line number with its reason here (JSONL)")
     parser.add_argument(
         "--workers",
-        type=int,
+        type=workers,
         default=-1,
         help="threads for the comparisons, -1 for all cores (default %(default)s)",
     )

@@ -25,6 +25,7 @@ from crawl.ratelimit import plan_quotas
 from crawl.transport import RetryPolicy
 from dynosaur.commands import _report
 from dynosaur.commands._chain import STEP_ERRORS, Chain, ChainOptions
+from dynosaur.commands._option_types import non_negative_float
 from dynosaur.commands.crawl import benchmark_names
 from dynosaur.commands.propose import add_prompt_style_arguments
 from dynosaur.contracts.artifacts import (
@@ -58,7 +59,9 @@ DEFAULT_DEMO_DIR = str(Path(config.DEFAULT_DATA_DIR) / "demo")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo-dir", default=DEFAULT_DEMO_DIR, help="artifact folder (default %(default)s)")
-    parser.add_argument("--latency", type=float, default=0.0, help="mirror latency per request, seconds")
+    parser.add_argument(
+        "--latency", type=non_negative_float, default=0.0, help="mirror latency per request, seconds"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     add_prompt_style_arguments(parser)
 

@@ -11,6 +11,13 @@ from typing import Any
 from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments
 from dynosaur.commands._engine import engine_options as shared_engine_options
+from dynosaur.commands._option_types import (
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    positive_int,
+    whole_number,
+)
 from dynosaur.core.engines import EngineOptions
 from dynosaur.core.engines.opening import open_engine
 from dynosaur.dino.generate import GenerationOptions
@@ -44,11 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the field holding the text in jsonl inputs (default %(default)s)",
     )
     parser.add_argument(
-        "--num-entries-per-label", type=int, help="entries to generate per label (single-text specs)"
+        "--num-entries-per-label", type=positive_int, help="entries to generate per label (single-text specs)"
     )
     parser.add_argument(
         "--num-entries-per-input-and-label",
-        type=int,
+        type=positive_int,
         help="entries to generate per input text and label (text-pair specs)",
     )
 
@@ -79,33 +86,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     group = parser.add_argument_group("generation")
     group.add_argument(
-        "--top-p", type=float, default=gen.top_p, help="nucleus sampling (default %(default)s)"
+        "--top-p", type=fraction, default=gen.top_p, help="nucleus sampling (default %(default)s)"
     )
     group.add_argument(
-        "--top-k", type=int, default=gen.top_k, help="top-k sampling, 0 for off (default %(default)s)"
+        "--top-k",
+        type=non_negative_int,
+        default=gen.top_k,
+        help="top-k sampling, 0 for off (default %(default)s)",
     )
     group.add_argument(
         "--max-output-length",
-        type=int,
+        type=positive_int,
         default=gen.max_output_length,
         help="most tokens per generated text (default %(default)s)",
     )
     group.add_argument(
         "--decay-constant",
-        type=float,
+        type=non_negative_float,
         default=gen.decay_constant,
         help="self-debiasing strength λ for counter labels (default %(default)s)",
     )
     group.add_argument(
         "--batch-size",
-        type=int,
+        type=positive_int,
         default=gen.batch_size,
         help="entries generated together (each with its counter prompts) (default %(default)s)",
     )
-    group.add_argument("--seed", type=int, default=gen.seed, help="sampling seed (default %(default)s)")
+    group.add_argument(
+        "--seed", type=whole_number, default=gen.seed, help="sampling seed (default %(default)s)"
+    )
     group.add_argument(
         "--min-num-tokens",
-        type=int,
+        type=non_negative_int,
         default=gen.min_num_tokens,
         help="no closing quote before this many tokens (local models) (default %(default)s)",
     )
@@ -123,7 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("post-processing")
     group.add_argument(
         "--min-num-words",
-        type=int,
+        type=non_negative_int,
         default=post.min_num_words,
         help="drop generated texts with fewer words (default %(default)s)",
     )
@@ -141,14 +153,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-num-text-b-for-text-a-and-label",
-        type=int,
+        type=positive_int,
         help="keep at most this many second texts per (first text, label), STS-style",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _check_numbers(args: argparse.Namespace, spec: TaskSpec) -> int:
-    """Validate numeric options; return the entries count for the spec's mode."""
+    """The entries count, from the option the spec's mode takes (the other one is refused)."""
     if spec.is_pair:
         count, wanted = args.num_entries_per_input_and_label, "--num-entries-per-input-and-label"
         wrong = "--num-entries-per-label" if args.num_entries_per_label is not None else None
@@ -162,21 +174,6 @@ def _check_numbers(args: argparse.Namespace, spec: TaskSpec) -> int:
         raise SpecError(f"spec {spec.task_name!r} is a {kind} spec: use {wanted}, not {wrong}")
     if count is None or count < 1:
         raise SpecError(f"give {wanted} N (N ≥ 1)")
-    checks = [
-        (args.batch_size >= 1, "--batch-size must be at least 1"),
-        (0.0 < args.top_p <= 1.0, "--top-p must be in (0, 1]"),
-        (args.top_k >= 0, "--top-k must be 0 or more"),
-        (args.max_output_length >= 1, "--max-output-length must be at least 1"),
-        (args.decay_constant >= 0, "--decay-constant must not be negative"),
-        (args.min_num_tokens >= 0, "--min-num-tokens must be 0 or more"),
-        (
-            args.max_num_text_b_for_text_a_and_label is None or args.max_num_text_b_for_text_a_and_label >= 1,
-            "--max-num-text-b-for-text-a-and-label must be at least 1",
-        ),
-    ]
-    for ok, message in checks:
-        if not ok:
-            raise SpecError(message)
     return count
 
 

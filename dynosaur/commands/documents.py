@@ -17,6 +17,12 @@ from typing import Any
 
 from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_options
+from dynosaur.commands._option_types import (
+    non_negative_float,
+    non_negative_int,
+    positive_int,
+    whole_number,
+)
 from dynosaur.contracts.artifacts import (
     DOCUMENTS_INSTRUCTIONS_FILE,
     DOCUMENTS_SELF_INSTRUCT_DIR,
@@ -51,26 +57,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("chunking")
     group.add_argument(
         "--chunk-size",
-        type=int,
+        type=positive_int,
         default=defaults.chunk_size,
         help="largest chunk, in characters (default %(default)s)",
     )
     group.add_argument(
         "--chunk-overlap",
-        type=int,
+        type=non_negative_int,
         default=None,
         help="characters of whole sentences repeated between chunks (default: size/10, at most 200)",
     )
     group.add_argument(
         "--min-chunk-chars",
-        type=int,
+        type=non_negative_int,
         default=defaults.min_chunk_chars,
         help="skip chunks shorter than this (default %(default)s)",
     )
     group = parser.add_argument_group("generation")
     group.add_argument(
         "--samples-per-chunk",
-        type=int,
+        type=positive_int,
         default=defaults.samples_per_chunk,
         help="instruction/answer pairs asked for per chunk (default %(default)s)",
     )
@@ -82,20 +88,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--self-instruct-count",
-        type=int,
+        type=positive_int,
         default=None,
         help="new instructions Self-Instruct adds (default: as many as grounded records)",
     )
     group.add_argument(
         "--temperature",
-        type=float,
+        type=non_negative_float,
         default=defaults.temperature,
         help="sampling temperature (default %(default)s)",
     )
-    group.add_argument("--seed", type=int, default=defaults.seed, help="sampling seed (default %(default)s)")
+    group.add_argument(
+        "--seed", type=whole_number, default=defaults.seed, help="sampling seed (default %(default)s)"
+    )
     group.add_argument(
         "--max-tokens",
-        type=int,
+        type=positive_int,
         default=defaults.max_tokens,
         help="answer length limit per chunk (default %(default)s; a small local model answers "
         "faster with a few hundred)",

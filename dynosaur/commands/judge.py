@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.commands._engine import add_engine_arguments, engine_options
+from dynosaur.commands._option_types import positive_int, whole_number
 from dynosaur.contracts.artifacts import INSTRUCTIONS_FILE, METADATA_FILE, RECORDS_FILE
 from dynosaur.core import config
 from dynosaur.core.engines import EngineError, EngineOptions
@@ -39,9 +40,14 @@ HELP = "Score every valid task 1-5 on a few of its records (judge_scores.jsonl),
 def add_judge_arguments(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """How many records per task are judged, and with which seed they are drawn."""
     parser.add_argument(
-        "--records-per-task", type=int, default=3, help="records judged per task (default %(default)s)"
+        "--records-per-task",
+        type=positive_int,
+        default=3,
+        help="records judged per task (default %(default)s)",
     )
-    parser.add_argument("--judge-seed", type=int, default=0, help="seed that draws the records (default 0)")
+    parser.add_argument(
+        "--judge-seed", type=whole_number, default=0, help="seed that draws the records (default 0)"
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

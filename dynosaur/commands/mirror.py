@@ -11,6 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from crawl.snapshot import Snapshot
+from dynosaur.commands._option_types import (
+    non_negative_float,
+    non_negative_int,
+    positive_float,
+    positive_int,
+    share,
+    whole_number,
+)
 from hubmirror import FAULT_KINDS, FaultConfig, MirrorServer, QuotaConfig
 from hubmirror.demo.snapshot import write_demo_snapshot
 
@@ -29,31 +37,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=0, help="port to bind on 127.0.0.1 (default: any free port)"
     )
     serve.add_argument(
-        "--latency", type=float, default=0.0, metavar="S", help="seconds added to every response"
+        "--latency", type=non_negative_float, default=0.0, metavar="S", help="seconds added to every response"
     )
     serve.add_argument(
-        "--page-size", type=int, default=1000, metavar="N", help="largest listing page (default 1000)"
+        "--page-size",
+        type=positive_int,
+        default=1000,
+        metavar="N",
+        help="largest listing page (default 1000)",
     )
     faults = serve.add_argument_group("injected faults")
     faults.add_argument(
-        "--fault-rate", type=float, default=0.0, metavar="R", help="share of requests faulted (0-1)"
+        "--fault-rate", type=share, default=0.0, metavar="R", help="share of requests faulted (0-1)"
     )
     faults.add_argument(
         "--fault-kinds", nargs="+", choices=FAULT_KINDS, default=["429", "500", "503", "slow"], metavar="KIND",
         help=f"fault kinds among {', '.join(FAULT_KINDS)} (default: 429 500 503 slow)",
     )  # fmt: skip
-    faults.add_argument("--fault-seed", type=int, default=0, help="seed of the fault RNG")
+    faults.add_argument("--fault-seed", type=whole_number, default=0, help="seed of the fault RNG")
     faults.add_argument(
-        "--slow-seconds", type=float, default=1.0, metavar="S", help="delay of a 'slow' fault"
+        "--slow-seconds", type=non_negative_float, default=1.0, metavar="S", help="delay of a 'slow' fault"
     )
     quota = serve.add_argument_group("quotas (fixed window, per bucket)")
-    quota.add_argument("--quota-api", type=int, metavar="N", help="requests per window on /api/...")
     quota.add_argument(
-        "--quota-resolvers", type=int, metavar="N", help="requests per window on .../resolve/..."
+        "--quota-api", type=non_negative_int, metavar="N", help="requests per window on /api/..."
     )
-    quota.add_argument("--quota-viewer", type=int, metavar="N", help="requests per window on /viewer/...")
     quota.add_argument(
-        "--quota-window", type=float, default=300.0, metavar="S", help="window length (default 300)"
+        "--quota-resolvers", type=non_negative_int, metavar="N", help="requests per window on .../resolve/..."
+    )
+    quota.add_argument(
+        "--quota-viewer", type=non_negative_int, metavar="N", help="requests per window on /viewer/..."
+    )
+    quota.add_argument(
+        "--quota-window", type=positive_float, default=300.0, metavar="S", help="window length (default 300)"
     )
     serve.set_defaults(_mirror=_serve)
 

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from dynosaur.commands._option_types import (
+    float_between,
+    fraction,
+    int_between,
+    non_negative_int,
+    positive_int,
+)
 from dynosaur.core.config import DEFAULT_DATA_DIR
 from dynosaur.hub.organize.rules import OrganizeConfig
 from dynosaur.hub.organize.run import organize
@@ -18,45 +25,44 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("organize thresholds")
     group.add_argument(
         "--max-labels",
-        type=int,
+        type=positive_int,
         default=defaults.max_labels,
         help="at most this many distinct outputs make a classification task (default %(default)s)",
     )
     group.add_argument(
         "--binary-majority",
-        type=float,
+        type=float_between(0.5, 1.0),
         default=defaults.binary_majority,
         help="drop a two-label task when one label exceeds this share of rows (default %(default)s)",
     )
     group.add_argument(
         "--multi-majority",
-        type=float,
+        type=fraction,
         default=defaults.multi_majority,
         help="drop a task of 3+ labels when one exceeds this share of rows (default %(default)s)",
     )
     group.add_argument(
         "--max-label-chars",
-        type=int,
+        type=non_negative_int,
         default=defaults.max_label_chars,
         help="leave the label space out when a label is longer (default %(default)s)",
     )
     group.add_argument(
         "--max-cell-chars",
-        type=int,
+        type=non_negative_int,
         default=defaults.max_cell_chars,
         help="cut every rendered cell to this many characters, 0 for no limit (default %(default)s)",
     )
     group.add_argument(
         "--min-judge-score",
-        type=int,
+        type=int_between(0, 5),
         default=defaults.min_judge_score,
-        choices=range(0, 6),
         metavar="N",
         help="drop tasks that `dynosaur judge` scored below N (1-5; default 0: keep every score)",
     )
     group.add_argument(
         "--row-group-size",
-        type=int,
+        type=positive_int,
         default=defaults.row_group_size,
         help="Parquet row group size (default %(default)s)",
     )

@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 
 from dynosaur.commands._engine import add_engine_arguments, engine_options
+from dynosaur.commands._option_types import csv_of, positive_int
 from dynosaur.core import config
 from dynosaur.core.engines.opening import open_engine
-from dynosaur.core.errors import OptionError, cli_flag, spell_fields
+from dynosaur.core.errors import cli_flag, spell_fields
 from dynosaur.core.prompt_style import PROMPT_STYLES, SMALL_CONTEXT_TOKENS
 from dynosaur.hub.propose.prompt import MAX_TOKENS, MODES
 from dynosaur.hub.propose.run import ProposeOptions, propose
@@ -26,16 +27,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_engine_arguments(parser, default_engine="rules")
     parser.add_argument(
         "--modes",
+        type=csv_of(MODES),
         default=",".join(MODES),
         help="comma-separated: aware (reads the card's description), unaware (fields and rows only) "
         "(default %(default)s)",
     )
     parser.add_argument(
-        "--max-tasks", type=int, default=3, help="tasks asked for per request (default %(default)s)"
+        "--max-tasks", type=positive_int, default=3, help="tasks asked for per request (default %(default)s)"
     )
     parser.add_argument(
         "--max-tokens",
-        type=int,
+        type=positive_int,
         default=MAX_TOKENS,
         help="answer length limit per request (default %(default)s)",
     )
@@ -65,7 +67,7 @@ def add_prompt_style_arguments(
     )
     parser.add_argument(
         "--context-window",
-        type=int,
+        type=positive_int,
         default=None,
         metavar="TOKENS",
         help="the model's context window, for --prompt-style auto where the server does not report "
@@ -75,9 +77,8 @@ def add_prompt_style_arguments(
 
 def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir)
-    modes = tuple(m.strip() for m in args.modes.split(",") if m.strip())
     options = ProposeOptions(
-        modes=modes,
+        modes=args.modes,
         max_tasks=args.max_tasks,
         max_tokens=args.max_tokens,
         prompts_dir=Path(args.prompts_dir) if args.prompts_dir else None,
@@ -85,8 +86,6 @@ def run(args: argparse.Namespace) -> int:
         prompt_style=args.prompt_style,
         context_window=args.context_window,
     )
-    if args.max_tasks < 1:
-        raise OptionError("max_tasks", "must be at least 1")
     with open_engine(engine_options(args), data_dir) as engine:
         summary = propose(data_dir, engine, options)
     print(spell_fields(summary.render(), summary.mentions, cli_flag))

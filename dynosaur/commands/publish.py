@@ -8,6 +8,7 @@ import sys
 from huggingface_hub.errors import HfHubHTTPError
 
 from crawl.telemetry import hub_telemetry_off
+from dynosaur.commands._option_types import positive_int
 from dynosaur.core import config
 from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, ReleaseOptions, ReleaseReport, publish
 
@@ -28,7 +29,7 @@ def add_publish_arguments(
         parser.add_argument("--token", default=None, help="Hub token with write access (default: $HF_TOKEN)")
     parser.add_argument(
         "--shard-rows",
-        type=int,
+        type=positive_int,
         default=DEFAULT_SHARD_ROWS,
         help="rows per Parquet shard (default %(default)s)",
     )

@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from dynosaur.commands import _report
+from dynosaur.commands._option_types import whole_number
 from dynosaur.core import config
 from dynosaur.quality.report import ReportSpec, write_report
 
@@ -32,7 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output", default=None, help="where to write the HTML (default DATA_DIR/report.html)"
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sampled records (default 0)")
+    parser.add_argument(
+        "--seed", type=whole_number, default=0, help="seed of the sampled records (default 0)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

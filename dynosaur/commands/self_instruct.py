@@ -9,6 +9,14 @@ from pathlib import Path
 
 from dynosaur.commands import _report
 from dynosaur.commands._engine import add_engine_arguments, engine_options
+from dynosaur.commands._option_types import (
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    positive_int,
+    share,
+    whole_number,
+)
 from dynosaur.commands.propose import add_prompt_style_arguments
 from dynosaur.contracts.seed_tasks import load_seed_tasks
 from dynosaur.core.engines.opening import open_engine
@@ -24,18 +32,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sampling = Sampling()
     parser.add_argument("--seed-tasks", required=True, help="seed tasks in the tasks.jsonl seed format")
     parser.add_argument(
-        "--num-instructions", type=int, required=True, help="how many new instructions to generate"
+        "--num-instructions", type=positive_int, required=True, help="how many new instructions to generate"
     )
     parser.add_argument("--output-dir", required=True, help="where the self_instruct_* files go")
     parser.add_argument(
         "--num-prompt-instructions",
-        type=int,
+        type=positive_int,
         default=defaults.num_prompt_instructions,
         help="instructions shown in each prompt (default %(default)s)",
     )
     parser.add_argument(
         "--num-prompt-seed",
-        type=int,
+        type=non_negative_int,
         default=defaults.num_prompt_seed,
         help="of which seed instructions; the rest are generated ones when there are (default %(default)s)",
     )
@@ -52,41 +60,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-unproductive-rounds",
-        type=int,
+        type=positive_int,
         default=defaults.max_unproductive_rounds,
         help="stop after this many rounds in a row without a new instruction (default %(default)s)",
     )
     parser.add_argument(
         "--similarity-threshold",
-        type=float,
+        type=share,
         default=defaults.similarity_threshold,
         help="reject a candidate whose ROUGE-L with the pool exceeds this (default %(default)s)",
     )
     parser.add_argument(
         "--temperature",
-        type=float,
+        type=non_negative_float,
         default=sampling.temperature,
         help="sampling temperature of the bootstrap requests (default %(default)s)",
     )
     parser.add_argument(
         "--top-p",
-        type=float,
+        type=fraction,
         default=sampling.top_p,
         help="nucleus sampling of the bootstrap requests (default %(default)s)",
     )
     parser.add_argument(
         "--max-tokens",
-        type=int,
+        type=positive_int,
         default=sampling.max_tokens,
         help="per bootstrap answer (default %(default)s)",
     )
     parser.add_argument(
         "--instance-max-tokens",
-        type=int,
+        type=positive_int,
         default=DEFAULT_MAX_TOKENS,
         help="per instances answer (default %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of the demonstration sampling")
+    parser.add_argument(
+        "--seed", type=whole_number, default=defaults.seed, help="seed of the demonstration sampling"
+    )
     add_prompt_style_arguments(
         parser,
         styles="full (the Self-Instruct prompts: up to --num-prompt-instructions instructions, three "

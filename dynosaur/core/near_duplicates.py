@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 from rapidfuzz import process
 from rapidfuzz.distance import Indel, LCSseq
 
+from dynosaur.core import checks
 from dynosaur.core.rouge import rouge_l_fmeasure, rouge_tokens
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ class NearDuplicateFilter:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
         if block_size < 1:
             raise ValueError("block_size must be at least 1")
+        checks.workers("workers", workers)
         self.threshold = float(threshold)
         self.workers = workers
         self.block_size = block_size

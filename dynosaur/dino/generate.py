@@ -22,6 +22,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from dynosaur.core import checks
 from dynosaur.core.engines.base import (
     BudgetExceeded,
     ChatRequest,
@@ -53,6 +54,16 @@ class GenerationOptions:
     min_num_tokens: int = 0
     keep_outputs_without_eos: bool = False
     ignore_counter_labels: bool = False
+
+    def __post_init__(self) -> None:
+        checks.at_least("num_entries", self.num_entries, 1)
+        checks.between("top_p", self.top_p, 0.0, 1.0, low_included=False)
+        checks.at_least("top_k", self.top_k, 0)
+        checks.at_least("max_output_length", self.max_output_length, 1)
+        checks.non_negative("decay_constant", self.decay_constant)
+        checks.at_least("batch_size", self.batch_size, 1)
+        checks.whole("seed", self.seed)
+        checks.at_least("min_num_tokens", self.min_num_tokens, 0)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

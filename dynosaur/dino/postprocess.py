@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from dynosaur.core import checks
+
 Entry = dict[str, Any]
 STEPS = ("too_few_words", "identical_pair", "duplicate", "over_max_text_b")
 
@@ -32,6 +34,13 @@ class PostprocessOptions:
     remove_identical_pairs: bool = True
     remove_duplicates: bool = True
     max_num_text_b_for_text_a_and_label: int | None = None
+
+    def __post_init__(self) -> None:
+        checks.at_least("min_num_words", self.min_num_words, 0)
+        if self.max_num_text_b_for_text_a_and_label is not None:
+            checks.at_least(
+                "max_num_text_b_for_text_a_and_label", self.max_num_text_b_for_text_a_and_label, 1
+            )
 
 
 def generated_text(entry: Entry) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from tqdm import tqdm
 
 from dynosaur.contracts.artifacts import DOCUMENTS_INSTRUCTIONS_FILE, DOCUMENTS_REPORT_FILE
+from dynosaur.core import checks
 from dynosaur.core.cache import CachedEngine
 from dynosaur.core.engines import (
     ChatRequest,
@@ -66,6 +67,12 @@ class DocumentsOptions:
 
     def check(self) -> None:
         """Raise ``OptionError`` (a ``ValueError``) for settings that cannot work."""
+        checks.at_least("min_chunk_chars", self.min_chunk_chars, 0)
+        checks.at_least("min_content_words", self.min_content_words, 0)
+        checks.non_negative("temperature", self.temperature)
+        checks.whole("seed", self.seed)
+        checks.between("dedup_threshold", self.dedup_threshold, 0.0, 1.0)
+
         if self.chunk_size < 1:
             raise OptionError("chunk_size", f"must be at least 1, got {self.chunk_size}")
         if self.chunk_overlap is not None and self.chunk_overlap < 0:

@@ -19,6 +19,7 @@ from typing import Any
 from tqdm import tqdm
 
 from dynosaur.contracts.seed_tasks import SeedTask
+from dynosaur.core import checks
 from dynosaur.core.engines import BudgetExceeded, ChatRequest, Completion, Engine, EngineError
 from dynosaur.core.errors import OptionError
 from dynosaur.core.fanout import Outcome, ask_many
@@ -71,6 +72,12 @@ class BootstrapConfig:
             raise OptionError(
                 "similarity_threshold", f"must be between 0 and 1, got {self.similarity_threshold}"
             )
+        checks.whole("seed", self.seed)
+        if self.context_window is not None:
+            checks.at_least("context_window", self.context_window, 1)
+        if not all(isinstance(word, str) and word.strip() for word in self.blocklist):
+            # a blank word is in every text: it would reject every instruction
+            raise OptionError("blocklist", f"must not hold a blank word, got {list(self.blocklist)!r}")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dynosaur.contracts.seed_tasks import SeedTask
-from dynosaur.core import prompts
+from dynosaur.core import checks, prompts
 from dynosaur.core.engines import ChatRequest, GenerationParams
 from dynosaur.core.errors import OptionError
 from dynosaur.core.prompt_style import check_style
@@ -37,6 +37,11 @@ class Sampling:
     temperature: float = 0.7
     top_p: float = 0.5
     max_tokens: int = 1024
+
+    def __post_init__(self) -> None:
+        checks.non_negative("temperature", self.temperature)
+        checks.between("top_p", self.top_p, 0.0, 1.0, low_included=False)
+        checks.at_least("max_tokens", self.max_tokens, 1)
 
 
 def _system() -> str:

@@ -31,7 +31,7 @@ from dynosaur.contracts.artifacts import (
     SELF_INSTRUCT_TASKS_FILE,
 )
 from dynosaur.contracts.seed_tasks import SeedTask, write_seed_tasks
-from dynosaur.core import prompts
+from dynosaur.core import checks, prompts
 from dynosaur.core.engines import (
     BudgetExceeded,
     Engine,
@@ -269,6 +269,7 @@ async def self_instruct(
     """Run Self-Instruct with ``engine`` (which needs the "chat" capability) and write the files."""
     require_capability(engine, "chat", "Self-Instruct")
     config.check()
+    checks.at_least("instance_max_tokens", instance_max_tokens, 1)
     style = choose_prompt_style(config.prompt_style, engine, context_window=config.context_window)
     config = replace(config, prompt_style=style.style)
     output_dir = Path(output_dir)

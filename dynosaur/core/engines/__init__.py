@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dynosaur.core import config
+from dynosaur.core import checks, config
 from dynosaur.core.engines.base import (
     BudgetExceeded,
     ChatRequest,
@@ -55,6 +55,9 @@ class BatchOptions:
     poll_seconds: float = 5.0
     progress: bool = True
 
+    def __post_init__(self) -> None:
+        checks.positive("batch_poll_seconds", self.poll_seconds)
+
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -76,6 +79,15 @@ class EngineOptions:
     batch: BatchOptions | None = None
     cache: str | Path | None = None
     use_cache: bool = True
+
+    def __post_init__(self) -> None:
+        if self.concurrency is not None:
+            checks.at_least("concurrency", self.concurrency, 1)
+        if self.timeout is not None:
+            checks.positive("timeout", self.timeout)
+        checks.at_least("max_retries", self.max_retries, 0)
+        if self.budget_usd is not None:
+            checks.non_negative("budget_usd", self.budget_usd)
 
 
 def engine_names() -> list[str]:

@@ -19,7 +19,7 @@ from types import TracebackType
 from dynosaur.contracts.artifacts import RESPONSE_CACHE_FILE
 from dynosaur.core.cache import CachedEngine, ResponseCache
 from dynosaur.core.engines import Engine, EngineOptions, open_engine_by_name, require_capability
-from dynosaur.core.errors import ConfigError, OptionError
+from dynosaur.core.errors import ConfigError
 
 
 class OpenedEngine:
@@ -71,8 +71,6 @@ def _batched(engine: Engine, options: EngineOptions) -> Engine:
             "`batch`, `batch_file_only` and `batch_results` need `engine` openai",
             mentions=("batch", "batch_file_only", "batch_results", "engine"),
         )
-    if batch.poll_seconds <= 0:
-        raise OptionError("batch_poll_seconds", "must be positive")
     settings = BatchSettings(
         submit=batch.submit,
         file_only=Path(batch.file_only) if batch.file_only is not None else None,

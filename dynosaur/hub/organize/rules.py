@@ -14,6 +14,7 @@ from typing import Any, TypeAlias
 from dynosaur.contracts import task_checks
 from dynosaur.contracts.label_lists import coverage_reason
 from dynosaur.contracts.tasks import Task as ProposedTask
+from dynosaur.core import checks
 from dynosaur.hub.organize.render import has_field, is_scalar, lookup_path
 
 MEDIA_TYPES = frozenset({"Image", "Audio", "Video", "Pdf"})
@@ -30,6 +31,16 @@ class OrganizeConfig:
     max_cell_chars: int = 2000  # every rendered cell is cut to this many characters (0: no limit)
     row_group_size: int = 10_000  # Parquet row group size
     min_judge_score: int = 0  # drop tasks the judge scored below this (0: no judge filter)
+
+    def __post_init__(self) -> None:
+        checks.at_least("max_labels", self.max_labels, 1)
+        # two labels: the larger always holds at least half of the rows, so a lower limit drops them all
+        checks.between("binary_majority", self.binary_majority, 0.5, 1.0)
+        checks.between("multi_majority", self.multi_majority, 0.0, 1.0, low_included=False)
+        checks.at_least("max_label_chars", self.max_label_chars, 0)
+        checks.at_least("max_cell_chars", self.max_cell_chars, 0)
+        checks.at_least("row_group_size", self.row_group_size, 1)
+        checks.whole_between("min_judge_score", self.min_judge_score, 0, 5)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

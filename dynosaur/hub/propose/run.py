@@ -21,6 +21,7 @@ from dynosaur.contracts.artifacts import METADATA_FILE, PROPOSE_REPORT_FILE, TAS
 from dynosaur.contracts.metadata import load_metadata
 from dynosaur.contracts.task_checks import judge, parse_answer
 from dynosaur.contracts.tasks import SOURCE_BY_MODE, Task
+from dynosaur.core import checks
 from dynosaur.core.engines.base import (
     Completion,
     Engine,
@@ -48,6 +49,14 @@ class ProposeOptions:
     # full, compact or auto (compact for a context window below 4,096 tokens); see core.prompt_style
     prompt_style: str = "auto"
     context_window: int | None = None  # tokens; when the server does not report its own
+
+    def __post_init__(self) -> None:
+        checks.members("modes", self.modes, MODES)
+        checks.at_least("max_tasks", self.max_tasks, 1)
+        checks.at_least("max_tokens", self.max_tokens, 1)
+        check_style(self.prompt_style)
+        if self.context_window is not None:
+            checks.at_least("context_window", self.context_window, 1)
 
 
 @dataclass

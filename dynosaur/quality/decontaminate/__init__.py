@@ -11,6 +11,7 @@ from pathlib import Path
 
 from crawl.benchmarks import Benchmark
 from crawl.options import CrawlOptions
+from dynosaur.core import checks
 from dynosaur.quality.decontaminate.index import NgramIndex
 from dynosaur.quality.decontaminate.run import (
     RECORDS_FILE,
@@ -53,6 +54,7 @@ def run_decontamination(
 ) -> DecontaminationReport:
     """Index ``benchmarks`` (through ``fetch``'s Hub and viewer) and decontaminate ``data_dir``."""
     options = options or DecontaminateOptions()
+    checks.at_least("max_rows", max_rows, 1)
     data_dir = Path(data_dir)
     if not (data_dir / RECORDS_FILE).is_file():  # before any request
         raise FileNotFoundError(f"{data_dir / RECORDS_FILE} not found: run `dynosaur organize` first")

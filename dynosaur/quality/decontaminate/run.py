@@ -26,6 +26,7 @@ from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE as REPORT_F
 from dynosaur.contracts.artifacts import RECORDS_FILE
 from dynosaur.contracts.decontamination import file_sha256
 from dynosaur.contracts.records import Record, RecordWriter
+from dynosaur.core import checks
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl, read_jsonl
 from dynosaur.quality.decontaminate.index import NgramIndex
 from dynosaur.quality.decontaminate.ngrams import (
@@ -48,10 +49,8 @@ class DecontaminateOptions:
     threshold: int = 1
 
     def __post_init__(self) -> None:
-        if self.n < 1:
-            raise ValueError("n must be at least 1")
-        if self.threshold < 1:
-            raise ValueError("threshold must be at least 1")
+        checks.at_least("n", self.n, 1)
+        checks.at_least("threshold", self.threshold, 1)
 
 
 @dataclass(frozen=True)

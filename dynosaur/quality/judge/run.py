@@ -26,6 +26,7 @@ from dynosaur.contracts.judge_scores import (
     score_distribution,
 )
 from dynosaur.contracts.metadata import load_metadata
+from dynosaur.core import checks
 from dynosaur.core.engines import describe_strain, server_strain
 from dynosaur.core.fanout import Outcome, ask_many
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
@@ -50,6 +51,10 @@ class JudgeOptions:
     records_per_task: int = 3
     seed: int = 0
     progress: bool = True
+
+    def __post_init__(self) -> None:
+        checks.at_least("records_per_task", self.records_per_task, 1)
+        checks.whole("seed", self.seed)
 
 
 @dataclass
@@ -225,8 +230,6 @@ def judge_tasks(
 ) -> JudgeSummary:
     """Score every valid task; writes ``judge_scores.jsonl`` and ``judge_report.json``."""
     options = options or JudgeOptions()
-    if options.records_per_task < 1:
-        raise ValueError("records_per_task must be at least 1")
     tasks = load_tasks(inputs.tasks)
     metadata = _metadata(inputs.metadata)
     records = sample_records(inputs.records, tasks, options.records_per_task, options.seed)
