@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from crawl.artifact_errors import UnreadableLine, WriteFailed, decode_line, is_environment_error, writing
+
 
 def dumps_line(record: Any) -> str:
     """One deterministic JSON line (keys in insertion order, UTF-8 kept readable)."""
@@ -24,9 +26,15 @@ ARTIFACT_MODE = 0o644  # mkstemp creates 0600 files; artifacts are meant to be s
 
 
 def _temp_beside(path: Path) -> tuple[int, str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.fchmod(fd, ARTIFACT_MODE)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, ARTIFACT_MODE)
+    except BaseException:
+        os.close(fd)
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return fd, tmp
 
 
@@ -40,15 +48,26 @@ def temp_path_beside(path: str | os.PathLike) -> Path:
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO[Any]]:
     """Open a temp file beside ``path``; on a clean exit it is synced and renamed onto ``path``,
-    on an error it is removed and ``path`` keeps its old content."""
+    on an error it is removed and ``path`` keeps its old content.
+
+    A full disk or a read-only folder raises :class:`WriteFailed` naming ``path``.
+    """
     path = Path(path)
     fd, tmp = _temp_beside(path)
     try:
         with os.fdopen(fd, mode, encoding=None if "b" in mode else "utf-8") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+            try:
+                yield handle
+            except OSError as exc:
+                # a write to ``handle`` that the disk refused carries no file name: name ``path``
+                if exc.filename is None and is_environment_error(exc):
+                    raise WriteFailed(path, exc) from exc
+                raise
+            with writing(path):
+                handle.flush()
+                os.fsync(handle.fileno())
+        with writing(path):
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -83,28 +102,31 @@ def atomic_write_jsonl(path: str | os.PathLike, records: Iterable[Any]) -> int:
 def append_jsonl(path: str | os.PathLike, record: Any) -> None:
     """Append one complete JSON line and flush it to disk."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(dumps_line(record) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(dumps_line(record) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def read_jsonl(path: str | os.PathLike, *, skip_torn_tail: bool = True) -> Iterator[Any]:
     """Yield the JSON objects of a JSONL file.
 
     A last line without its newline is what a killed append leaves; it is skipped when
-    ``skip_torn_tail`` is set (the writer will append it again), otherwise it raises.
+    ``skip_torn_tail`` is set (the writer will append it again), otherwise it raises. A line that
+    cannot be read (not UTF-8, not JSON) raises :class:`UnreadableLine` naming the file and line.
     """
     path = Path(path)
     if not path.exists():
         return
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.endswith("\n"):
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.endswith(b"\n"):
                 if skip_torn_tail:
                     return
-                raise ValueError(f"{path}:{number}: line is not terminated")
+                raise UnreadableLine(f"{path}:{number}: line is not terminated")
+            line = decode_line(raw, path, number)
             if not line.strip():
                 continue
             try:
@@ -112,7 +134,7 @@ def read_jsonl(path: str | os.PathLike, *, skip_torn_tail: bool = True) -> Itera
             except json.JSONDecodeError as exc:
                 if skip_torn_tail and not handle.readline():
                     return
-                raise ValueError(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
+                raise UnreadableLine(f"{path}:{number}: invalid JSON: {exc.msg}") from exc
 
 
 def repair_jsonl_tail(path: str | os.PathLike) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 import dynosaur.commands
+from crawl.artifact_errors import ArtifactError, is_environment_error
 from dynosaur import __version__
 from dynosaur.core.errors import DynosaurError, cli_flag
 
@@ -125,17 +126,36 @@ def build_parser(modules: list[ModuleType] | None = None) -> argparse.ArgumentPa
 
 
 def run_command(name: str, run: Callable[[argparse.Namespace], int | None], args: argparse.Namespace) -> int:
-    """Run one command; a ``DynosaurError`` ends it as ``<name>: <message>`` with the error's exit code."""
+    """Run one command; a ``DynosaurError`` ends it as ``<name>: <message>`` with the error's exit code.
+
+    So does an artifact that cannot be read or written, and a file the disk or the folder refused
+    (full, read-only): exit code 2, the message names the file. Files written before stay as they were.
+    """
     try:
         return int(run(args) or 0)
     except DynosaurError as exc:
         print(f"{name}: {exc.cli_message(cli_flag)}", file=sys.stderr)
         return exc.exit_code
+    except ArtifactError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.filename is None or not is_environment_error(exc):
+            raise
+        print(f"{name}: {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script."""
-    argv = sys.argv[1:] if argv is None else argv
+    """Entry point of the console script; Ctrl-C at any point ends it with exit code 130."""
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        print("interrupted; everything written so far is kept, rerun to resume", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str]) -> int:
     command = named_command(argv)
     args = build_parser(None if command is None else [command]).parse_args(argv)
     if not hasattr(args, "_run"):  # a command reached by an unusual spelling (after "--"): load it
@@ -145,11 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         from dynosaur.commands._engine import settle_engine_defaults
 
         settle_engine_defaults(args)  # before a command reads --concurrency into its own settings
-    try:
-        return run_command(args.command, args._run, args)
-    except KeyboardInterrupt:
-        print("interrupted; everything written so far is kept, rerun to resume", file=sys.stderr)
-        return 130
+    return run_command(args.command, args._run, args)
 
 
 if __name__ == "__main__":

@@ -124,13 +124,13 @@ def read_scores(path: str | Path) -> Iterator[TaskScore]:
     path = Path(path)
     if not path.is_file():
         return
-    with path.open(encoding="utf-8") as handle:
+    with path.open("rb") as handle:
         for line in handle:
             if not line.strip():
                 continue
             try:
                 yield TaskScore.from_json(json.loads(line))
-            except (ValueError, TypeError, AttributeError):
+            except (ValueError, TypeError, AttributeError):  # not JSON (or not UTF-8), not a score
                 continue
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from crawl.artifact_errors import writing
 from dynosaur.core.errors import DynosaurError
 from dynosaur.core.io import temp_path_beside
 
@@ -140,15 +141,16 @@ class RecordWriter:
             f',"license":{encode_basestring(license_)},"website":{encode_basestring(website)}'
             f',"taskname":{encode_basestring(taskname)},"split":{encode_basestring(split)},"row_idx":'
         )
-        self._jsonl.write(
-            "".join(
-                [
-                    f'{head}{encode_basestring(input_)},"output":{encode_basestring(output)}{tail}'
-                    f"{'null' if index is None else index}}}\n"
-                    for input_, output, index in zip(inputs, outputs, row_indices, strict=True)
-                ]
+        with writing(self.jsonl_path):
+            self._jsonl.write(
+                "".join(
+                    [
+                        f'{head}{encode_basestring(input_)},"output":{encode_basestring(output)}{tail}'
+                        f"{'null' if index is None else index}}}\n"
+                        for input_, output, index in zip(inputs, outputs, row_indices, strict=True)
+                    ]
+                )
             )
-        )
         count = len(inputs)
         self.count += count
         if self._parquet is None:
@@ -180,24 +182,35 @@ class RecordWriter:
         self._columns = {key: values[size:] if size else [] for key, values in self._columns.items()}
 
     def close(self, commit: bool = True) -> None:
-        """Finish both files and rename them into place (or discard them when not ``commit``)."""
+        """Finish both files and rename them into place (or discard them when not ``commit``).
+
+        A failed finish (a full disk) discards them too: the previous files stay as they were.
+        """
         try:
+            with writing(self.jsonl_path):
+                try:
+                    if commit:
+                        self._flush_row_group()
+                        self._jsonl.flush()
+                        os.fsync(self._jsonl.fileno())
+                finally:
+                    self._jsonl.close()
+                    if self._parquet is not None:
+                        self._parquet.close()
             if commit:
-                self._flush_row_group()
-                self._jsonl.flush()
-                os.fsync(self._jsonl.fileno())
+                with writing(self.jsonl_path):
+                    os.replace(self._jsonl_tmp, self.jsonl_path)
+                if self._parquet_tmp is not None and self.parquet_path is not None:
+                    with writing(self.parquet_path):
+                        os.replace(self._parquet_tmp, self.parquet_path)
+        except BaseException:
+            commit = False
+            raise
         finally:
-            self._jsonl.close()
-            if self._parquet is not None:
-                self._parquet.close()
-        if commit:
-            os.replace(self._jsonl_tmp, self.jsonl_path)
-            if self._parquet_tmp is not None and self.parquet_path is not None:
-                os.replace(self._parquet_tmp, self.parquet_path)
-        else:
-            self._jsonl_tmp.unlink(missing_ok=True)
-            if self._parquet_tmp is not None:
-                self._parquet_tmp.unlink(missing_ok=True)
+            if not commit:
+                self._jsonl_tmp.unlink(missing_ok=True)
+                if self._parquet_tmp is not None:
+                    self._parquet_tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> RecordWriter:
         return self

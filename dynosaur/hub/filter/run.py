@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawl.artifact_errors import not_utf8
 from dynosaur.contracts.artifacts import (
     FILTER_REPORT_FILE,
     INSTRUCTIONS_FILE,
@@ -71,12 +72,14 @@ def read_tasks(path: Path) -> tuple[list[Task], list[dict[str, Any]]]:
         raise MissingArtifact(f"{path} does not exist; run `dynosaur propose` first")
     tasks: list[Task] = []
     skipped: list[dict[str, Any]] = []
-    with open(path, encoding="utf-8") as handle:
+    with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if not raw.strip():
                 continue
             try:
-                tasks.append(Task.from_json(json.loads(raw)))
+                tasks.append(Task.from_json(json.loads(raw.decode("utf-8"))))
+            except UnicodeDecodeError as exc:
+                skipped.append({"where": f"{path.name}:{number}", "reason": not_utf8(exc)})
             except (json.JSONDecodeError, ValueError) as exc:
                 skipped.append({"where": f"{path.name}:{number}", "reason": str(exc)})
     return tasks, skipped

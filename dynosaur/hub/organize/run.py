@@ -28,6 +28,7 @@ from dynosaur.contracts.artifacts import (
     reason_kind,
 )
 from dynosaur.contracts.judge_scores import TaskScore, read_scores
+from dynosaur.contracts.metadata_shape import metadata_problem
 from dynosaur.contracts.records import RecordWriter
 from dynosaur.contracts.task_checks import DatasetFields
 from dynosaur.core.errors import BadArtifact, MissingArtifact
@@ -194,6 +195,10 @@ def iter_data_lines(path: Path, report: OrganizeReport, progress: bool) -> Itera
                 continue
             if not isinstance(obj.get("selected_data", []), list):
                 report.lines_skipped.append({"line": number, "reason": "selected_data is not a list"})
+                continue
+            problem = metadata_problem(obj)
+            if problem:
+                report.lines_skipped.append({"line": number, "reason": problem})
                 continue
             yield obj
 

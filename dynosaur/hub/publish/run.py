@@ -116,11 +116,11 @@ def generation_settings(path: Path) -> list[dict[str, Any]]:
     """Valid tasks counted by engine, model, mode and prompts version (from ``tasks.jsonl``)."""
     counts: Counter = Counter()
     if path.is_file():
-        with open(path, encoding="utf-8") as handle:
+        with open(path, "rb") as handle:
             for line in handle:
                 try:
                     task = json.loads(line)
-                except json.JSONDecodeError:
+                except ValueError:  # not JSON, or not UTF-8
                     continue
                 if not isinstance(task, dict) or task.get("valid") is False:
                     continue

@@ -259,11 +259,11 @@ def read_rejections(path: Path) -> Counter | None:
         return None
     if path.suffix == ".jsonl":
         lines = []
-        with path.open(encoding="utf-8") as handle:
+        with path.open("rb") as handle:
             for raw in handle:
                 try:
                     line = json.loads(raw)
-                except ValueError:
+                except ValueError:  # not JSON, or not UTF-8
                     continue
                 if isinstance(line, dict):
                     lines.append(line)

@@ -1,0 +1,75 @@
+"""Errors of artifact files that the user can act on: a line that is not UTF-8 text, a write the
+disk or the folder refused. Each message names the file (and the line)."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Causes outside the program: a full disk or quota, a read-only or forbidden folder, a path
+# through a regular file. Any other OSError is left as it is.
+ENVIRONMENT_ERRNOS = frozenset(
+    {
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EACCES,
+        errno.EPERM,
+        errno.EIO,
+        errno.ENOTDIR,
+        errno.EEXIST,
+        errno.EISDIR,
+    }
+)
+
+
+class ArtifactError(Exception):
+    """An artifact that cannot be read or written; the message names the file."""
+
+
+class UnreadableLine(ArtifactError, ValueError):
+    """A line of a text artifact that cannot be read: not UTF-8, not JSON (``path:line: why``)."""
+
+
+class WriteFailed(ArtifactError, OSError):
+    """Writing ``filename`` failed for a cause outside the program (``strerror`` says which)."""
+
+    def __init__(self, path: str | os.PathLike, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror or str(cause), os.fspath(path))
+
+    def __str__(self) -> str:
+        return f"cannot write {self.filename}: {self.strerror}"
+
+
+def is_environment_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an OSError a full disk or a read-only folder raises."""
+    return isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS
+
+
+@contextmanager
+def writing(path: str | os.PathLike) -> Iterator[None]:
+    """Turn an environment OSError raised inside into :class:`WriteFailed` naming ``path``."""
+    try:
+        yield
+    except WriteFailed:
+        raise
+    except OSError as exc:
+        if exc.errno not in ENVIRONMENT_ERRNOS:
+            raise
+        raise WriteFailed(path, exc) from exc
+
+
+def decode_line(raw: bytes, path: str | os.PathLike, number: int) -> str:
+    """``raw`` as UTF-8 text, or :class:`UnreadableLine` naming the file, the line and the byte."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableLine(f"{os.fspath(path)}:{number}: {not_utf8(exc)}") from None
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """The reason a line is skipped or refused: not UTF-8, at which byte of the line."""
+    return f"not UTF-8 text (byte {exc.start + 1}: {exc.reason})"

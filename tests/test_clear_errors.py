@@ -1,0 +1,261 @@
+"""Bad input and a hostile disk end in a message, never a traceback, and leave earlier files as they were.
+
+A malformed metadata line is skipped with its reason (the other datasets still go through); a
+full disk or a read-only folder ends the command with exit code 2 and a message naming the file
+and the cause; Ctrl-C at start-up exits 130. Tests run as root, so a read-only folder and a full
+disk are simulated by making the system calls fail as they would.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import dynosaur.cli
+from crawl.artifact_errors import UnreadableLine, WriteFailed
+from crawl.artifacts import atomic_write_jsonl, read_jsonl
+from dynosaur.cli import main
+from tests.test_propose import _cola, _sst2
+from tests.test_publish import organized
+
+NOT_UTF8 = b'{"task_name": "caf\xe9"}\n'
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` and the SHA-256 of its bytes."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def metadata_dir(tmp_path: Path, lines: list[bytes]) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "huggingface_metadata.jsonl").write_bytes(b"".join(lines))
+    return data
+
+
+def encoded(line: dict[str, Any]) -> bytes:
+    return json.dumps(line).encode() + b"\n"
+
+
+def propose(data: Path) -> int:
+    return main(["propose", "--data-dir", str(data), "--no-progress", "--modes", "aware"])
+
+
+def assert_clean_failure(capsys: pytest.CaptureFixture[str], *names: str) -> str:
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    for name in names:
+        assert name in captured.err, captured.err
+    return captured.err
+
+
+# --- malformed metadata lines: skipped with their reason, the others proposed -------------------
+
+
+@pytest.mark.parametrize(
+    ("break_line", "reason"),
+    [
+        (lambda line: line.update(selected_data=7), "selected_data is a number (7), not a list"),
+        (
+            lambda line: line["features"][1]["type"].update(names=5),
+            "features.label: ClassLabel names is a number (5), not a list",
+        ),
+        (
+            lambda line: line.update(features="label"),
+            "features is a string ('label'), not a list or a mapping",
+        ),
+    ],
+    ids=["selected_data", "classlabel_names", "features"],
+)
+def test_a_malformed_metadata_line_is_skipped_with_its_reason_and_the_others_are_proposed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], break_line: Any, reason: str
+) -> None:
+    bad = _sst2()
+    break_line(bad)
+    data = metadata_dir(tmp_path, [encoded(bad), encoded(_cola())])
+    metadata = (data / "huggingface_metadata.jsonl").read_bytes()
+    assert propose(data) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    report = json.loads((data / "propose_report.json").read_text())
+    assert report["skipped_lines"] == [
+        {"where": "huggingface_metadata.jsonl:1", "reason": f"glue-sst2: {reason}"}
+    ]
+    tasks = [json.loads(line) for line in (data / "tasks.jsonl").read_text().splitlines()]
+    assert {t["task_name"] for t in tasks} == {"glue-cola"}
+    assert (data / "huggingface_metadata.jsonl").read_bytes() == metadata
+
+
+def test_a_metadata_line_that_is_not_utf8_is_skipped_naming_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = metadata_dir(tmp_path, [encoded(_cola()), NOT_UTF8])
+    assert propose(data) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    report = json.loads((data / "propose_report.json").read_text())
+    assert report["skipped_lines"] == [
+        {
+            "where": "huggingface_metadata.jsonl:2",
+            "reason": "not UTF-8 text (byte 19: invalid continuation byte)",
+        }
+    ]
+    assert report["proposed_by_mode"] == {"aware": 1}
+
+
+def test_organize_skips_a_data_line_whose_classlabel_names_is_not_a_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = organized(tmp_path, {"org/qa": ("mit", 3)})
+    line = json.loads((data / "huggingface_data.jsonl").read_text())
+    bad = {
+        **line,
+        "task_name": "org/bad",
+        "features": {"q": line["features"]["q"], "a": {"_type": "ClassLabel", "names": 5}},
+    }
+    with open(data / "huggingface_data.jsonl", "a") as handle:
+        handle.write(json.dumps(bad) + "\n")
+    assert main(["organize", "--data-dir", str(data), "--no-progress"]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    skipped = json.loads((data / "organize_report.json").read_text())["lines_skipped"]
+    assert skipped == [{"line": 2, "reason": "features.a: ClassLabel names is a number (5), not a list"}]
+    assert len((data / "dynosaur-full.jsonl").read_text().splitlines()) == 3
+
+
+def test_filter_skips_a_task_line_that_is_not_utf8_naming_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = metadata_dir(tmp_path, [encoded(_cola())])
+    assert propose(data) == 0
+    with open(data / "tasks.jsonl", "ab") as handle:
+        handle.write(NOT_UTF8)
+    assert main(["filter", "--data-dir", str(data)]) == 0
+    assert "Traceback" not in capsys.readouterr().err
+    report = json.loads((data / "filter_report.json").read_text())
+    lines = (data / "tasks.jsonl").read_bytes().splitlines()
+    assert {
+        "where": f"tasks.jsonl:{len(lines) + 1}",
+        "reason": "not UTF-8 text (byte 19: invalid continuation byte)",
+    } in report["skipped_lines"]
+
+
+def test_read_jsonl_names_the_file_and_line_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b'{"a": 1}\n' + NOT_UTF8)
+    with pytest.raises(UnreadableLine, match=r"records\.jsonl:2: not UTF-8 text \(byte 19"):
+        list(read_jsonl(path, skip_torn_tail=False))
+
+
+def test_an_unreadable_line_reaching_the_cli_is_a_message_with_exit_code_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(NOT_UTF8)
+
+    def read_all(data_dir: object, *args: object, **kwargs: object) -> None:
+        list(read_jsonl(path))
+
+    monkeypatch.setattr("dynosaur.commands.propose.propose", read_all)
+    assert main(["propose", "--data-dir", str(tmp_path), "--no-progress"]) == 2
+    assert_clean_failure(capsys, f"propose: {path}:1: not UTF-8 text")
+
+
+# --- Ctrl-C at start-up ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("step", ["named_command", "build_parser"])
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], step: str
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dynosaur.cli, step, interrupted)
+    assert main(["propose", "--help"]) == 130
+    assert assert_clean_failure(capsys, "interrupted").count("\n") == 1
+
+
+# --- a full disk, a read-only folder ------------------------------------------------------------
+
+
+def _no_space(*args: object, **kwargs: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _read_only_temp(*args: object, dir: str | None = None, **kwargs: object) -> None:  # noqa: A002 - mkstemp's own name
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.path.join(str(dir), ".x.tmp"))
+
+
+def _read_only_rename(src: object, dst: object, *args: object, **kwargs: object) -> None:
+    raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(src), str(dst))
+
+
+DISK_FAULTS = {
+    "disk_full": ("os.fsync", _no_space, "No space left on device"),
+    "read_only_folder": ("tempfile.mkstemp", _read_only_temp, "Read-only file system"),
+    "read_only_rename": ("os.replace", _read_only_rename, "Read-only file system"),
+}
+
+
+@pytest.mark.parametrize("fault", DISK_FAULTS)
+def test_propose_on_a_full_or_read_only_disk_names_the_file_and_keeps_earlier_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fault: str
+) -> None:
+    data = metadata_dir(tmp_path, [encoded(_sst2()), encoded(_cola())])
+    assert main(["propose", "--data-dir", str(data), "--no-progress"]) == 0
+    before = snapshot(data)
+    target, failing, cause = DISK_FAULTS[fault]
+    with monkeypatch.context() as patched:
+        patched.setattr(target, failing)
+        code = main(["propose", "--data-dir", str(data), "--no-progress", "--modes", "unaware"])
+    assert code == 2
+    assert_clean_failure(capsys, f"propose: cannot write {data / 'tasks.jsonl'}: {cause}")
+    assert snapshot(data) == before
+
+
+@pytest.mark.parametrize("fault", DISK_FAULTS)
+def test_organize_on_a_full_or_read_only_disk_names_the_file_and_keeps_earlier_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fault: str
+) -> None:
+    data = organized(tmp_path, {"org/qa": ("mit", 3)})
+    before = snapshot(data)
+    target, failing, cause = DISK_FAULTS[fault]
+    with monkeypatch.context() as patched:
+        patched.setattr(target, failing)
+        code = main(["organize", "--data-dir", str(data), "--no-progress"])
+    assert code == 2
+    assert_clean_failure(capsys, f"organize: cannot write {data / 'dynosaur-full.jsonl'}: {cause}")
+    assert snapshot(data) == before
+
+
+def test_an_output_folder_under_a_regular_file_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("kept")
+    path = blocker / "out" / "records.jsonl"
+    with pytest.raises(WriteFailed) as raised:
+        atomic_write_jsonl(path, [{"a": 1}])
+    assert str(raised.value) == f"cannot write {path}: Not a directory"
+    assert blocker.read_text() == "kept"
+
+
+def test_an_os_error_of_a_bug_is_not_dressed_as_a_disk_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    monkeypatch.setattr(tempfile, "mkstemp", broken)
+    with pytest.raises(OSError) as raised:
+        atomic_write_jsonl(tmp_path / "never.jsonl", [])
+    assert not isinstance(raised.value, WriteFailed)
