@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,3 +74,43 @@ def decode_line(raw: bytes, path: str | os.PathLike, number: int) -> str:
 def not_utf8(exc: UnicodeDecodeError) -> str:
     """The reason a line is skipped or refused: not UTF-8, at which byte of the line."""
     return f"not UTF-8 text (byte {exc.start + 1}: {exc.reason})"
+
+
+# SQLite's primary result codes for a file the disk or the folder refuses, as the OSError they mean
+_SQLITE_ERRNOS = {
+    3: errno.EPERM,  # SQLITE_PERM
+    8: errno.EROFS,  # SQLITE_READONLY
+    10: errno.EIO,  # SQLITE_IOERR
+    13: errno.ENOSPC,  # SQLITE_FULL
+    14: errno.EACCES,  # SQLITE_CANTOPEN
+}
+
+
+def sqlite_write_failed(path: str | os.PathLike, exc: sqlite3.Error) -> WriteFailed | None:
+    """The :class:`WriteFailed` a SQLite error means for the database at ``path`` (a read-only
+    folder, a full disk), or None when it means something else (a corrupt file, a bug)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    number = _SQLITE_ERRNOS.get(code & 0xFF) if isinstance(code, int) else None
+    if number is None:
+        return None
+    return WriteFailed(path, OSError(number, str(exc)))
+
+
+@contextmanager
+def sqlite_writing(path: str | os.PathLike) -> Iterator[None]:
+    """Turn a SQLite error that means a read-only folder or a full disk into :class:`WriteFailed`
+    naming the database at ``path``; any other error is left as it is."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        failed = sqlite_write_failed(path, exc)
+        if failed is None:
+            raise
+        raise failed from exc
+
+
+def not_utf8_in(data: bytes, exc: UnicodeDecodeError) -> str:
+    """Where whole-file ``data`` stops being UTF-8: ``line 3: not UTF-8 text (byte 7: ...)``."""
+    line_start = data.rfind(b"\n", 0, exc.start) + 1
+    line = data.count(b"\n", 0, exc.start) + 1
+    return f"line {line}: not UTF-8 text (byte {exc.start - line_start + 1}: {exc.reason})"

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from tqdm.auto import tqdm
 
+from crawl.artifact_errors import sqlite_writing
 from crawl.dataset import DatasetCrawler
 from crawl.hub import HubClient
 from crawl.listing import ListedDataset, ListingStream
@@ -275,5 +276,7 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
 
 
 def run_crawl(options: CrawlOptions) -> CrawlResult:
-    """Synchronous entry point."""
-    return asyncio.run(crawl_async(options))
+    """Synchronous entry point. A state the disk or the folder refuses to write (full, read-only)
+    raises :class:`~crawl.artifact_errors.WriteFailed` naming it."""
+    with sqlite_writing(options.data_dir / STATE_FILE):
+        return asyncio.run(crawl_async(options))

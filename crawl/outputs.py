@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawl.artifact_errors import writing
 from crawl.artifacts import atomic_write_bytes, dumps_line, temp_path_beside
 from crawl.licenses import PRESET_DESCRIPTIONS, PRESETS
 from crawl.policy import PolicyOptions
@@ -158,7 +159,8 @@ class _Splice:
         self._diverge()
         self._flush_run()
         self._flush_buffer()
-        os.fsync(self.fd)
+        with writing(self.path):
+            os.fsync(self.fd)
         os.close(self.fd)
         self.fd = -1
         self.close()
@@ -181,14 +183,16 @@ class _Splice:
         if self.fd >= 0:
             return
         self.tmp = temp_path_beside(self.path)
-        self.fd = os.open(self.tmp, os.O_WRONLY | os.O_TRUNC)
+        with writing(self.path):
+            self.fd = os.open(self.tmp, os.O_WRONLY | os.O_TRUNC)
         if self.same and self.pos:
             self.run = (0, self.pos)
         self.same = False
 
     def _flush_run(self) -> None:
         if self.run is not None:
-            _copy_range(self.old, self.fd, *self.run)
+            with writing(self.path):
+                _copy_range(self.old, self.fd, *self.run)
             self.copied += self.run[1]
             self.run = None
 
@@ -196,8 +200,9 @@ class _Splice:
         if self.buffer:
             data = b"".join(self.buffer)
             view = memoryview(data)
-            while view:
-                view = view[os.write(self.fd, view) :]
+            with writing(self.path):
+                while view:
+                    view = view[os.write(self.fd, view) :]
             self.written += len(data)
             self.buffer, self.buffered = [], 0
 
@@ -207,7 +212,8 @@ def _recover(state: CrawlState, data_dir: Path) -> None:
     renames = state.pending_renames()
     for tmp, name in renames:
         if Path(tmp).exists():
-            os.replace(tmp, data_dir / name)
+            with writing(data_dir / name):
+                os.replace(tmp, data_dir / name)
     if renames:
         _sync_dir(data_dir)
         state.renames_done()
@@ -451,7 +457,8 @@ def write_outputs(
     identities = {path.name: _identity(tmp or path) for tmp, path in temps}
     state.commit_output_write({name: ident for name, ident in identities.items() if ident}, renames)
     for tmp, name in renames:
-        os.replace(tmp, data_dir / name)
+        with writing(data_dir / name):
+            os.replace(tmp, data_dir / name)
     if renames:
         _sync_dir(data_dir)
         state.renames_done()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawl.artifact_errors import sqlite_write_failed
 from crawl.records import FAILED, DatasetOutcome
 
 STATE_FILE = "crawl_state.sqlite"
@@ -87,7 +88,8 @@ _RENAMES = "output_renames"  # [[temp path, file name], ...] committed but maybe
 
 
 class StateError(RuntimeError):
-    """The state file is unreadable or from an incompatible version."""
+    """The state file is not a crawl state or is from an incompatible version (a folder or disk
+    that refuses writes is a :class:`~crawl.artifact_errors.WriteFailed` instead)."""
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,20 @@ class CrawlState:
                 self._db.execute(statement)
             version = self._version()
         except sqlite3.DatabaseError as exc:
+            self._close_quietly()
+            failed = sqlite_write_failed(self.path, exc)
+            if failed is not None:  # a read-only folder or a full disk: the state itself is fine
+                raise failed from exc
             raise StateError(f"{self.path}: not a crawl state ({exc}); move it away to start afresh") from exc
         if version is None:
             self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         elif version != str(SCHEMA_VERSION):
             raise StateError(f"{self.path}: state schema {version}, expected {SCHEMA_VERSION}")
+
+    def _close_quietly(self) -> None:
+        db = getattr(self, "_db", None)
+        if db is not None:
+            db.close()
 
     def _version(self) -> str | None:
         if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():

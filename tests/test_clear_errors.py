@@ -12,6 +12,7 @@ import errno
 import hashlib
 import json
 import os
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,14 @@ import dynosaur.cli
 from crawl.artifact_errors import UnreadableLine, WriteFailed
 from crawl.artifacts import atomic_write_jsonl, read_jsonl
 from dynosaur.cli import main
+from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE, RECORDS_FILE
+from dynosaur.contracts.decontamination import file_sha256
+from dynosaur.dino.inputs import InputError, read_inputs
+from dynosaur.documents import EXAMPLES_DIR
+from hubmirror import MirrorServer
+from tests.support.openai_server import ScriptedOpenAIServer
+from tests.test_crawl_support import dataset, write_hub
+from tests.test_documents_cli import restating_responder
 from tests.test_propose import _cola, _sst2
 from tests.test_publish import organized
 
@@ -259,3 +268,242 @@ def test_an_os_error_of_a_bug_is_not_dressed_as_a_disk_problem(
     with pytest.raises(OSError) as raised:
         atomic_write_jsonl(tmp_path / "never.jsonl", [])
     assert not isinstance(raised.value, WriteFailed)
+
+
+# --- a stage report of the wrong shape, read by publish ------------------------------------------
+
+
+REPORT_FAULTS = {
+    "organize_not_an_object": (
+        lambda data, report: ("organize_report.json", [report]),
+        "organize_report.json: a list ([{",
+    ),
+    "organize_sources": (
+        lambda data, report: ("organize_report.json", {**report, "sources": 7}),
+        "organize_report.json: sources is a number (7), not a mapping",
+    ),
+    "organize_source_entry": (
+        lambda data, report: ("organize_report.json", {**report, "sources": {"org/qa": "mit"}}),
+        "organize_report.json: sources.org/qa is a string ('mit'), not a mapping",
+    ),
+    "organize_task_entry": (
+        lambda data, report: ("organize_report.json", {**report, "tasks": ["org/qa"]}),
+        "organize_report.json: tasks[0] is a string ('org/qa'), not a mapping",
+    ),
+    "organize_config": (
+        lambda data, report: ("organize_report.json", {**report, "config": 7}),
+        "organize_report.json: config is a number (7), not a mapping",
+    ),
+    "judge_distribution": (
+        lambda data, report: ("judge_report.json", {"tasks_scored": 1, "score_distribution": [1, 2]}),
+        "judge_report.json: score_distribution is a list ([1, 2]), not a mapping",
+    ),
+    "judge_agreement": (
+        lambda data, report: ("judge_report.json", {"tasks_scored": 1, "agreement": {"precision": "high"}}),
+        "judge_report.json: agreement.precision is a string ('high'), not a number",
+    ),
+    "decontamination_removed": (
+        lambda data, report: (
+            DECONTAMINATION_REPORT_FILE,
+            {"output_sha256": file_sha256(data / RECORDS_FILE), "removed_per_benchmark": {"squad": "3"}},
+        ),
+        f"{DECONTAMINATION_REPORT_FILE}: removed_per_benchmark.squad is a string ('3'), not a number",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", REPORT_FAULTS)
+def test_publish_dry_run_names_the_report_and_field_of_the_wrong_type_and_keeps_the_last_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str
+) -> None:
+    data = organized(tmp_path, {"org/qa": ("mit", 3)})
+    release = tmp_path / "release"
+    argv = ["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--dry-run", str(release)]
+    assert main([*argv, "--version", "2026.11.21"]) == 0
+    capsys.readouterr()
+    report = json.loads((data / "organize_report.json").read_text())
+    name, broken = REPORT_FAULTS[fault][0](data, report)
+    (data / name).write_text(json.dumps(broken))
+    before_data, before_release = snapshot(data), snapshot(release)
+    assert main([*argv, "--version", "2026.11.22"]) == 2
+    assert_clean_failure(capsys, f"publish: {data / REPORT_FAULTS[fault][1]}")
+    assert snapshot(data) == before_data and snapshot(release) == before_release
+
+
+# --- the crawl: a read-only or full state, a full disk under the outputs ------------------------
+
+STATE_FILES = ("crawl_state.sqlite", "crawl_state.sqlite-wal", "crawl_state.sqlite-shm")
+
+
+def outputs_of(data: Path) -> dict[str, str]:
+    """The crawl's outputs (the state, which records what was crawled, left out)."""
+    return {name: digest for name, digest in snapshot(data).items() if name not in STATE_FILES}
+
+
+class _FullDatabase:
+    """A connection whose inserts fail as SQLite fails on a full disk."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorcode = 13  # type: ignore[attr-defined]  # SQLITE_FULL, as SQLite sets it
+            raise exc
+        return self._db.execute(sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> Any:
+        return self.execute(sql) if sql.lstrip().upper().startswith(("INSERT", "UPDATE")) else None
+
+    def executescript(self, script: str) -> Any:
+        return self._db.executescript(script)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _read_only_state(path: object, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+    return REAL_CONNECT(f"file:{path}?mode=ro", *args, uri=True, **kwargs)
+
+
+def _full_state(path: object, *args: Any, **kwargs: Any) -> _FullDatabase:
+    return _FullDatabase(REAL_CONNECT(path, *args, **kwargs))
+
+
+REAL_CONNECT = sqlite3.connect
+CRAWL_FAULTS = {
+    "read_only_state": (
+        "sqlite3.connect",
+        _read_only_state,
+        "crawl_state.sqlite: attempt to write a readonly database",
+    ),
+    "full_state": ("sqlite3.connect", _full_state, "crawl_state.sqlite: database or disk is full"),
+    "full_disk_outputs": ("os.write", _no_space, "huggingface_data.jsonl: No space left on device"),
+    "full_disk_sync": ("os.fsync", _no_space, "huggingface_data.jsonl: No space left on device"),
+}
+
+
+@pytest.fixture(scope="module")
+def hubs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("hubs")
+    first = write_hub(root / "first", [dataset("fine"), dataset("other")])
+    return first, write_hub(root / "second", [dataset("fine"), dataset("other"), dataset("third")])
+
+
+def crawl_with(hub: Path, data: Path) -> int:
+    with MirrorServer(hub) as mirror:
+        return main(["crawl", "--hub-endpoint", mirror.url, "--viewer-endpoint", mirror.viewer_url,
+                     "--data-dir", str(data), "--no-progress"])  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", CRAWL_FAULTS)
+def test_crawl_on_a_read_only_or_full_disk_names_the_file_keeps_the_outputs_and_resumes(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    hubs: tuple[Path, Path],
+    fault: str,
+) -> None:
+    data = tmp_path / "data"
+    assert crawl_with(hubs[0], data) == 0
+    before = outputs_of(data)
+    target, failing, message = CRAWL_FAULTS[fault]
+    capsys.readouterr()
+    with monkeypatch.context() as patched:
+        patched.setattr(target, failing)
+        code = crawl_with(hubs[1], data)
+    assert code == 2
+    err = assert_clean_failure(capsys, f"crawl: cannot write {data / message}")
+    assert "move it away" not in err
+    assert outputs_of(data) == before
+    assert crawl_with(hubs[1], data) == 0  # the state was fine all along
+    metadata = [json.loads(line) for line in (data / "huggingface_metadata.jsonl").read_text().splitlines()]
+    assert len(metadata) == 3
+
+
+def test_a_state_that_is_not_a_database_is_still_told_to_be_moved_away(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], hubs: tuple[Path, Path]
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "crawl_state.sqlite").write_bytes(b"not a database" * 100)
+    assert crawl_with(hubs[0], data) == 1
+    err = assert_clean_failure(capsys, "crawl_state.sqlite: not a crawl state")
+    assert "move it away to start afresh" in err
+    assert (data / "crawl_state.sqlite").read_bytes() == b"not a database" * 100
+
+
+@pytest.mark.parametrize("fault", DISK_FAULTS)
+def test_documents_on_a_full_or_read_only_disk_names_the_file_and_keeps_earlier_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fault: str
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    out = tmp_path / "out"
+    argv = ["documents", "--input-dir", str(EXAMPLES_DIR), "--output-dir", str(out), "--no-progress"]
+    with ScriptedOpenAIServer(restating_responder) as server:
+        assert main([*argv, "--base-url", server.base_url]) == 0
+        before = snapshot(out)
+        target, failing, cause = DISK_FAULTS[fault]
+        with monkeypatch.context() as patched:
+            patched.setattr(target, failing)
+            code = main([*argv, "--base-url", server.base_url])
+    assert code == 2
+    assert_clean_failure(capsys, f"documents: cannot write {out / 'documents_instructions.jsonl'}: {cause}")
+    assert snapshot(out) == before
+
+
+@pytest.mark.parametrize(
+    ("connect", "cause"),
+    [(_read_only_state, "attempt to write a readonly database"), (_full_state, "database or disk is full")],
+    ids=["read_only", "full"],
+)
+def test_propose_with_a_response_cache_it_cannot_write_names_the_cache_and_keeps_earlier_files(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    connect: Any,
+    cause: str,
+) -> None:
+    data = metadata_dir(tmp_path, [encoded(_sst2()), encoded(_cola())])
+    assert propose(data) == 0
+    before = snapshot(data)
+    with monkeypatch.context() as patched:
+        patched.setattr("sqlite3.connect", connect)
+        code = main(["propose", "--data-dir", str(data), "--no-progress", "--modes", "unaware"])
+    assert code == 2
+    assert_clean_failure(capsys, f"propose: cannot write {data / 'llm_cache.sqlite'}: {cause}")
+    assert {k: v for k, v in snapshot(data).items() if k in before} == before
+
+
+def test_a_task_spec_that_is_not_utf8_is_named_with_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_bytes(b'{\n  "task_name": "caf\xe9",\n  "labels": {}\n}\n')
+    out = tmp_path / "out"
+    assert main(["dino", "--task-file", str(spec), "--output-dir", str(out)]) == 2
+    assert_clean_failure(capsys, "spec.json: line 2: not UTF-8 text (byte 20: invalid continuation byte)")
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_dino_input_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.txt"
+    path.write_bytes(b"a dog runs\na caf\xe9 opens\n")
+    with pytest.raises(
+        InputError, match=r"in\.txt', line 2: not UTF-8 text \(byte 6: invalid continuation byte\)"
+    ):
+        read_inputs(path, "plain")
+
+
+def test_a_seed_task_line_that_is_not_utf8_is_a_problem_naming_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_bytes(b'{"id": "caf\xe9"}\n')
+    out = tmp_path / "out"
+    code = main(
+        ["self-instruct", "--seed-tasks", str(seeds), "--num-instructions", "1", "--output-dir", str(out)]
+    )
+    assert code == 2
+    assert_clean_failure(capsys, "line 1: not UTF-8 text (byte 12: invalid continuation byte)", str(seeds))

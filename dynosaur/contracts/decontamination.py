@@ -9,6 +9,7 @@ from typing import Any
 
 from dynosaur.contracts.artifacts import DECONTAMINATION_REPORT_FILE as REPORT_FILE
 from dynosaur.contracts.artifacts import RECORDS_FILE
+from dynosaur.contracts.report_checks import check_decontamination_report
 
 
 def file_sha256(path: Path) -> str:
@@ -33,6 +34,7 @@ def release_summary(data_dir: Path, records_file: str = RECORDS_FILE) -> dict[st
         return {}
     if not isinstance(report, dict) or report.get("output_sha256") != current:
         return {}
+    check_decontamination_report(report, data_dir / REPORT_FILE)
     removed: dict[str, int] = report.get("removed_per_benchmark") or {}
     benchmarks = []
     for outcome in report.get("benchmarks") or []:

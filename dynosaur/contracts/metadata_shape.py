@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from dynosaur.contracts.fields import LIST_TYPES, feature_map
+from dynosaur.contracts.shapes import describe
 
 # feature types with a list attribute: (type, attribute)
 _LIST_ATTRIBUTES = (
@@ -24,14 +25,14 @@ def metadata_problem(line: dict[str, Any]) -> str | None:
     """Why ``line`` cannot be read as a dataset-config's metadata (naming the field), or None."""
     features = line.get("features")
     if features is not None and not isinstance(features, (dict, list)):
-        return f"features is {_kind_of(features)}, not a list or a mapping"
+        return f"features is {describe(features)}, not a list or a mapping"
     for name, feature in feature_map(features).items():
         problem = feature_problem(feature, f"features.{name}")
         if problem:
             return problem
     rows = line.get("selected_data")
     if rows is not None and not isinstance(rows, list):
-        return f"selected_data is {_kind_of(rows)}, not a list"
+        return f"selected_data is {describe(rows)}, not a list"
     return None
 
 
@@ -47,7 +48,7 @@ def feature_problem(feature: Any, where: str, depth: int = 0) -> str | None:
     for type_name, attribute in _LIST_ATTRIBUTES:
         value = feature.get(attribute)
         if ftype == type_name and value is not None and not isinstance(value, list):
-            return f"{where}: {type_name} {attribute} is {_kind_of(value)}, not a list"
+            return f"{where}: {type_name} {attribute} is {describe(value)}, not a list"
     if ftype in LIST_TYPES:
         return feature_problem(feature.get("feature"), f"{where}.feature", depth + 1)
     if ftype is None:  # a struct: each key is a sub-feature
@@ -56,10 +57,3 @@ def feature_problem(feature: Any, where: str, depth: int = 0) -> str | None:
             if problem:
                 return problem
     return None
-
-
-def _kind_of(value: Any) -> str:
-    """``a number (7)``, ``a string ('x')``: what a value is, shown short."""
-    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string", dict: "a mapping"}
-    shown = repr(value)
-    return f"{kinds.get(type(value), type(value).__name__)} ({shown[:40]}{'...' if len(shown) > 40 else ''})"

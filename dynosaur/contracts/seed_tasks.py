@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crawl.artifact_errors import not_utf8
 from dynosaur.core.errors import DynosaurError
 from dynosaur.core.io import atomic_write_jsonl
 
@@ -101,12 +102,15 @@ def load_seed_tasks(path: str | os.PathLike) -> list[SeedTask]:
     tasks: list[SeedTask] = []
     problems: list[str] = []
     first_line_of: dict[str, int] = {}
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if not raw.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                problems.append(f"line {number}: {not_utf8(exc)}")
+                continue
             except json.JSONDecodeError as exc:
                 problems.append(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})")
                 continue

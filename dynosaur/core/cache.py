@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from crawl.artifact_errors import sqlite_writing
 from dynosaur.core.engines.base import DEFAULT_CONCURRENCY, CacheStats, ChatRequest, Completion, Engine
 
 _SCHEMA = """
@@ -54,10 +55,11 @@ class ResponseCache:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        with sqlite_writing(self.path):
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
 
     def get(self, key: str) -> Completion | None:
         with self._lock:
@@ -69,7 +71,7 @@ class ResponseCache:
     def put(self, key: str, engine: str, model: str, request: ChatRequest, completion: Completion) -> None:
         request_blob = json.dumps(request.to_json(), ensure_ascii=False, sort_keys=True)
         response_blob = json.dumps(completion.to_json(), ensure_ascii=False, sort_keys=True)
-        with self._lock:
+        with self._lock, sqlite_writing(self.path):
             self._db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
                 (key, engine, model, request_blob, response_blob, time.time()),
@@ -90,7 +92,7 @@ class ResponseCache:
     def put_facts(self, scope: str, facts: dict[str, Any]) -> None:
         """Remember ``facts`` about ``scope``, replacing what was there."""
         blob = json.dumps(facts, ensure_ascii=False, sort_keys=True)
-        with self._lock:
+        with self._lock, sqlite_writing(self.path):
             self._db.execute(
                 "INSERT OR REPLACE INTO server_facts VALUES (?, ?, ?)", (scope, blob, time.time())
             )

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crawl.artifact_errors import not_utf8_in
 from dynosaur.core.errors import DynosaurError
 
 INPUT_FILE_TYPES = ("plain", "jsonl", "stsb")
@@ -44,11 +45,13 @@ class Inputs:
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        return path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"cannot read input file {str(path)!r}: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8").splitlines()
     except UnicodeDecodeError as exc:
-        raise InputError(f"input file {str(path)!r} is not UTF-8 text") from exc
+        raise InputError(f"input file {str(path)!r}, {not_utf8_in(data, exc)}") from exc
 
 
 def _plain(lines: list[str], _field: str) -> tuple[list[str], Counter[str]]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from crawl.artifact_errors import not_utf8_in
 from dynosaur.core.errors import DynosaurError
 
 PLACEHOLDER = "<X1>"
@@ -119,9 +120,13 @@ def load_spec(path: str | Path) -> TaskSpec:
     """Read and validate a spec file."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"cannot read task spec {str(path)!r}: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(f"{path.name}: {not_utf8_in(data, exc)}") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

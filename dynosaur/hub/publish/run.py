@@ -48,6 +48,7 @@ from dynosaur.contracts.manifest import (
     version_key,
 )
 from dynosaur.contracts.records import record_schema
+from dynosaur.contracts.report_checks import check_judge_report, check_organize_report
 from dynosaur.core.errors import DynosaurError
 from dynosaur.hub.publish.card import render_card
 from dynosaur.hub.publish.release_repo import (
@@ -208,8 +209,11 @@ def build_release(
         raise PublishError(
             f"{data_dir / ORGANIZE_REPORT_FILE} is missing or unreadable: run `dynosaur organize` first"
         ) from exc
+    report = check_organize_report(report, data_dir / ORGANIZE_REPORT_FILE)
     if shard_rows < 1:
         raise PublishError("shard rows must be at least 1")
+    # every report is read (and checked) before the folder is touched
+    judge, decontamination = judge_summary(data_dir / JUDGE_REPORT_FILE), release_summary(data_dir)
     _prepare_folder(folder)
     counts, shards = write_shards(source, folder, shard_rows)
     records = sum(counts.values())
@@ -227,9 +231,9 @@ def build_release(
         generation=generation_settings(data_dir / TASKS_FILE),
         organize=dict(report.get("config") or {}),
         crawled_at=str(report.get("crawled_at") or ""),
-        decontamination=release_summary(data_dir),
+        decontamination=decontamination,
     )
-    manifest.judge = judge_summary(data_dir / JUDGE_REPORT_FILE)
+    manifest.judge = judge
     manifest.crawl_policy = crawl_policy(data_dir / CRAWL_POLICY_FILE)
     if (data_dir / REPORT_HTML_FILE).is_file():
         shutil.copyfile(data_dir / REPORT_HTML_FILE, folder / REPORT_HTML_FILE)
@@ -257,6 +261,7 @@ def judge_summary(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(report, dict) or not report.get("tasks_scored"):
         return {}
+    check_judge_report(report, path)
     keys = (
         "judge",
         "model",
