@@ -1,8 +1,9 @@
 """A metadata line rendered compactly for a prompt.
 
 Long card sections and cells are cut, id-like fields (``id``, ``idx``, ``guid``, ``*_id``,
-``uuid``) are left out, nested values are kept only when small, and every piece of card or row
-text is JSON-quoted with ``<`` escaped, so nothing inside it can close the ``<dataset>`` block the
+``uuid``) are left out, nested values are kept only when small, and every string the Hub supplies
+(card text, names of the dataset, config, fields, class labels and struct keys, row cells) is
+JSON-quoted with ``<`` escaped, so nothing inside it can close or open the ``<dataset>`` block the
 prompt wraps it in.
 """
 
@@ -48,7 +49,8 @@ def _cut(text: str, limit: int) -> str:
 def field_type(field: Field) -> str:
     """A short description of a field's type for the prompt."""
     if field.kind == "label":
-        names = list(field.labels[:MAX_LABELS]) + (["…"] if len(field.labels) > MAX_LABELS else [])
+        names = [quote(name) for name in field.labels[:MAX_LABELS]]
+        names += ["…"] if len(field.labels) > MAX_LABELS else []
         return "class label: " + ", ".join(names) if names else "class label"
     return {
         "text": "text",
@@ -57,7 +59,7 @@ def field_type(field: Field) -> str:
         "text_list": "list of texts",
         "answers": "answers (a 'text' list)",
         "translation": "translation, one text per language",
-        "struct": "struct with keys " + ", ".join(field.keys) if field.keys else "struct",
+        "struct": "struct with keys " + ", ".join(map(quote, field.keys)) if field.keys else "struct",
         "struct_list": "list of structs",
         "media": "media (not text)",
     }.get(field.kind, "other")
