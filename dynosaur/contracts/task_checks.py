@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from dynosaur.contracts.fields import (
     sample_values,
     schema_fields,
 )
+from dynosaur.contracts.instruction_copies import CARD_KEYS, CopyIndex, links, words
 from dynosaur.contracts.label_lists import coverage_reason
 from dynosaur.contracts.tasks import Task
 from dynosaur.contracts.values import cell_text
@@ -37,6 +39,7 @@ from dynosaur.core.jsonparse import JSONParseError, parse_json_list
 MODES = ("aware", "unaware")
 SYSTEM_TEMPLATE = "propose_system.jinja"
 COMPACT_SYSTEM_TEMPLATE = "propose_compact_system.jinja"  # the compact prompt style's
+DEMONSTRATIONS = "propose_demonstrations.yaml"  # worked examples: an instruction must not copy them
 
 # Rejections decided from the answer itself; re-validation keeps them as they are.
 ANSWER_KINDS = frozenset(
@@ -122,6 +125,26 @@ class DatasetFields:
 
     def get(self, name: str) -> Field | None:
         return self.fields.get(name)
+
+    @cached_property
+    def card(self) -> CopyIndex:
+        """The spans of the card's text (description, supported tasks, field descriptions)."""
+        return CopyIndex.of(str(self.metadata.get(key) or "") for key in CARD_KEYS)
+
+    @cached_property
+    def own_words(self) -> frozenset[str]:
+        """The words of the dataset's field and label names."""
+        names = [*self.fields, *(label for f in self.fields.values() for label in f.labels)]
+        return frozenset(word for name in names for word in words(name))
+
+    def own_texts(self, names: Iterable[str]) -> set[str]:
+        """Label names of every field and the sample values of ``names``, lower-cased."""
+        texts = {label.strip().lower() for f in self.fields.values() for label in f.labels}
+        for name in names:
+            for value in sample_values(self.metadata, name):
+                items = value if isinstance(value, list) else [value]
+                texts.update(item.strip().lower() for item in items if isinstance(item, str))
+        return texts
 
 
 TaskRule = Callable[[Task, DatasetFields], "str | None"]
@@ -285,6 +308,25 @@ def labels_cover_outputs(task: Task, data: DatasetFields) -> str | None:
     return coverage_reason(task.instruction, output_texts(data, task.output_field[0]))
 
 
+def url_instruction(task: Task, data: DatasetFields) -> str | None:
+    """An instruction names a task, it links nowhere; a domain that is one of the dataset's labels
+    or values (``imgur.com`` as a class) is what the task is about, not a link."""
+    found = links(task.instruction)
+    if not found:
+        return None
+    own = data.own_texts((*task.input_fields, *task.output_field))
+    for link in found:
+        if link.lower() not in own:
+            return f"instruction has a URL: {link!r} (an instruction names a task, it links nowhere)"
+    return None
+
+
+def card_copy(task: Task, data: DatasetFields) -> str | None:
+    """A sentence-long span of the card is the card talking, not an instruction for the rows."""
+    span = data.card.copied(task.instruction, data.own_words)
+    return f"instruction copies the card: {span!r} is the card's text" if span else None
+
+
 TASK_RULES: list[TaskRule] = [
     empty_instruction,
     output_count,
@@ -298,6 +340,8 @@ TASK_RULES: list[TaskRule] = [
     list_output,
     bare_input,
     labels_cover_outputs,
+    url_instruction,
+    card_copy,
 ]
 
 
@@ -324,9 +368,16 @@ def _norm(instruction: str) -> str:
 
 
 def judge(
-    tasks: list[Task], metadata: dict[str, dict[str, Any]], prompt_sentences: Iterable[str] = ()
+    tasks: list[Task],
+    metadata: dict[str, dict[str, Any]],
+    prompt_sentences: Iterable[str] = (),
+    demonstrations: CopyIndex | None = None,
 ) -> list[Task]:
     """Every task marked valid or rejected with a reason, in the given (fixed) order.
+
+    An instruction that repeats a span of the prompt's demonstrations (``demonstrations``, see
+    ``demonstration_index``), or one of their instructions word for word, copies a worked
+    example of another dataset.
 
     A mapping already proposed for the dataset (the same input fields, in any order, and the same
     output field), whichever mode proposed it, is kept once: the first; a second instruction over
@@ -352,6 +403,10 @@ def judge(
         if task.task_name not in views:
             views[task.task_name] = DatasetFields.of(metadata[task.task_name])
         reason = first_reason(task, views[task.task_name])
+        if reason is None and demonstrations is not None:
+            span = demonstrations.copied(task.instruction, views[task.task_name].own_words)
+            if span:
+                reason = f"instruction copies a demonstration: {span!r} is from a worked example"
         if reason is None:
             key = (task.task_name, frozenset(task.input_fields), task.output_field)
             said = (task.task_name, _norm(task.instruction))
@@ -410,3 +465,35 @@ def prompt_sentences(
             if len(sentence) >= min_chars:
                 found.add(sentence)
     return sorted(found)
+
+
+def demonstration_index(directory: str | Path | None = None) -> CopyIndex:
+    """The spans of the propose prompt's demonstrations: their cards, rows and instructions (each
+    instruction also whole). A prompts folder without demonstrations gives an empty index."""
+    folder = Path(directory) if directory is not None else prompts.default_prompts_dir()
+    if not (folder / DEMONSTRATIONS).is_file():
+        return CopyIndex()
+    demos = prompts.load_data(DEMONSTRATIONS, directory)
+    texts: list[str] = []
+    instructions: list[str] = []
+    for demo in demos if isinstance(demos, list) else []:
+        if not isinstance(demo, dict):
+            continue
+        metadata = demo.get("metadata")
+        if isinstance(metadata, dict):
+            texts += [str(metadata.get(key) or "") for key in CARD_KEYS]
+            texts += _strings(metadata.get("selected_data"))
+        for task in demo.get("tasks") or []:
+            if isinstance(task, dict) and isinstance(task.get("instruction"), str):
+                instructions.append(task["instruction"])
+    return CopyIndex.of(texts, exact=instructions)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []

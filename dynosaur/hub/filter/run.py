@@ -21,7 +21,7 @@ from dynosaur.contracts.artifacts import (
     reason_kind,
 )
 from dynosaur.contracts.metadata import load_metadata
-from dynosaur.contracts.task_checks import judge, prompt_sentences
+from dynosaur.contracts.task_checks import demonstration_index, judge, prompt_sentences
 from dynosaur.contracts.tasks import Task
 from dynosaur.core.errors import MissingArtifact
 from dynosaur.core.io import atomic_write_json, atomic_write_jsonl
@@ -97,7 +97,10 @@ def filter_tasks(
     tasks, skipped = read_tasks(data_dir / TASKS_FILE)
     lines, skipped_meta = load_metadata(data_dir / METADATA_FILE)
     judged = judge(
-        tasks, {line["task_name"]: line for line in lines}, prompt_sentences(max_tasks, prompts_dir)
+        tasks,
+        {line["task_name"]: line for line in lines},
+        prompt_sentences(max_tasks, prompts_dir),
+        demonstration_index(prompts_dir),
     )
     summary = FilterSummary(tasks=len(judged), skipped_lines=skipped + skipped_meta)
     for task in judged:

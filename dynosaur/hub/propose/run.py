@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from dynosaur.contracts.artifacts import METADATA_FILE, PROPOSE_REPORT_FILE, TASKS_FILE, reason_kind
 from dynosaur.contracts.metadata import load_metadata
-from dynosaur.contracts.task_checks import judge, parse_answer
+from dynosaur.contracts.task_checks import demonstration_index, judge, parse_answer
 from dynosaur.contracts.tasks import SOURCE_BY_MODE, Task
 from dynosaur.core import checks
 from dynosaur.core.engines.base import (
@@ -345,6 +345,7 @@ def _finish(
         tasks,
         {line["task_name"]: line for line in lines},
         prompt_sentences(options.max_tasks, options.prompts_dir),
+        demonstration_index(options.prompts_dir),
     )
     for task in judged:
         summary.proposed[task.mode] += 1
