@@ -12,6 +12,8 @@ so a prompt change is visible downstream without a code change.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,14 @@ def render(template: str, directory: str | Path | None = None, /, **variables: A
         raise PromptError(f"prompt template {template!r} not found in {_dir(directory)}") from exc
     except jinja2.UndefinedError as exc:
         raise PromptError(f"prompt template {template!r}: {exc.message}") from exc
+
+
+def defuse_tags(text: str, tags: Iterable[str]) -> str:
+    """``text`` with every opening or closing tag named in ``tags`` (any case, with spaces or
+    attributes: ``</Output >``, ``< output x>``) made inert: its ``<`` becomes ``&lt;``, so data
+    cannot end or start the block a template wraps it in."""
+    names = "|".join(re.escape(tag) for tag in tags)
+    return re.sub(rf"<(?=\s*/?\s*(?:{names})\b)", "&lt;", text, flags=re.IGNORECASE) if names else text
 
 
 def load_data(name: str, directory: str | Path | None = None) -> Any:

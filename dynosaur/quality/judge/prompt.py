@@ -14,6 +14,7 @@ SYSTEM_TEMPLATE = "judge_system.jinja"
 USER_TEMPLATE = "judge_user.jinja"
 MAX_TOKENS = 200
 MAX_FIELD_CHARS = 3000  # a long input is cut: the judge needs its gist, not every character
+BLOCKS = ("instruction", "input", "output")  # the tags USER_TEMPLATE wraps the record's parts in
 SCHEMA: dict[str, Any] = {
     "name": "judgement",
     "strict": True,
@@ -30,20 +31,30 @@ SCHEMA: dict[str, Any] = {
 
 
 def _cut(text: str) -> str:
-    return text if len(text) <= MAX_FIELD_CHARS else text[:MAX_FIELD_CHARS] + " [...]"
+    text = text if len(text) <= MAX_FIELD_CHARS else text[:MAX_FIELD_CHARS] + " [...]"
+    return _inert(text)
+
+
+def _inert(text: Any) -> str:
+    """A record's text or a name, unable to close or open one of the prompt's blocks."""
+    return prompts.defuse_tags(str(text), BLOCKS)
 
 
 def build_request(
     task: dict[str, Any], record: dict[str, str], directory: str | Path | None = None
 ) -> ChatRequest:
-    """The request that asks for one record's score (temperature 0, so the cache key is the record)."""
+    """The request that asks for one record's score (temperature 0, so the cache key is the record).
+
+    The record's parts go into ``<instruction>``, ``<input>`` and ``<output>`` blocks; every tag of
+    those names inside the data (and in the dataset's or fields' names) is made inert first.
+    """
     system = prompts.render(SYSTEM_TEMPLATE, directory)
     user = prompts.render(
         USER_TEMPLATE,
         directory,
-        task_name=task.get("task_name", ""),
-        input_fields=list(task.get("input_fields") or ()),
-        output_field=list(task.get("output_field") or ()),
+        task_name=_inert(task.get("task_name", "")),
+        input_fields=[_inert(name) for name in task.get("input_fields") or ()],
+        output_field=[_inert(name) for name in task.get("output_field") or ()],
         instruction=_cut(record.get("instruction", "")),
         input=_cut(record.get("input", "")),
         output=_cut(record.get("output", "")),
