@@ -54,9 +54,11 @@ ORIGIN_HEADER = "X-Hub-Origin"
 # The Hub's repo id grammar: an optional namespace and a name, each [\w.-] without '..' or
 # leading/trailing '.'/'-'; anything else (path tricks included) is refused before touching disk.
 _PART = r"(?!.*\.\.)[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
-REPO_ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}$")
-_FILENAME_RE = re.compile(r"^(?!.*\.\.)(?!/)[A-Za-z0-9._/-]{1,255}$")
-_OBJECT_ID_RE = re.compile(r"^[0-9a-f]{40}$")
+# ``\Z``, not ``$``: ``$`` also matches before a trailing newline, and "name\n" is no Hub name.
+REPO_ID_RE = re.compile(rf"^(?:{_PART}/)?{_PART}\Z")
+# Segments of [\w.-] joined by single slashes; no "..", no "." segment, no leading or trailing "/".
+_FILENAME_RE = re.compile(r"^(?!.*\.\.)(?!(?:.*/)?\.(?:/|\Z))[A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*\Z")
+_OBJECT_ID_RE = re.compile(r"^[0-9a-f]{40}\Z")
 
 
 class InvalidRepoId(ValueError):
@@ -72,7 +74,7 @@ def validate_repo_id(repo_id: str) -> str:
 
 def validate_filename(name: str) -> str:
     """Return a repository file path if it stays inside the repository, else raise ValueError."""
-    if not _FILENAME_RE.match(name) or name.startswith("/") or "//" in name:
+    if not isinstance(name, str) or len(name) > 255 or not _FILENAME_RE.match(name):
         raise ValueError(f"invalid file name: {name!r}")
     return name
 

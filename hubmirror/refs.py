@@ -24,11 +24,13 @@ from urllib.parse import unquote
 from hubmirror.context import MirrorContext
 from hubmirror.history import WRITE_LOCK, head_record
 from hubmirror.hub_routes import visible_item
+from hubmirror.names import describe
 from hubmirror.routing import REPO_ID, Request, Response, Route, hub_error, json_response, repo_id_param
 
 # git check-ref-format, narrowed: no "..", "//", "@{", leading "-" or "/", trailing "." "/" ".lock".
-_TAG_RE = re.compile(r"^(?![-/.])(?!.*(?:\.\.|//|/\.|@\{))[A-Za-z0-9._/@+-]{1,128}(?<![./])(?<!\.lock)$")
-_SHA_PREFIX_RE = re.compile(r"^[0-9a-f]{7,40}$")
+_TAG_RE = re.compile(r"^(?![-/.])(?!.*(?:\.\.|//|/\.|@\{))[A-Za-z0-9._/@+-]{1,128}(?<![./])(?<!\.lock)\Z")
+_SHA_PREFIX_RE = re.compile(r"^[0-9a-f]{7,40}\Z")
+TAG_RULE = "a tag uses letters, digits and '._/@+-' (at most 128), as git check-ref-format allows"
 
 
 def _ref(kind: str, name: str, commit: str) -> dict[str, str]:
@@ -42,7 +44,7 @@ def _tag_body(request: Request) -> tuple[str, str | None]:
         raise hub_error(400, "Invalid JSON body") from None
     tag = body.get("tag") if isinstance(body, dict) else None
     if not isinstance(tag, str) or not _TAG_RE.match(tag):
-        raise hub_error(400, f"Invalid tag name: {tag!r}")
+        raise hub_error(400, describe("tag name", tag, TAG_RULE))
     message = body.get("message")
     return tag, message if isinstance(message, str) else None
 

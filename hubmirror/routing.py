@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from crawl.snapshot import InvalidRepoId, validate_filename, validate_repo_id
+from hubmirror.names import describe, name_problem
 
 if TYPE_CHECKING:
     from hubmirror.context import MirrorContext
@@ -107,25 +108,53 @@ def viewer_error(status: int, code: str, message: str) -> HttpError:
     return HttpError(json_response({"error": message}, status, {"X-Error-Code": code}))
 
 
+REPO_ID_RULE = (
+    "a repo id is 'name' or 'namespace/name', each of letters, digits, '-', '_' and '.', "
+    "at most 96 characters, not starting or ending with '-' or '.'"
+)
+FILENAME_RULE = "a file path uses letters, digits, '-', '_', '.' and '/' only (at most 255 characters)"
+REVISION_RULE = "a revision is a branch, a tag or a commit sha"
+
+
+def check_repo_id(value: object) -> str:
+    """``value`` if it is a repo id the Hub accepts; else a 400 that says what is wrong."""
+    try:
+        return validate_repo_id(value)  # type: ignore[arg-type]
+    except InvalidRepoId:
+        raise hub_error(400, describe("repo id", value, REPO_ID_RULE)) from None
+
+
+def check_filename(value: object) -> str:
+    """``value`` if it is a file path inside a repository; else a 400 that says what is wrong."""
+    if isinstance(value, str) and name_problem(value) is None:
+        try:
+            return validate_filename(value)
+        except ValueError:
+            pass
+    raise hub_error(400, describe("file path", value, FILENAME_RULE))
+
+
 def repo_id_param(request: Request) -> str:
     """The route's decoded repo id; 400 for anything the Hub would not accept."""
     raw = request.params["repo_id"]
     parts = [unquote(part) for part in raw.split("/")]
-    if any("/" in part or "\\" in part for part in parts):
-        raise hub_error(400, "Invalid repo id: encoded path separator")
-    try:
-        return validate_repo_id("/".join(parts))
-    except InvalidRepoId as exc:
-        raise hub_error(400, f"Invalid repo id: {str(exc).split(': ', 1)[-1]}") from exc
+    if any("/" in part for part in parts):
+        raise hub_error(400, f"Invalid repo id {unquote(raw)!r}: contains an encoded '/'")
+    return check_repo_id("/".join(parts))
 
 
 def filename_param(request: Request) -> str:
     """The route's decoded file path inside the repository; 400 for path tricks."""
-    name = unquote(request.params["filename"])
-    try:
-        return validate_filename(name)
-    except ValueError as exc:
-        raise hub_error(400, "Invalid file name") from exc
+    return check_filename(unquote(request.params["filename"]))
+
+
+def revision_param(request: Request) -> str:
+    """The route's decoded revision; 400 for a control character, a backslash, ``..`` or a
+    leading ``/`` (what no branch, tag or sha contains)."""
+    revision = unquote(request.params["revision"])
+    if name_problem(revision) is not None:
+        raise hub_error(400, describe("revision", revision, REVISION_RULE))
+    return revision
 
 
 def find_route(routes: Sequence[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:

@@ -27,7 +27,7 @@ from crawl.snapshot import ORIGIN_HEADER
 from hubmirror.context import MirrorContext
 from hubmirror.faults import FaultConfig, FaultInjector
 from hubmirror.quota import QuotaConfig, QuotaDecision, QuotaTracker, rate_limit_headers
-from hubmirror.routing import HttpError, Request, Response, Route, find_route, json_response
+from hubmirror.routing import HttpError, Request, Response, Route, find_route, json_response, revision_param
 from hubmirror.store import SnapshotStore
 
 HOST = "127.0.0.1"
@@ -108,6 +108,8 @@ class MirrorServer:
             raise ValueError(f"latency must be a finite number of 0 or more, got {latency}")
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be within 0-65535 (0: any free port), got {port!r}")
         self.latency = latency
         self.faults = faults
         self.quota = quota
@@ -219,6 +221,8 @@ class MirrorServer:
         route, params = found
         request.params = params
         try:
+            if "revision" in params:
+                revision_param(request)
             return route.handler(request, self.context)
         except HttpError as exc:
             return exc.response

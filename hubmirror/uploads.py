@@ -34,12 +34,21 @@ from urllib.parse import unquote
 
 import yaml
 
-from crawl.snapshot import InvalidRepoId, validate_filename, validate_repo_id
 from hubmirror.context import MirrorContext
 from hubmirror.demo.builder import card_tags, make_dataset, parse_card_metadata
 from hubmirror.history import WRITE_LOCK, CommitView, at_revision, head_record, record_commit
 from hubmirror.hub_routes import check_revision, git_blob_sha, visible_item
-from hubmirror.routing import REPO_ID, Request, Response, Route, hub_error, json_response, repo_id_param
+from hubmirror.routing import (
+    REPO_ID,
+    Request,
+    Response,
+    Route,
+    check_filename,
+    check_repo_id,
+    hub_error,
+    json_response,
+    repo_id_param,
+)
 
 _FRONT_MATTER_RE = re.compile(r"\A\s*---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
@@ -70,11 +79,9 @@ def create_repo(request: Request, ctx: MirrorContext) -> Response:
     if body.get("type", "model") != "dataset":
         raise hub_error(400, "The mirror hosts dataset repositories only")
     name, organization = body.get("name"), body.get("organization")
-    repo_id = f"{organization}/{name}" if organization else str(name)
-    try:
-        validate_repo_id(repo_id)
-    except InvalidRepoId:
-        raise hub_error(400, f"Invalid repo name: {repo_id!r}") from None
+    if not isinstance(name, str) or not isinstance(organization, (str, type(None))):
+        raise hub_error(400, "Invalid repo name: 'name' (and 'organization') must be strings")
+    repo_id = check_repo_id(f"{organization}/{name}" if organization else name)
     url = f"{ctx.url}/datasets/{repo_id}"
     private = body.get("visibility") == "private" or body.get("private") is True
     with WRITE_LOCK:
@@ -141,10 +148,7 @@ def preupload(request: Request, ctx: MirrorContext) -> Response:
 
 
 def _path(value: Any) -> str:
-    try:
-        return validate_filename(str(value))
-    except ValueError:
-        raise hub_error(400, f"Invalid path in repository: {value!r}") from None
+    return check_filename(value)
 
 
 def parse_commit(body: bytes) -> tuple[dict[str, Any], list[tuple[str, str, bytes]]]:
@@ -170,7 +174,8 @@ def parse_commit(body: bytes) -> tuple[dict[str, Any], list[tuple[str, str, byte
                 raise hub_error(400, f"Invalid base64 content at line {number}") from None
             operations.append(("file", _path(value.get("path")), content))
         elif key in ("deletedFile", "deletedFolder"):
-            operations.append((key, _path(str(value.get("path") or "").rstrip("/")), b""))
+            path = value.get("path")
+            operations.append((key, _path(path.rstrip("/") if isinstance(path, str) else path), b""))
         elif key == "lfsFile":
             raise hub_error(400, "LFS uploads are not supported by the mirror (preupload answers 'regular')")
         else:

@@ -128,11 +128,15 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(
             f"{root} is not a snapshot directory (no datasets/ folder); try `dynosaur mirror demo-snapshot {root}`"
         )
+    if not 0 <= args.port <= 65535:
+        return _fail(f"--port must be within 0-65535 (0: any free port), got {args.port}")
     count = len(Snapshot(root).repo_ids())
     try:
         mirror = MirrorServer(root, **_options(args))
-    except (ValueError, OSError) as exc:
+    except ValueError as exc:
         return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"cannot listen on 127.0.0.1:{args.port} (--port): {exc.strerror or exc}")
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     # A shell starts background jobs with SIGINT ignored, and Python keeps an inherited SIG_IGN:
     # `dynosaur mirror serve DIR &` must still stop on `kill -INT`.
