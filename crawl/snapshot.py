@@ -22,6 +22,10 @@ Layout (one folder per dataset; ``org/name`` ids nest one level)::
                                                      "num_rows_total": N,
                                                      "error": {...} (optional, same shape)}}}}
 
+Reads follow a symbolic link only when it resolves inside its own folder (a dataset's ``files/``,
+``blobs/``, ``commits/``; the dataset's folder inside the snapshot): any other link reads as
+missing. Writes and deletions never go through a link (:class:`crawl.safe_paths.UnsafePath`).
+
 A dataset without ``viewer.json`` has no viewer (the viewer answers 404). An ``error`` makes
 every viewer route of the dataset (or, on a split, that split's rows) answer it, e.g. a permanent
 ``500 ConfigNamesError``; with ``times`` only the first N requests get it (a viewer that finishes
@@ -41,12 +45,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crawl.artifacts import atomic_write_bytes, atomic_write_json
+from crawl.safe_paths import check_no_links, regular_files, resolves_inside
 
 ORIGIN_FILE = "hub.json"
 # Sent by a mirror with every answer: the public Hub its snapshot was taken from.
@@ -108,6 +114,22 @@ class Snapshot:
     def dataset_dir(self, repo_id: str) -> Path:
         return self.root / "datasets" / validate_repo_id(repo_id)
 
+    def _read_path(self, repo_id: str, *parts: str) -> Path | None:
+        """A dataset entry's path if it is a regular file that resolves inside its own folder
+        (``files/``, ``blobs/``...; the dataset's folder inside the snapshot), else None."""
+        folder = self.dataset_dir(repo_id)
+        path = folder.joinpath(*parts)
+        base = folder / parts[0] if len(parts) > 1 else folder
+        chain = (self.root, folder, base, path)
+        if not all(resolves_inside(inner, outer) for outer, inner in zip(chain, chain[1:], strict=False)):
+            return None
+        return path if path.is_file() else None
+
+    def _write_path(self, path: Path) -> Path:
+        """``path`` once no entry on the way from the snapshot root to it is a link."""
+        check_no_links(self.root, path)
+        return path
+
     def repo_ids(self) -> list[str]:
         """Every dataset id in the snapshot, sorted."""
         base = self.root / "datasets"
@@ -117,25 +139,49 @@ class Snapshot:
         return sorted(i for i in ids if REPO_ID_RE.match(i))
 
     def load_api(self, repo_id: str) -> dict[str, Any] | None:
-        path = self.dataset_dir(repo_id) / "api.json"
-        if not path.is_file():
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        path = self._read_path(repo_id, "api.json")
+        return None if path is None else json.loads(path.read_text(encoding="utf-8"))
 
     def load_file(self, repo_id: str, filename: str) -> bytes | None:
-        path = self.dataset_dir(repo_id) / "files" / validate_filename(filename)
-        return path.read_bytes() if path.is_file() else None
+        path = self._read_path(repo_id, "files", *validate_filename(filename).split("/"))
+        return None if path is None else path.read_bytes()
+
+    def file_names(self, repo_id: str) -> list[str]:
+        """The dataset's repository files, sorted: every name :meth:`load_file` serves."""
+        folder = self.dataset_dir(repo_id)
+        files_dir = folder / "files"
+        inside = resolves_inside(folder, self.root) and resolves_inside(files_dir, folder)
+        return regular_files(files_dir) if inside and files_dir.is_dir() else []
+
+    def delete_file(self, repo_id: str, filename: str) -> None:
+        """Remove a repository file (never through a link), and the folders it leaves empty."""
+        files_dir = self.dataset_dir(repo_id) / "files"
+        path = self._write_path(files_dir / validate_filename(filename))
+        path.unlink()
+        self._prune(files_dir, path.parent)
+
+    def delete_folder(self, repo_id: str, folder: str) -> None:
+        """Remove a folder of repository files (never through a link), and the folders it leaves empty."""
+        files_dir = self.dataset_dir(repo_id) / "files"
+        path = self._write_path(files_dir / validate_filename(folder))
+        shutil.rmtree(path)  # rmtree unlinks the links it finds inside, never follows them
+        self._prune(files_dir, path.parent)
+
+    @staticmethod
+    def _prune(files_dir: Path, folder: Path) -> None:
+        # git keeps no empty folders; one left behind would block a later file of the same name
+        while folder != files_dir and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
     def load_viewer(self, repo_id: str) -> dict[str, Any] | None:
-        path = self.dataset_dir(repo_id) / "viewer.json"
-        if not path.is_file():
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        path = self._read_path(repo_id, "viewer.json")
+        return None if path is None else json.loads(path.read_text(encoding="utf-8"))
 
     def load_origin(self) -> str | None:
         """The Hub this snapshot was taken from (``https://huggingface.co``), or None if unrecorded."""
         path = self.root / ORIGIN_FILE
-        if not path.is_file():
+        if not (resolves_inside(path, self.root) and path.is_file()):
             return None
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -144,40 +190,42 @@ class Snapshot:
         return valid_origin(data.get("origin")) if isinstance(data, dict) else None
 
     def write_origin(self, origin: str) -> None:
-        atomic_write_json(self.root / ORIGIN_FILE, {"origin": origin.rstrip("/")})
+        atomic_write_json(self._write_path(self.root / ORIGIN_FILE), {"origin": origin.rstrip("/")})
 
     def load_refs(self, repo_id: str) -> dict[str, Any]:
         """The dataset's git refs beyond ``main``: ``{"tags": {...}}`` (empty when none were made)."""
-        path = self.dataset_dir(repo_id) / "refs.json"
-        refs = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        path = self._read_path(repo_id, "refs.json")
+        refs = json.loads(path.read_text(encoding="utf-8")) if path is not None else {}
         return {"tags": dict(refs.get("tags") or {})}
 
     def write_refs(self, repo_id: str, refs: dict[str, Any]) -> None:
-        atomic_write_json(self.dataset_dir(repo_id) / "refs.json", refs)
+        atomic_write_json(self._write_path(self.dataset_dir(repo_id) / "refs.json"), refs)
 
-    def _object_path(self, repo_id: str, kind: str, object_id: str, suffix: str = "") -> Path:
+    @staticmethod
+    def _object_name(object_id: str, suffix: str = "") -> str:
         if not isinstance(object_id, str) or not _OBJECT_ID_RE.match(object_id):
             raise ValueError(f"invalid object id: {object_id!r}")
-        return self.dataset_dir(repo_id) / kind / f"{object_id}{suffix}"
+        return f"{object_id}{suffix}"
 
     def load_commit(self, repo_id: str, sha: str) -> dict[str, Any] | None:
         """A recorded commit's state (files by blob id, API item keys), or None."""
         try:
-            path = self._object_path(repo_id, "commits", sha, ".json")
+            path = self._read_path(repo_id, "commits", self._object_name(sha, ".json"))
         except ValueError:
             return None
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
 
     def write_commit(self, repo_id: str, sha: str, record: dict[str, Any]) -> None:
-        atomic_write_json(self._object_path(repo_id, "commits", sha, ".json"), record)
+        path = self.dataset_dir(repo_id) / "commits" / self._object_name(sha, ".json")
+        atomic_write_json(self._write_path(path), record)
 
     def load_blob(self, repo_id: str, blob_id: str) -> bytes | None:
-        path = self._object_path(repo_id, "blobs", blob_id)
-        return path.read_bytes() if path.is_file() else None
+        path = self._read_path(repo_id, "blobs", self._object_name(blob_id))
+        return path.read_bytes() if path is not None else None
 
     def write_blob(self, repo_id: str, blob_id: str, data: bytes) -> None:
         """Keep a file's contents under its blob id (once: blobs never change)."""
-        path = self._object_path(repo_id, "blobs", blob_id)
+        path = self._write_path(self.dataset_dir(repo_id) / "blobs" / self._object_name(blob_id))
         if not path.is_file():
             atomic_write_bytes(path, data)
 
@@ -187,25 +235,18 @@ class Snapshot:
             if api is None:
                 continue
             files_dir = self.dataset_dir(repo_id) / "files"
-            files = (
-                {
-                    str(p.relative_to(files_dir)): p.read_bytes()
-                    for p in sorted(files_dir.rglob("*"))
-                    if p.is_file()
-                }
-                if files_dir.is_dir()
-                else {}
-            )
+            files = {name: (files_dir / name).read_bytes() for name in self.file_names(repo_id)}
             yield SnapshotDataset(api=api, files=files, viewer=self.load_viewer(repo_id))
 
     def write_api(self, repo_id: str, api: dict[str, Any]) -> None:
-        atomic_write_json(self.dataset_dir(repo_id) / "api.json", api)
+        atomic_write_json(self._write_path(self.dataset_dir(repo_id) / "api.json"), api)
 
     def write_file(self, repo_id: str, filename: str, data: bytes) -> None:
-        atomic_write_bytes(self.dataset_dir(repo_id) / "files" / validate_filename(filename), data)
+        path = self.dataset_dir(repo_id) / "files" / validate_filename(filename)
+        atomic_write_bytes(self._write_path(path), data)
 
     def write_viewer(self, repo_id: str, viewer: dict[str, Any]) -> None:
-        atomic_write_json(self.dataset_dir(repo_id) / "viewer.json", viewer)
+        atomic_write_json(self._write_path(self.dataset_dir(repo_id) / "viewer.json"), viewer)
 
     def write_dataset(self, dataset: SnapshotDataset) -> None:
         """Write a whole dataset (API item, files, viewer view)."""

@@ -29,7 +29,9 @@ Adding routes (e.g. write endpoints): a route is ``Route(method, pattern, handle
 ``routing.filename_param`` — and ``handler(request: Request, ctx: MirrorContext) -> Response``.
 Handlers raise ``routing.hub_error(status, message, code)`` for Hub errors, return
 ``routing.json_response(data)``, write into ``ctx.snapshot`` (a ``crawl.snapshot.Snapshot``)
-and call ``ctx.invalidate()`` after writing. Two ways to add routes:
+and call ``ctx.invalidate()`` after writing. ``Route(..., needs_token=True)`` answers a request
+without a token 401 before its body is read; every body is capped at ``max_body_bytes`` (413).
+Two ways to add routes:
 
 * a module of this package that defines ``ROUTES = [Route(...), ...]`` and is named in
   ``server.ROUTE_MODULES`` is served by every MirrorServer, in that order (this is how

@@ -34,11 +34,7 @@ COMMIT_ITEM_KEYS = ("sha", "lastModified", "siblings", "tags", "cardData")
 def current_files(snapshot: Snapshot, repo_id: str) -> dict[str, bytes]:
     """The dataset's files as ``files/`` holds them now."""
     files_dir = snapshot.dataset_dir(repo_id) / "files"
-    if not files_dir.is_dir():
-        return {}
-    return {
-        str(p.relative_to(files_dir)): p.read_bytes() for p in sorted(files_dir.rglob("*")) if p.is_file()
-    }
+    return {name: (files_dir / name).read_bytes() for name in snapshot.file_names(repo_id)}
 
 
 def _item_keys(item: dict[str, Any]) -> dict[str, Any]:

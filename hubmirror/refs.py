@@ -99,6 +99,6 @@ def list_refs(request: Request, ctx: MirrorContext) -> Response:
 
 
 ROUTES = [
-    Route("POST", rf"/api/datasets/{REPO_ID}/tag/(?P<revision>[^/]+)", create_tag),
+    Route("POST", rf"/api/datasets/{REPO_ID}/tag/(?P<revision>[^/]+)", create_tag, needs_token=True),
     Route("GET", rf"/api/datasets/{REPO_ID}/refs", list_refs),
 ]

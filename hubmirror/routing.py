@@ -66,11 +66,16 @@ Handler = Callable[[Request, "MirrorContext"], Response]
 
 @dataclass(frozen=True)
 class Route:
-    """``method`` + a regex over the raw path (named groups become ``request.params``)."""
+    """``method`` + a regex over the raw path (named groups become ``request.params``).
+
+    ``needs_token``: a request without ``Authorization: Bearer ...`` is answered 401 before its
+    body is read (write routes).
+    """
 
     method: str
     pattern: str
     handler: Handler
+    needs_token: bool = False
 
     def match(self, method: str, path: str) -> dict[str, str] | None:
         if method != self.method and not (method == "HEAD" and self.method == "GET"):

@@ -23,17 +23,30 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from crawl.safe_paths import UnsafePath
 from crawl.snapshot import ORIGIN_HEADER
+from hubmirror.bodies import DEFAULT_MAX_BODY_BYTES, declared_length, read_body
 from hubmirror.context import MirrorContext
 from hubmirror.faults import FaultConfig, FaultInjector
 from hubmirror.quota import QuotaConfig, QuotaDecision, QuotaTracker, rate_limit_headers
-from hubmirror.routing import HttpError, Request, Response, Route, find_route, json_response, revision_param
+from hubmirror.routing import (
+    HttpError,
+    Request,
+    Response,
+    Route,
+    find_route,
+    hub_error,
+    json_response,
+    revision_param,
+)
 from hubmirror.store import SnapshotStore
 
 HOST = "127.0.0.1"
 _RESOLVE_RE = re.compile(r"^/datasets/.+/resolve/")
 # Hub quotas per 5-minute window for anonymous use; the q/w a fault 429 reports without a quota.
 _DEFAULT_POLICY = QuotaConfig()
+# How long a refused request's unread body is drained before the connection closes.
+DRAIN_SECONDS = 5.0
 NOT_READY_MESSAGE = "The server is busier than usual and the response is not ready yet. Please retry later."
 
 
@@ -90,7 +103,8 @@ class MirrorServer:
     """``with MirrorServer(snapshot_dir) as mirror:`` — ``mirror.url`` is a Hub endpoint.
 
     Binds 127.0.0.1 only (``port=0``: any free port). ``extra_routes`` are consulted before the
-    package's own routes.
+    package's own routes. A request body over ``max_body_bytes`` is answered 413, and a write
+    route without a token 401, before the body is read.
     """
 
     def __init__(
@@ -103,6 +117,7 @@ class MirrorServer:
         page_size: int = 1000,
         port: int = 0,
         extra_routes: Sequence[Route] = (),
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         if not 0 <= latency < math.inf:
             raise ValueError(f"latency must be a finite number of 0 or more, got {latency}")
@@ -110,6 +125,9 @@ class MirrorServer:
             raise ValueError("page_size must be at least 1")
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be within 0-65535 (0: any free port), got {port!r}")
+        if max_body_bytes < 1:
+            raise ValueError(f"max_body_bytes must be at least 1, got {max_body_bytes}")
+        self.max_body_bytes = max_body_bytes
         self.latency = latency
         self.faults = faults
         self.quota = quota
@@ -226,9 +244,23 @@ class MirrorServer:
             return route.handler(request, self.context)
         except HttpError as exc:
             return exc.response
+        except UnsafePath as exc:  # a link in the snapshot where a write would go through it
+            return hub_error(403, str(exc)).response
         except Exception:  # a bug in a handler answers 500 and is shown, never kills the server
             traceback.print_exc(file=sys.stderr)
             return json_response({"error": "Internal Error"}, 500)
+
+    def refusal_before_body(self, request: Request) -> Response | None:
+        """The answer to a request that must not have its body read: 401 for a write route
+        without a token, 400 or 413 for a Content-Length that is malformed or over the cap."""
+        found = find_route(self.routes, request.method, request.path)
+        if found is not None and found[0].needs_token and not request.authenticated:
+            return hub_error(401, "Invalid credentials in Authorization header").response
+        try:
+            declared_length(request.headers, self.max_body_bytes)
+        except HttpError as exc:
+            return exc.response
+        return None
 
     def handle(self, request: Request) -> tuple[Response | None, str | None]:
         """Answer one request: quota, faults, route. ``(None, "drop")`` means close without answer."""
@@ -262,18 +294,33 @@ class MirrorServer:
             def log_message(self, *args: Any) -> None:  # requests are in mirror.requests
                 pass
 
-            def _body(self) -> bytes:
-                if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-                    chunks: list[bytes] = []
-                    while True:
-                        size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                        if size == 0:
-                            self.rfile.readline()
-                            return b"".join(chunks)
-                        chunks.append(self.rfile.read(size))
-                        self.rfile.readline()
-                length = int(self.headers.get("Content-Length") or 0)
-                return self.rfile.read(length) if length else b""
+            unread_body = False
+
+            def _drain(self) -> None:
+                # Read and drop (never keep) what the client still sends, for a bounded while:
+                # closing on unread data resets the connection, and the client would see a reset
+                # instead of the 401/413.
+                with contextlib.suppress(OSError, ValueError):
+                    self.connection.shutdown(socket.SHUT_WR)
+                    self.connection.settimeout(DRAIN_SECONDS)
+                    deadline = time.monotonic() + DRAIN_SECONDS
+                    while time.monotonic() < deadline and self.rfile.read1(65536):
+                        pass
+
+            def _answer(self, request: Request) -> tuple[Response | None, str | None]:
+                # auth and the declared size first: a refused body is never read (nor buffered)
+                refusal = mirror.refusal_before_body(request)
+                if refusal is None:
+                    try:
+                        request.body = read_body(self.rfile, request.headers, mirror.max_body_bytes)
+                    except HttpError as exc:
+                        refusal = exc.response
+                if refusal is not None:
+                    self.close_connection = True  # the unread rest must not pass for a request
+                    self.unread_body = True
+                    refusal.headers = {**refusal.headers, "Connection": "close"}
+                    return refusal, None
+                return mirror.handle(request)
 
             def _serve(self) -> None:
                 arrived, started = time.time(), time.monotonic()
@@ -283,9 +330,8 @@ class MirrorServer:
                     path=parts.path,
                     query=parse_qs(parts.query, keep_blank_values=True),
                     headers={k.lower(): v for k, v in self.headers.items()},
-                    body=self._body(),
                 )
-                response, fault = mirror.handle(request)
+                response, fault = self._answer(request)
                 if mirror.latency:
                     time.sleep(mirror.latency)
                 status = 0 if response is None else response.status
@@ -316,6 +362,8 @@ class MirrorServer:
                     self.end_headers()
                     if self.command != "HEAD":
                         self.wfile.write(response.body)
+                if self.unread_body:
+                    self._drain()
 
             do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

@@ -13,6 +13,8 @@ What ``HfApi.create_repo`` / ``create_commit`` / ``upload_file`` / ``upload_fold
   at ``main``, a tag or a recorded sha.
 * ``POST /api/datasets/{id}/commit/{rev}``: ndjson, a ``header`` line then ``file`` (base64
   content), ``deletedFile`` and ``deletedFolder`` lines → ``{"commitOid", "commitUrl", ...}``.
+  The operations are checked whole against the repo's files first (``hubmirror.commits``): a
+  commit that cannot apply entirely is refused (409 / 404 / 403) with nothing written.
   Each commit gets a new sha (a digest of the parent sha and the payload); ``siblings``,
   ``cardData`` and the card's tags of the API item follow the new files, and the commit is
   recorded (``hubmirror.history``) so that tags and older shas keep serving its files.
@@ -22,18 +24,16 @@ Writes need a token (``Authorization: Bearer ...``); its value is never read or 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
-import shutil
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
 import yaml
 
+from hubmirror.commits import apply_operations, check_operations, parse_commit
 from hubmirror.context import MirrorContext
 from hubmirror.demo.builder import card_tags, make_dataset, parse_card_metadata
 from hubmirror.history import WRITE_LOCK, CommitView, at_revision, head_record, record_commit
@@ -134,7 +134,7 @@ def preupload(request: Request, ctx: MirrorContext) -> Response:
         raise hub_error(400, "Invalid preupload payload: 'files' must be a list")
     answer = []
     for entry in files:
-        path = _path(entry.get("path") if isinstance(entry, dict) else None)
+        path = check_filename(entry.get("path") if isinstance(entry, dict) else None)
         current = ctx.snapshot.load_file(repo_id, path)
         answer.append(
             {
@@ -147,66 +147,9 @@ def preupload(request: Request, ctx: MirrorContext) -> Response:
     return json_response({"files": answer, "commitOid": item["sha"]})
 
 
-def _path(value: Any) -> str:
-    return check_filename(value)
-
-
-def parse_commit(body: bytes) -> tuple[dict[str, Any], list[tuple[str, str, bytes]]]:
-    """The header and the ``(kind, path, content)`` operations of an ndjson commit payload."""
-    header: dict[str, Any] | None = None
-    operations: list[tuple[str, str, bytes]] = []
-    for number, line in enumerate(body.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            key, value = item["key"], item["value"]
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-            raise hub_error(400, f"Invalid commit payload at line {number}") from None
-        if key == "header":
-            header = value
-        elif key == "file":
-            if value.get("encoding") != "base64":
-                raise hub_error(400, f"Unsupported file encoding at line {number}")
-            try:
-                content = base64.b64decode(value.get("content") or "", validate=True)
-            except (binascii.Error, ValueError):
-                raise hub_error(400, f"Invalid base64 content at line {number}") from None
-            operations.append(("file", _path(value.get("path")), content))
-        elif key in ("deletedFile", "deletedFolder"):
-            path = value.get("path")
-            operations.append((key, _path(path.rstrip("/") if isinstance(path, str) else path), b""))
-        elif key == "lfsFile":
-            raise hub_error(400, "LFS uploads are not supported by the mirror (preupload answers 'regular')")
-        else:
-            raise hub_error(400, f"Unknown commit operation {key!r} at line {number}")
-    if not isinstance(header, dict) or not str(header.get("summary") or "").strip():
-        raise hub_error(400, "Invalid commit payload: a header with a summary is required")
-    return header, operations
-
-
-def _apply(ctx: MirrorContext, repo_id: str, operations: list[tuple[str, str, bytes]]) -> None:
-    files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
-    for kind, path, _ in operations:
-        target = files_dir / path
-        if kind == "deletedFile" and not target.is_file():
-            raise hub_error(404, f"A file with this name doesn't exist: {path}", "EntryNotFound")
-        if kind == "deletedFolder" and not target.is_dir():
-            raise hub_error(404, f"A folder with this name doesn't exist: {path}", "EntryNotFound")
-    for kind, path, content in operations:
-        target = files_dir / path
-        if kind == "file":
-            ctx.snapshot.write_file(repo_id, path, content)
-        elif kind == "deletedFile":
-            target.unlink()
-        else:
-            shutil.rmtree(target)
-
-
 def _refresh_item(ctx: MirrorContext, item: dict[str, Any], sha: str) -> dict[str, Any]:
     repo_id = item["id"]
-    files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
-    names = sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file())
+    names = ctx.snapshot.file_names(repo_id)
     card = ctx.snapshot.load_file(repo_id, "README.md")
     metadata = parse_card_metadata(card.decode("utf-8", "replace")) if card is not None else None
     tags = card_tags(metadata)
@@ -238,8 +181,9 @@ def commit(request: Request, ctx: MirrorContext) -> Response:
         parent = header.get("parentCommit")
         if parent and not item["sha"].startswith(str(parent)):
             raise hub_error(412, f"Parent commit {parent} is not the head of the branch")
+        check_operations(ctx.snapshot, repo_id, operations)  # before anything is written
         parent_record = head_record(ctx.snapshot, item)
-        _apply(ctx, repo_id, operations)
+        apply_operations(ctx.snapshot, repo_id, operations)
         sha = hashlib.sha1(item["sha"].encode() + b"\0" + request.body).hexdigest()
         updated = _refresh_item(ctx, item, sha)
         record_commit(ctx.snapshot, parent_record, operations, updated)
@@ -263,17 +207,9 @@ def tree(request: Request, ctx: MirrorContext) -> Response:
     item = visible_item(request, ctx, repo_id)
     sha = check_revision(item, request.params["revision"])
     base = request.params.get("filename")
-    prefix = (_path(unquote(base)).rstrip("/") + "/") if base else ""
+    prefix = (check_filename(unquote(base)).rstrip("/") + "/") if base else ""
     recursive = (request.arg("recursive") or "").lower() == "true"
-    if isinstance(ctx.store, CommitView):
-        names = ctx.store.names()
-    else:
-        files_dir = ctx.snapshot.dataset_dir(repo_id) / "files"
-        names = (
-            sorted(str(p.relative_to(files_dir)) for p in files_dir.rglob("*") if p.is_file())
-            if files_dir.is_dir()
-            else []
-        )
+    names = ctx.store.names() if isinstance(ctx.store, CommitView) else ctx.snapshot.file_names(repo_id)
     names = [name for name in names if name.startswith(prefix)]
     if base and not names:
         raise hub_error(404, f"{base} does not exist on {request.params['revision']}", "EntryNotFound")
@@ -293,8 +229,8 @@ def tree(request: Request, ctx: MirrorContext) -> Response:
 
 ROUTES = [
     Route("GET", rf"/api/datasets/{REPO_ID}/tree/(?P<revision>[^/]+)(?:/(?P<filename>[^/]+))?", tree),
-    Route("POST", r"/api/repos/create", create_repo),
+    Route("POST", r"/api/repos/create", create_repo, needs_token=True),
     Route("POST", r"/api/validate-yaml", validate_yaml),
-    Route("POST", rf"/api/datasets/{REPO_ID}/preupload/(?P<revision>[^/]+)", preupload),
-    Route("POST", rf"/api/datasets/{REPO_ID}/commit/(?P<revision>[^/]+)", commit),
+    Route("POST", rf"/api/datasets/{REPO_ID}/preupload/(?P<revision>[^/]+)", preupload, needs_token=True),
+    Route("POST", rf"/api/datasets/{REPO_ID}/commit/(?P<revision>[^/]+)", commit, needs_token=True),
 ]

@@ -169,6 +169,226 @@ def test_tag_names_with_a_trailing_newline_are_refused(mirror: MirrorServer, wor
     assert digest(world) == before
 
 
+# symbolic links ----------------------------------------------------------------------------------
+
+
+def _files(world: Path) -> Path:
+    return world / "snap" / "datasets" / "me" / "x" / "files"
+
+
+@pytest.mark.parametrize(
+    ("link", "target", "path"),
+    [
+        ("passwd", "/etc/passwd", "passwd"),
+        ("leak.txt", "../../../../../outside/secret.txt", "leak.txt"),
+        ("up", "../../../../../outside", "up/secret.txt"),
+        ("data/deep", "/work/../etc/hostname", "data/deep"),
+    ],
+)
+def test_links_out_of_the_snapshot_read_as_missing(
+    mirror: MirrorServer, world: Path, link: str, target: str, path: str
+) -> None:
+    (_files(world) / link).symlink_to(target)
+    before = digest(world)
+    answer = httpx.get(f"{mirror.url}/datasets/me/x/resolve/main/{path}")
+    assert answer.status_code == 404 and answer.headers["X-Error-Code"] == "EntryNotFound"
+    assert b"root:" not in answer.content and b"not for the mirror" not in answer.content
+    listed = httpx.get(f"{mirror.url}/api/datasets/me/x/tree/main", params={"recursive": "true"}).json()
+    assert sorted(e["path"] for e in listed if e["type"] == "file") == [
+        ".gitattributes",
+        "README.md",
+        "data/a.txt",
+        "notes.txt",
+    ]
+    assert digest(world) == before
+
+
+def test_a_link_that_stays_inside_the_repo_is_served(mirror: MirrorServer, world: Path) -> None:
+    (_files(world) / "alias.txt").symlink_to("data/a.txt")
+    answer = httpx.get(f"{mirror.url}/datasets/me/x/resolve/main/alias.txt")
+    assert answer.status_code == 200 and answer.content == b"alpha\n"
+
+
+def test_a_linked_dataset_folder_out_of_the_snapshot_is_not_served(world: Path) -> None:
+    outside = world / "outside" / "repo"
+    (outside / "files").mkdir(parents=True)
+    (outside / "files" / "secret.txt").write_text("elsewhere\n")
+    (outside / "api.json").write_text(json.dumps({"id": "me/y", "sha": "0" * 40, "private": False}))
+    (world / "snap" / "datasets" / "me" / "y").symlink_to(outside)
+    before = digest(world)
+    with MirrorServer(world / "snap") as mirror:
+        assert httpx.get(f"{mirror.url}/api/datasets/me/y").status_code == 401  # RepoNotFound, anonymous
+        answer = httpx.get(f"{mirror.url}/datasets/me/y/resolve/main/secret.txt", headers=AUTH)
+        assert answer.status_code == 404 and b"elsewhere" not in answer.content
+    assert digest(world) == before
+
+
+@pytest.mark.parametrize(
+    ("operation", "refused"),
+    [
+        (_file("up/new.txt"), "up is a symbolic link"),
+        (_file("up/keep/b"), "up is a symbolic link"),
+        (_file("leak.txt"), "leak.txt is a symbolic link"),
+        ({"key": "deletedFile", "value": {"path": "up/secret.txt"}}, "up is a symbolic link"),
+        ({"key": "deletedFile", "value": {"path": "leak.txt"}}, "leak.txt is a symbolic link"),
+        ({"key": "deletedFolder", "value": {"path": "up/keep"}}, "up is a symbolic link"),
+        ({"key": "deletedFolder", "value": {"path": "up"}}, "up is a symbolic link"),
+    ],
+)
+def test_commits_never_write_or_delete_through_a_link(
+    mirror: MirrorServer, world: Path, operation: dict, refused: str
+) -> None:
+    (_files(world) / "up").symlink_to(world / "outside")
+    (_files(world) / "leak.txt").symlink_to(world / "outside" / "secret.txt")
+    before = digest(world)
+    answer = _commit(mirror, _file("fine.txt"), operation)
+    assert answer.status_code == 403 and refused in answer.json()["error"]
+    assert digest(world) == before
+
+
+def test_a_linked_files_folder_refuses_every_commit(mirror: MirrorServer, world: Path) -> None:
+    files = _files(world)
+    files.rename(world / "outside" / "moved")
+    files.symlink_to(world / "outside" / "moved")
+    before = digest(world)
+    answer = _commit(mirror, _file("fine.txt"))
+    assert answer.status_code == 403 and "me/x/files is a symbolic link" in answer.json()["error"]
+    assert digest(world) == before
+
+
+def test_a_commit_beside_a_leaking_link_keeps_nothing_from_outside(mirror: MirrorServer, world: Path) -> None:
+    (_files(world) / "leak.txt").symlink_to(world / "outside" / "secret.txt")
+    outside = digest(world / "outside")
+    assert _commit(mirror, _file("fine.txt")).status_code == 200
+    kept = [p.read_bytes() for p in (world / "snap").rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not any(b"not for the mirror" in data for data in kept)
+    assert digest(world / "outside") == outside
+
+
+# commit atomicity -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("operations", "status", "message"),
+    [
+        ([_file("a"), _file("a/b")], 409, "Cannot add a/b: a is a file"),
+        ([_file("a/b"), _file("a")], 409, "Cannot add a: a folder with this name exists"),
+        ([_file("fine.txt"), _file("data")], 409, "Cannot add data: a folder"),
+        ([_file("fine.txt"), _file("notes.txt/x")], 409, "notes.txt is a file"),
+        ([_file("fine.txt"), {"key": "deletedFile", "value": {"path": "nope.txt"}}], 404, "nope.txt"),
+        ([_file("fine.txt"), {"key": "deletedFile", "value": {"path": "data"}}], 404, "data"),
+        ([_file("fine.txt"), {"key": "deletedFolder", "value": {"path": "notes.txt"}}], 404, "notes.txt"),
+        (
+            [
+                {"key": "deletedFile", "value": {"path": "notes.txt"}},
+                {"key": "deletedFile", "value": {"path": "notes.txt"}},
+            ],
+            404,
+            "notes.txt",
+        ),
+        (
+            [
+                {"key": "deletedFolder", "value": {"path": "data"}},
+                {"key": "deletedFile", "value": {"path": "data/a.txt"}},
+            ],
+            404,
+            "data/a.txt",
+        ),
+    ],
+)
+def test_a_commit_whose_operations_conflict_changes_nothing(
+    mirror: MirrorServer, world: Path, operations: list[dict], status: int, message: str
+) -> None:
+    before = digest(world)
+    sha = httpx.get(f"{mirror.url}/api/datasets/me/x").json()["sha"]
+    answer = _commit(mirror, *operations)
+    assert answer.status_code == status and message in answer.json()["error"]
+    assert digest(world) == before  # no file, no blob, no commit record written
+    assert httpx.get(f"{mirror.url}/api/datasets/me/x").json()["sha"] == sha
+
+
+def test_a_folder_emptied_earlier_in_the_commit_can_become_a_file(mirror: MirrorServer, world: Path) -> None:
+    answer = _commit(
+        mirror, {"key": "deletedFile", "value": {"path": "data/a.txt"}}, _file("data", b"now a file\n")
+    )
+    assert answer.status_code == 200, answer.text
+    assert (_files(world) / "data").read_bytes() == b"now a file\n"
+    again = _commit(mirror, {"key": "deletedFile", "value": {"path": "data"}}, _file("data/b.txt", b"b\n"))
+    assert again.status_code == 200, again.text
+    assert httpx.get(f"{mirror.url}/datasets/me/x/resolve/main/data/b.txt").content == b"b\n"
+
+
+# request bodies -----------------------------------------------------------------------------------
+
+HUGE = 400 * 1024 * 1024
+
+
+def _declared(path: str, length: int, token: bool) -> str:
+    auth = "Authorization: Bearer hf_test_token\r\n" if token else ""
+    return f"POST {path} HTTP/1.1\r\nHost: x\r\n{auth}Content-Length: {length}\r\n\r\n"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/datasets/me/x/commit/main", "/api/repos/create", "/api/datasets/me/x/preupload/main"]
+)
+def test_a_write_without_a_token_is_refused_before_its_body_is_read(
+    mirror: MirrorServer, world: Path, path: str
+) -> None:
+    before = digest(world)
+    # only the headers go out: a server that waited for the 400 MB body would time the socket out
+    status, headers, body = _raw(mirror, _declared(path, HUGE, token=False))
+    assert status == 401 and "Invalid credentials" in json.loads(body)["error"]
+    assert headers["Connection"] == "close"
+    assert digest(world) == before
+
+
+def test_a_declared_body_over_the_cap_is_refused_before_it_is_read(mirror: MirrorServer, world: Path) -> None:
+    before = digest(world)
+    status, _, body = _raw(mirror, _declared("/api/datasets/me/x/commit/main", HUGE, token=True))
+    assert status == 413 and f"at most {mirror.max_body_bytes} bytes" in json.loads(body)["error"]
+    assert digest(world) == before
+
+
+@pytest.mark.parametrize("length", ["-5", "+5", "5_0", "0x10", "nine"])
+def test_a_malformed_content_length_answers_400(mirror: MirrorServer, world: Path, length: str) -> None:
+    head = f"POST /api/validate-yaml HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n"
+    status, _, body = _raw(mirror, head)
+    assert status == 400 and "Invalid Content-Length" in json.loads(body)["error"]
+
+
+def test_a_chunked_body_is_cut_off_at_the_cap(world: Path) -> None:
+    before = digest(world)
+    with MirrorServer(world / "snap", max_body_bytes=1000) as small:
+        chunk = b"x" * 600
+        head = (
+            "POST /api/datasets/me/x/commit/main HTTP/1.1\r\nHost: x\r\n"
+            "Authorization: Bearer t\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(3)) + b"0\r\n\r\n"
+        status, _, answer = _raw(small, head, body)
+        assert status == 413 and "at most 1000 bytes" in json.loads(answer)["error"]
+        bad = head.encode() + b"zz\r\n"
+        with socket.create_connection(("127.0.0.1", small.port), timeout=10) as sock:
+            sock.sendall(bad)
+            assert b" 400 " in sock.recv(65536).split(b"\r\n")[0] + b" "
+    assert digest(world) == before
+
+
+def test_a_client_that_sends_a_body_over_the_cap_reads_the_413(world: Path) -> None:
+    before = digest(world)
+    with MirrorServer(world / "snap", max_body_bytes=1000) as small:
+        payload = _ndjson(HEADER, _file("big.bin", b"y" * 200_000))
+        answer = httpx.post(f"{small.url}/api/datasets/me/x/commit/main", content=payload, headers=AUTH)
+        assert answer.status_code == 413 and "at most 1000 bytes" in answer.json()["error"]
+    with MirrorServer(world / "snap", max_body_bytes=10_000) as roomy:
+        assert _commit(roomy, _file("small.txt")).status_code == 200
+    assert (_files(world) / "small.txt").read_bytes() == b"new\n"
+    assert not (_files(world) / "big.bin").exists()
+    assert {k: v for k, v in digest(world).items() if "outside" in k} == {
+        k: v for k, v in before.items() if "outside" in k
+    }
+
+
 # the command line -------------------------------------------------------------------------------
 
 
@@ -194,3 +414,14 @@ def test_serve_refuses_a_port_in_use(world: Path, capsys: pytest.CaptureFixture)
 def test_mirror_server_refuses_a_port_out_of_range(world: Path) -> None:
     with pytest.raises(ValueError, match="port must be within 0-65535"):
         MirrorServer(world / "snap", port=70000)
+    with pytest.raises(ValueError, match="max_body_bytes must be at least 1"):
+        MirrorServer(world / "snap", max_body_bytes=0)
+
+
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_serve_refuses_a_body_cap_below_one_mb(
+    world: Path, capsys: pytest.CaptureFixture, value: str
+) -> None:
+    assert main(["mirror", "serve", str(world / "snap"), "--max-body-mb", value]) == 2
+    err = capsys.readouterr().err
+    assert "--max-body-mb must be at least 1" in err and "Traceback" not in err

@@ -20,6 +20,7 @@ from dynosaur.commands._option_types import (
     whole_number,
 )
 from hubmirror import FAULT_KINDS, FaultConfig, MirrorServer, QuotaConfig
+from hubmirror.bodies import DEFAULT_MAX_BODY_BYTES
 from hubmirror.demo.snapshot import write_demo_snapshot
 
 NAME = "mirror"
@@ -46,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="largest listing page (default 1000)",
     )
+    serve.add_argument(
+        "--max-body-mb", type=int, default=DEFAULT_MAX_BODY_BYTES // 2**20, metavar="MB",
+        help="largest request body, e.g. a commit (default 256; larger ones are answered 413)",
+    )  # fmt: skip
     faults = serve.add_argument_group("injected faults")
     faults.add_argument(
         "--fault-rate", type=share, default=0.0, metavar="R", help="share of requests faulted (0-1)"
@@ -115,6 +120,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         "quota": quota,
         "page_size": args.page_size,
         "port": args.port,
+        "max_body_bytes": args.max_body_mb * 2**20,
     }
 
 
@@ -130,6 +136,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be within 0-65535 (0: any free port), got {args.port}")
+    if args.max_body_mb < 1:
+        return _fail(f"--max-body-mb must be at least 1, got {args.max_body_mb}")
     count = len(Snapshot(root).repo_ids())
     try:
         mirror = MirrorServer(root, **_options(args))

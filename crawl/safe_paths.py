@@ -1,0 +1,52 @@
+"""Paths that stay inside their folder: reads that resolve inside it, writes that follow no link.
+
+A snapshot directory can come from anywhere; a symbolic link in it must not make the mirror serve
+``/etc/passwd`` or write (or delete) outside the snapshot.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+
+class UnsafePath(ValueError):
+    """A path that would write or delete through a symbolic link."""
+
+
+def resolves_inside(path: Path, base: Path) -> bool:
+    """Whether ``path``, every link followed, is ``base`` or inside it (``base`` resolved too)."""
+    try:
+        return path.resolve().is_relative_to(base.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
+def check_no_links(root: Path, path: Path) -> None:
+    """Raise :class:`UnsafePath` if an entry between ``root`` (not included) and ``path``
+    (included) is a symbolic link; ``path`` lies lexically under ``root``."""
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            return  # nothing below exists yet: the write creates real folders
+        if stat.S_ISLNK(mode):
+            where = current.relative_to(root)
+            raise UnsafePath(
+                f"{where} is a symbolic link in the snapshot; the mirror does not write through links"
+            )
+
+
+def regular_files(folder: Path) -> list[str]:
+    """The files under ``folder`` (``/``-joined, sorted) that resolve inside it to regular files;
+    linked folders are not entered."""
+    names: list[str] = []
+    for current, _dirs, files in os.walk(folder):
+        for name in files:
+            path = Path(current) / name
+            if resolves_inside(path, folder) and path.is_file():
+                names.append(path.relative_to(folder).as_posix())
+    return sorted(names)
