@@ -176,6 +176,7 @@ CASES: list[tuple[str, str, str]] = [
     ("mirror", "--quota-viewer", "-1"),
     ("mirror", "--quota-resolvers", "1.5"),
     ("mirror", "--quota-window", "0"),
+    ("mirror", "--max-body-mb", "0"),
 ]
 
 

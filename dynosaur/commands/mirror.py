@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="largest listing page (default 1000)",
     )
     serve.add_argument(
-        "--max-body-mb", type=int, default=DEFAULT_MAX_BODY_BYTES // 2**20, metavar="MB",
+        "--max-body-mb", type=positive_int, default=DEFAULT_MAX_BODY_BYTES // 2**20, metavar="MB",
         help="largest request body, e.g. a commit (default 256; larger ones are answered 413)",
     )  # fmt: skip
     faults = serve.add_argument_group("injected faults")
@@ -136,8 +136,6 @@ def _serve(args: argparse.Namespace) -> int:
         )
     if not 0 <= args.port <= 65535:
         return _fail(f"--port must be within 0-65535 (0: any free port), got {args.port}")
-    if args.max_body_mb < 1:
-        return _fail(f"--max-body-mb must be at least 1, got {args.max_body_mb}")
     count = len(Snapshot(root).repo_ids())
     try:
         mirror = MirrorServer(root, **_options(args))
