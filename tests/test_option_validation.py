@@ -245,7 +245,7 @@ def test_the_cases_cover_every_numeric_option_of_every_command() -> None:
         if _numeric(action) and not any((command, flag) in named for flag in action.option_strings):
             missing.append(f"{path} {action.option_strings[0]}")
     # --port has its own range check (a port number)
-    assert sorted(missing) == ["mirror serve --port"]
+    assert sorted(missing) == ["mirror serve --port"], "add a bad value of each of these options to CASES"
 
 
 def _actions() -> Iterator[tuple[str, argparse.Action]]:
@@ -276,7 +276,10 @@ def test_every_numeric_option_has_a_checking_type() -> None:
         for path, action in _actions()
         if _numeric(action) and getattr(action.type, "__module__", None) != _option_types.__name__
     ]
-    assert unchecked == ["mirror serve --port"], "use a type from dynosaur.commands._option_types"
+    assert unchecked == ["mirror serve --port"], (
+        "parse these options with a type from dynosaur.commands._option_types (positive_int, "
+        "non_negative_int, positive_float, fraction, share, ...), not int or float"
+    )
 
 
 def test_the_defaults_pass_their_own_types_and_lists_come_back_as_tuples() -> None:

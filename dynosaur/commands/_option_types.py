@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Collection
+from typing import TypeVar
 
 from dynosaur.core import checks
 from dynosaur.core.errors import OptionError
 
+T = TypeVar("T")
 
-def _checked(value: object, check: Callable[[str, object], None]) -> None:
+
+def _checked(value: T, check: Callable[[str, T], None]) -> None:
     try:
         check("value", value)
     except OptionError as exc:
@@ -43,7 +46,6 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
         _checked(value, lambda field, v: checks.at_least(field, v, minimum))
         return value
 
-    parse.__name__ = f"int_at_least_{minimum}".replace("-", "minus_")
     return parse
 
 
@@ -112,7 +114,7 @@ def csv_of(allowed: Collection[str]) -> Callable[[str], tuple[str, ...]]:
 
     def parse(text: str) -> tuple[str, ...]:
         values = _split(text)
-        _checked(values, lambda field, v: checks.members(field, v, allowed))  # type: ignore[arg-type]
+        _checked(values, lambda field, v: checks.members(field, v, allowed))
         return values
 
     return parse
@@ -121,5 +123,5 @@ def csv_of(allowed: Collection[str]) -> Callable[[str], tuple[str, ...]]:
 def names_csv(text: str) -> tuple[str, ...]:
     """Comma-separated names, at least one (repeats dropped)."""
     values = _split(text)
-    _checked(values, checks.names)  # type: ignore[arg-type]
+    _checked(values, checks.names)
     return values
