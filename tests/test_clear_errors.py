@@ -35,6 +35,7 @@ from tests.test_propose import _cola, _sst2
 from tests.test_publish import organized
 
 NOT_UTF8 = b'{"task_name": "caf\xe9"}\n'
+TEXT = {"dtype": "string", "_type": "Value"}
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -84,8 +85,13 @@ def assert_clean_failure(capsys: pytest.CaptureFixture[str], *names: str) -> str
             lambda line: line.update(features="label"),
             "features is a string ('label'), not a list or a mapping",
         ),
+        (
+            lambda line: line["features"][1]["type"].update(_type=["ClassLabel"]),
+            "features.label: _type is a list (['ClassLabel']), not a string",
+        ),
+        (lambda line: line.update(dataset=["glue"]), "dataset is a list (['glue']), not a string"),
     ],
-    ids=["selected_data", "classlabel_names", "features"],
+    ids=["selected_data", "classlabel_names", "features", "feature_type", "dataset"],
 )
 def test_a_malformed_metadata_line_is_skipped_with_its_reason_and_the_others_are_proposed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], break_line: Any, reason: str
@@ -121,22 +127,28 @@ def test_a_metadata_line_that_is_not_utf8_is_skipped_naming_its_line(
     assert report["proposed_by_mode"] == {"aware": 1}
 
 
-def test_organize_skips_a_data_line_whose_classlabel_names_is_not_a_list(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (
+            {"features": {"q": TEXT, "a": {"_type": "ClassLabel", "names": 5}}},
+            "features.a: ClassLabel names is a number (5), not a list",
+        ),
+        ({"dataset": ["org/bad"]}, "dataset is a list (['org/bad']), not a string"),
+    ],
+    ids=["classlabel_names", "dataset"],
+)
+def test_organize_skips_a_data_line_with_a_field_of_the_wrong_type_and_organizes_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: dict[str, Any], reason: str
 ) -> None:
     data = organized(tmp_path, {"org/qa": ("mit", 3)})
     line = json.loads((data / "huggingface_data.jsonl").read_text())
-    bad = {
-        **line,
-        "task_name": "org/bad",
-        "features": {"q": line["features"]["q"], "a": {"_type": "ClassLabel", "names": 5}},
-    }
     with open(data / "huggingface_data.jsonl", "a") as handle:
-        handle.write(json.dumps(bad) + "\n")
+        handle.write(json.dumps({**line, "task_name": "org/bad", **change}) + "\n")
     assert main(["organize", "--data-dir", str(data), "--no-progress"]) == 0
     assert "Traceback" not in capsys.readouterr().err
     skipped = json.loads((data / "organize_report.json").read_text())["lines_skipped"]
-    assert skipped == [{"line": 2, "reason": "features.a: ClassLabel names is a number (5), not a list"}]
+    assert skipped == [{"line": 2, "reason": reason}]
     assert len((data / "dynosaur-full.jsonl").read_text().splitlines()) == 3
 
 
@@ -507,3 +519,15 @@ def test_a_seed_task_line_that_is_not_utf8_is_a_problem_naming_its_line(
     )
     assert code == 2
     assert_clean_failure(capsys, "line 1: not UTF-8 text (byte 12: invalid continuation byte)", str(seeds))
+
+
+def test_a_crawl_data_dir_under_a_regular_file_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("kept")
+    data = blocker / "data"
+    argv = ["crawl", "--data-dir", str(data), "--hub-endpoint", "http://127.0.0.1:9", "--no-progress"]
+    assert main([*argv, "--viewer-endpoint", "http://127.0.0.1:9"]) == 2
+    assert_clean_failure(capsys, f"crawl: {data}: Not a directory")
+    assert snapshot(tmp_path) == {"file": hashlib.sha256(b"kept").hexdigest()}

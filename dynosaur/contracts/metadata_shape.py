@@ -18,6 +18,7 @@ _LIST_ATTRIBUTES = (
     ("Translation", "languages"),
     ("TranslationVariableLanguages", "languages"),
 )
+_TEXT_FIELDS = ("dataset", "config", "split")  # names a stage looks a line up by
 _MAX_DEPTH = 64  # deeper features than any dataset has: refused rather than walked
 
 
@@ -33,6 +34,10 @@ def metadata_problem(line: dict[str, Any]) -> str | None:
     rows = line.get("selected_data")
     if rows is not None and not isinstance(rows, list):
         return f"selected_data is {describe(rows)}, not a list"
+    for name in _TEXT_FIELDS:
+        value = line.get(name)
+        if value is not None and not isinstance(value, str):
+            return f"{name} is {describe(value)}, not a string"
     return None
 
 
@@ -45,6 +50,8 @@ def feature_problem(feature: Any, where: str, depth: int = 0) -> str | None:
     if not isinstance(feature, dict):
         return None
     ftype = feature.get("_type")
+    if ftype is not None and not isinstance(ftype, str):
+        return f"{where}: _type is {describe(ftype)}, not a string"
     for type_name, attribute in _LIST_ATTRIBUTES:
         value = feature.get(attribute)
         if ftype == type_name and value is not None and not isinstance(value, list):
