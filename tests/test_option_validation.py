@@ -22,6 +22,7 @@ from crawl.ratelimit import Quota
 from crawl.transport import RetryPolicy
 from dynosaur.cli import build_parser, command_modules, main
 from dynosaur.commands import _option_types
+from dynosaur.commands import organize as organize_command
 from dynosaur.commands._chain import ChainOptions
 from dynosaur.core import checks
 from dynosaur.core.engines import BatchOptions, EngineOptions
@@ -288,18 +289,7 @@ def test_the_defaults_pass_their_own_types_and_lists_come_back_as_tuples() -> No
     assert args.modes == ("aware", "unaware")
     assert parser.parse_args(["propose", "--modes", " unaware, aware,unaware "]).modes == ("unaware", "aware")
     args = parser.parse_args(["organize"])
-    assert (
-        OrganizeConfig(
-            max_labels=args.max_labels,
-            binary_majority=args.binary_majority,
-            multi_majority=args.multi_majority,
-            max_label_chars=args.max_label_chars,
-            max_cell_chars=args.max_cell_chars,
-            row_group_size=args.row_group_size,
-            min_judge_score=args.min_judge_score,
-        )
-        == OrganizeConfig()
-    )
+    assert organize_command.config_from_args(args) == OrganizeConfig()
     edges = ["organize", "--binary-majority", "0.5", "--multi-majority", "1", "--max-cell-chars", "0"]
     assert parser.parse_args(edges).max_cell_chars == 0
     assert parser.parse_args(["dedup", "in", "--output", "out", "--workers", "-1"]).workers == -1
