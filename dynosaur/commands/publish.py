@@ -9,11 +9,20 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from crawl.telemetry import hub_telemetry_off
 from dynosaur.commands._option_types import positive_int
+from dynosaur.contracts.versions import version_problem
 from dynosaur.core import config
 from dynosaur.hub.publish.run import DEFAULT_SHARD_ROWS, ReleaseOptions, ReleaseReport, publish
 
 NAME = "publish"
 HELP = "Upload dynosaur-full as Parquet shards with a dataset card (licenses, sources, version)."
+
+
+def release_version(text: str) -> str:
+    """``--version``'s value, if it can name a release folder and tag (see ``check_version``)."""
+    problem = version_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def add_publish_arguments(
@@ -36,6 +45,7 @@ def add_publish_arguments(
     parser.add_argument(
         "--version",
         dest="release_version",
+        type=release_version,
         help="release version, also its git tag (default: the date, YYYY.MM.DD, .2 for a second one that day)",
     )
     parser.add_argument("--pretty-name", help="the dataset's display name in the card")

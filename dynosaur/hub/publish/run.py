@@ -16,6 +16,7 @@ version under ``DATA_DIR/releases/``, upload and tag it; its ``ReleaseReport`` i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import shutil
@@ -49,7 +50,9 @@ from dynosaur.contracts.manifest import (
 )
 from dynosaur.contracts.records import record_schema
 from dynosaur.contracts.report_checks import check_judge_report, check_organize_report
+from dynosaur.contracts.versions import check_version
 from dynosaur.core.errors import DynosaurError
+from dynosaur.core.trees import UnsafeRemoval, remove_tree
 from dynosaur.hub.publish.card import render_card
 from dynosaur.hub.publish.release_repo import (
     RemoteState,
@@ -165,7 +168,7 @@ def _prepare_folder(folder: Path) -> None:
         entries = [p.name for p in folder.iterdir()]
         if entries and MANIFEST_FILE not in entries:
             raise PublishError(f"{folder} is not empty and holds no release: choose an empty or new folder")
-        shutil.rmtree(folder / "data", ignore_errors=True)
+        remove_tree(folder / "data", folder)
         for name in _RELEASE_FILES:
             (folder / name).unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
@@ -214,11 +217,13 @@ def build_release(
         raise PublishError("shard rows must be at least 1")
     # every report is read (and checked) before the folder is touched
     judge, decontamination = judge_summary(data_dir / JUDGE_REPORT_FILE), release_summary(data_dir)
+    if version is not None:
+        check_version(version)
     _prepare_folder(folder)
     counts, shards = write_shards(source, folder, shard_rows)
     records = sum(counts.values())
     if records == 0:
-        shutil.rmtree(folder / "data", ignore_errors=True)
+        remove_tree(folder / "data", folder)
         raise PublishError("there are no records to publish (see organize_report.json)")
     date = date or today()
     manifest = Manifest(
@@ -384,20 +389,24 @@ def stage_release(
     """Build the release into ``DATA_DIR/releases/<version>/`` (replacing a same-named one).
 
     ``check`` sees the built release before it replaces anything; what it raises stops there.
+    The version must be one :func:`check_version` accepts, and only a real folder inside the
+    releases folder is ever replaced.
     """
     base = releases_dir(data_dir)
+    if base.is_symlink():
+        raise PublishError(f"{base} is a symbolic link: releases are kept only in a folder of the data dir")
     base.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=base))
     try:
         release = build_release(data_dir, staging, repo_id=repo_id, previous=previous, **options)
         if check is not None:
             check(release)
-        final = base / release.manifest.version
-        if final.exists():
-            shutil.rmtree(final)
+        final = base / check_version(release.manifest.version)
+        remove_tree(final, base)
         staging.rename(final)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        with contextlib.suppress(OSError, UnsafeRemoval):
+            remove_tree(staging, base)
         raise
     return Release(final, release.manifest)
 
@@ -411,6 +420,10 @@ class ReleaseOptions:
     shard_rows: int = DEFAULT_SHARD_ROWS
     pretty_name: str | None = None
     private: bool = False
+
+    def __post_init__(self) -> None:
+        if self.version is not None:
+            check_version(self.version)
 
 
 @dataclass
@@ -531,7 +544,8 @@ def make_release(
     if skip_unchanged and nothing_new(release.manifest, previous):
         assert previous is not None
         if release.folder.name != previous.version:
-            shutil.rmtree(release.folder, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                remove_tree(release.folder, releases_dir(data_dir))
         return ReleaseReport(None, previous=previous, head_tag=head_tag, repo_id=repo_id or "")
     upload = (
         upload_release(api, release, repo_id, private=options.private, remote=remote)
