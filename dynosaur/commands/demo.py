@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -46,6 +45,7 @@ from dynosaur.core import config
 from dynosaur.core.engines import EngineOptions
 from dynosaur.core.engines.servers import server_defaults
 from dynosaur.core.errors import cli_flag, spell_fields
+from dynosaur.core.owned_dirs import claim_folder, clear_folder
 from dynosaur.hub.publish.grow import run_steps
 from hubmirror import MirrorServer
 from hubmirror.demo.rows_bench import BENCHMARK_ID
@@ -184,13 +184,10 @@ def _documents(data_dir: Path, quiet: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    data_dir = Path(args.demo_dir)
     # Start from a clean folder so the demo is the same every run (the documents step's LLM
-    # response cache is kept: it only makes reruns cheaper).
-    if data_dir.exists():
-        for child in data_dir.iterdir():
-            if child.name != RESPONSE_CACHE_FILE:
-                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    # response cache is kept: it only makes reruns cheaper); only a folder the demo made is cleared.
+    data_dir = claim_folder(Path(args.demo_dir), "dynosaur demo", field="demo_dir")
+    clear_folder(data_dir, "dynosaur demo", keep=(RESPONSE_CACHE_FILE,))
     with tempfile.TemporaryDirectory(prefix="dynosaur-demo-hub-") as hub_dir:
         write_demo_snapshot(Path(hub_dir))
         with MirrorServer(hub_dir, latency=args.latency) as mirror:
