@@ -130,8 +130,12 @@ def run_command(name: str, run: Callable[[argparse.Namespace], int | None], args
 
     So does an artifact that cannot be read or written, and a file the disk or the folder refused
     (full, read-only): exit code 2, the message names the file. Files written before stay as they were.
-    """
+    The command's paths are checked first (``dynosaur.commands._paths``): an output that would overwrite an
+    input or another output ends it before anything is written."""
     try:
+        from dynosaur.commands._paths import check_command_paths
+
+        check_command_paths(name, args)  # an output that would overwrite an input: refused first
         return int(run(args) or 0)
     except DynosaurError as exc:
         print(f"{name}: {exc.cli_message(cli_flag)}", file=sys.stderr)
