@@ -250,3 +250,15 @@ def test_publish_dry_run_folder_must_not_hold_the_data_dir(tmp_path, monkeypatch
     (data / "data" / "keep.txt").write_text("keep")
     argv = ["publish", "--data-dir", "data", "--repo-id", "me/dyno", "--dry-run", dry_run]
     refused(argv, tmp_path, capsys, "--dry-run", "--data-dir")
+
+
+def test_dedup_file_refuses_the_same_clash_by_its_fields(tmp_path):
+    from dynosaur.dedup import dedup_file
+
+    source = jsonl(tmp_path / "in.jsonl", LINES)
+    before = tree_digest(tmp_path)
+    with pytest.raises(PathClash, match="`removed_output` is the same file as `path`"):
+        dedup_file(source, tmp_path / "kept.jsonl", removed_output=tmp_path / "." / "in.jsonl")
+    with pytest.raises(PathClash, match="`output` and `removed_output` are the same file"):
+        dedup_file(source, tmp_path / "kept.jsonl", removed_output=tmp_path / "kept.jsonl")
+    assert tree_digest(tmp_path) == before

@@ -11,6 +11,7 @@ from typing import Any
 
 from dynosaur.core.io import atomic_write_bytes, atomic_write_jsonl
 from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
+from dynosaur.core.paths import check_paths
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,11 @@ def dedup_file(
     removed_output: str | os.PathLike | None = None,
     progress: bool = False,
 ) -> DedupResult:
-    """Write the kept lines of a JSONL file to ``output`` (atomically); optionally the removed ones."""
+    """Write the kept lines of a JSONL file to ``output`` (atomically); optionally the removed ones.
+
+    An output that names the input or the other output is refused (``PathClash``) before any work.
+    """
+    check_paths(inputs={"`path`": path}, outputs={"`output`": output, "`removed_output`": removed_output})
     result = dedup_lines(
         split_lines(Path(path).read_bytes()), field, threshold, workers=workers, progress=progress
     )
