@@ -73,6 +73,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=defaults.min_chunk_chars,
         help="skip chunks shorter than this (default %(default)s)",
     )
+    group.add_argument(
+        "--max-file-bytes",
+        type=int,
+        default=defaults.max_file_bytes,
+        help="skip documents larger than this many bytes, unread (default %(default)s: 50 MiB)",
+    )
     group = parser.add_argument_group("generation")
     group.add_argument(
         "--samples-per-chunk",
@@ -126,6 +132,7 @@ def run(args: argparse.Namespace) -> int:
         temperature=args.temperature,
         seed=args.seed,
         max_tokens=args.max_tokens,
+        max_file_bytes=args.max_file_bytes,
     )
     try:
         options.check()

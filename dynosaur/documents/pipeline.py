@@ -41,7 +41,7 @@ from dynosaur.documents.generate import (
     parse_pairs,
 )
 from dynosaur.documents.grounding import chunk_skip_reason, content_words, unsupported_reason
-from dynosaur.documents.readers import SkipDocument, read_document
+from dynosaur.documents.readers import MAX_FILE_BYTES, SkipDocument, read_document
 from dynosaur.documents.report import ChunkResult, DocumentsSummary, FileResult
 
 
@@ -59,6 +59,7 @@ class DocumentsOptions:
     seed: int = 0
     max_tokens: int = 2048
     dedup_threshold: float = DEFAULT_THRESHOLD  # ROUGE-L above which a pair repeats an earlier one
+    max_file_bytes: int = MAX_FILE_BYTES  # larger files are skipped unread
 
     def overlap(self) -> int:
         if self.chunk_overlap is not None:
@@ -83,6 +84,8 @@ class DocumentsOptions:
             raise OptionError("concurrency", f"must be at least 1, got {self.concurrency}")
         if self.max_tokens < 1:
             raise OptionError("max_tokens", f"must be at least 1, got {self.max_tokens}")
+        if self.max_file_bytes < 1:
+            raise OptionError("max_file_bytes", f"must be at least 1, got {self.max_file_bytes}")
 
 
 def run_documents(
@@ -181,10 +184,10 @@ def _read_and_chunk(
         result = FileResult(found.relpath)
         files.append(result)
         if found.skip:
-            result.skip = found.skip
+            result.skip, result.detail = found.skip, found.detail
             continue
         try:
-            text = read_document(found.path)
+            text = read_document(found.path, max_bytes=options.max_file_bytes)
         except SkipDocument as exc:
             result.skip, result.detail = exc.reason, exc.detail
             continue

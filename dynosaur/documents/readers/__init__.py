@@ -5,9 +5,12 @@ A reader turns the file's bytes into plain text or raises ``SkipDocument`` with 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from dynosaur.documents.discover import file_kind
 from dynosaur.documents.readers.base import SkipDocument, decode_utf8
 from dynosaur.documents.readers.csvfile import read_csv
 from dynosaur.documents.readers.docxfile import read_docx
@@ -36,24 +39,45 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
 def read_document(path: str | Path, *, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """The plain text of a document, or SkipDocument with the reason it has none."""
+    """The plain text of a document, or SkipDocument with the reason it has none.
+
+    Only a regular file is read, and at most ``max_bytes`` of it: a FIFO, a socket or a device
+    is skipped without waiting on it, and so is a file larger than ``max_bytes``.
+    """
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise SkipDocument("unsupported file type", path.suffix.lower() or "no suffix")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SkipDocument("file too large", f"{size} bytes > {max_bytes}")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SkipDocument("unreadable file", f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    data = read_bounded(path, max_bytes)
     if not data.strip():
         raise SkipDocument("empty file")
     text = reader(data)
     if not text.strip():
         raise SkipDocument("no text extracted")
     return text
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The bytes of the regular file ``path``, or SkipDocument when it is not one or is too large."""
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise SkipDocument("unreadable file", f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            found = os.fstat(fd)
+            mode, size = found.st_mode, found.st_size
+            if not stat.S_ISREG(mode):
+                raise SkipDocument("not a regular file", file_kind(mode))
+            if size > max_bytes:
+                raise SkipDocument("file too large", f"{size} bytes > {max_bytes}")
+            data = handle.read(max_bytes + 1)  # the file may have grown since fstat
+        except OSError as exc:
+            raise SkipDocument("unreadable file", f"{type(exc).__name__}: {exc.strerror or exc}") from exc
+    if len(data) > max_bytes:
+        raise SkipDocument("file too large", f"more than {max_bytes} bytes")
+    return data
 
 
 __all__ = [
@@ -63,6 +87,7 @@ __all__ = [
     "decode_utf8",
     "html_to_text",
     "read_csv",
+    "read_bounded",
     "read_document",
     "read_docx",
     "read_html",
