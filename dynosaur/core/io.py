@@ -1,4 +1,5 @@
-"""Small artifact I/O helpers for every dynosaur stage (re-exported from ``crawl.artifacts``)."""
+"""Small artifact I/O helpers for every dynosaur stage (re-exported from ``crawl.artifacts`` and
+``crawl.leftovers``)."""
 
 from crawl.artifacts import (
     append_jsonl,
@@ -11,6 +12,7 @@ from crawl.artifacts import (
     repair_jsonl_tail,
     temp_path_beside,
 )
+from crawl.leftovers import remove_stale_temps
 
 __all__ = [
     "append_jsonl",
@@ -20,6 +22,7 @@ __all__ = [
     "atomic_write_text",
     "dumps_line",
     "read_jsonl",
+    "remove_stale_temps",
     "repair_jsonl_tail",
     "temp_path_beside",
 ]

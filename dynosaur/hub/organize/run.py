@@ -32,7 +32,7 @@ from dynosaur.contracts.metadata_shape import metadata_problem
 from dynosaur.contracts.records import RecordWriter
 from dynosaur.contracts.task_checks import DatasetFields
 from dynosaur.core.errors import BadArtifact, MissingArtifact
-from dynosaur.core.io import atomic_write_json
+from dynosaur.core.io import atomic_write_json, remove_stale_temps
 from dynosaur.hub.organize.render import EmptyCell, NotRenderable, SeveralItems, TaskRenderer
 from dynosaur.hub.organize.rules import (
     OrganizeConfig,
@@ -68,6 +68,7 @@ class OrganizeReport:
     lines_skipped: list[dict[str, Any]] = field(default_factory=list)
     duplicates_removed: int = 0
     cells_truncated: int = 0
+    stale_temp_files_removed: int = 0  # left beside the outputs by an interrupted earlier run
     records_per_task: Counter = field(default_factory=Counter)
     records_per_license: Counter = field(default_factory=Counter)
     config: dict[str, Any] = field(default_factory=dict)
@@ -114,6 +115,7 @@ class OrganizeReport:
             "lines_skipped": self.lines_skipped,
             "duplicates_removed": self.duplicates_removed,
             "cells_truncated": self.cells_truncated,
+            "stale_temp_files_removed": self.stale_temp_files_removed,
             "records_per_task": dict(sorted(self.records_per_task.items())),
             "records_per_license": dict(sorted(self.records_per_license.items())),
             "config": self.config,
@@ -137,6 +139,10 @@ class OrganizeReport:
             lines.append(f"  skipped  {len(self.lines_skipped):6d}  lines of the data file")
         for license_, count in sorted(self.records_per_license.items()):
             lines.append(f"  license  {count:6d}  {license_}")
+        if self.stale_temp_files_removed:
+            lines.append(
+                f"  removed  {self.stale_temp_files_removed:6d}  temp files left by an interrupted run"
+            )
         return "\n".join(lines)
 
 
@@ -519,7 +525,9 @@ def organize(
         report.crawled_at = crawled_at
     elif data_path.is_file():
         report.crawled_at = _modified(data_path)
-    with RecordWriter(output_path, output_path.with_suffix(".parquet"), config.row_group_size) as writer:
+    outputs = (output_path, output_path.with_suffix(".parquet"), report_path(output_path))
+    report.stale_temp_files_removed = remove_stale_temps(outputs)
+    with RecordWriter(outputs[0], outputs[1], config.row_group_size) as writer:
         for line in iter_data_lines(data_path, report, progress):
             name = line["task_name"]
             if name in seen_configs:
