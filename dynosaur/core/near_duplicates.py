@@ -23,6 +23,10 @@ kept. The decisions are identical to a plain ``rouge_score`` loop, only much fas
 - ``cdist`` scores are approximate (float32); any score within ``_BAND`` of the threshold is
   recomputed exactly as rouge_score does (precision, recall, then 2PR/(P+R)), so ties at the
   boundary are decided the same way.
+- Only a text's first ``max_tokens`` tokens (default ``DEFAULT_MAX_TOKENS``, far above any
+  instruction) are compared: ROUGE-L costs m·n, so two texts of millions of tokens would take
+  hours. A text that long is compared on its first tokens only, and is tokenized no further;
+  every text within the bound is decided exactly as rouge_score would.
 """
 
 from __future__ import annotations
@@ -36,12 +40,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel, LCSseq
 
 from dynosaur.core import checks
-from dynosaur.core.rouge import rouge_l_fmeasure, rouge_tokens
+from dynosaur.core.rouge import first_tokens, rouge_l_fmeasure, rouge_tokens
 
 if TYPE_CHECKING:
     import numpy as np
 
 DEFAULT_THRESHOLD = 0.7
+# Tokens of a text that count for similarity; instructions, and the inputs and document chunks
+# they are compared with, are hundreds of tokens at most.
+DEFAULT_MAX_TOKENS = 10_000
 # Scores from cdist are float32: anything this close to the threshold is recomputed exactly.
 _BAND = 1e-5
 _SURROGATES = range(0xD800, 0xE000)
@@ -110,15 +117,20 @@ class NearDuplicateFilter:
         workers: int = 1,
         block_size: int = 256,
         prefilter: bool = True,
+        max_tokens: int | None = DEFAULT_MAX_TOKENS,
     ) -> None:
         """``prefilter`` (the default) skips the pairs that bounds rule out (see the module notes);
         ``prefilter=False`` compares every pair. Both decide the same. ``workers`` threads and
-        ``block_size`` texts per call serve the every-pair comparisons."""
+        ``block_size`` texts per call serve the every-pair comparisons. Only the first
+        ``max_tokens`` tokens of a text are compared (None: all of them)."""
         if not 0.0 <= threshold <= 1.0:
             raise ValueError(f"threshold must be between 0 and 1, got {threshold}")
         if block_size < 1:
             raise ValueError("block_size must be at least 1")
         checks.workers("workers", workers)
+        if max_tokens is not None:
+            checks.at_least("max_tokens", max_tokens, 1)
+        self.max_tokens = max_tokens
         self.threshold = float(threshold)
         self.workers = workers
         self.block_size = block_size
@@ -177,7 +189,7 @@ class NearDuplicateFilter:
     # -- encoding -------------------------------------------------------------------------------
 
     def _encode(self, texts: list[str]) -> list[Sequence_]:
-        tokens = [rouge_tokens(text) for text in texts]
+        tokens = [self.tokens(text)[0] for text in texts]
         if self._chars is not None:
             try:
                 return ["".join(map(self._chars.__getitem__, t)) for t in tokens]
@@ -192,6 +204,17 @@ class NearDuplicateFilter:
         self._chars = None
         self._seqs = [list(map(ord, s)) if isinstance(s, str) else s for s in self._seqs]
         self._exact = {(tuple(map(ord, k)) if isinstance(k, str) else k): v for k, v in self._exact.items()}
+
+    def tokens(self, text: str) -> tuple[list[str], bool]:
+        """The tokens of ``text`` that are compared, and whether the text has more than those."""
+        if self.max_tokens is None:
+            return rouge_tokens(text), False
+        return first_tokens(text, self.max_tokens)
+
+    def is_shortened(self, text: str) -> bool:
+        """Whether ``text`` has more tokens than ``max_tokens`` and is compared on the first ones."""
+        # a text of more than N tokens has at least 2N + 1 characters
+        return self.max_tokens is not None and len(text) > 2 * self.max_tokens and self.tokens(text)[1]
 
     @staticmethod
     def _key(seq: Sequence_) -> str | tuple[int, ...]:

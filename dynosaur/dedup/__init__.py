@@ -4,11 +4,12 @@
 against a kept text exceeds the threshold; ``dedup_lines``/``dedup_file`` apply it to JSONL.
 """
 
-from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, Match, NearDuplicateFilter
+from dynosaur.core.near_duplicates import DEFAULT_MAX_TOKENS, DEFAULT_THRESHOLD, Match, NearDuplicateFilter
 from dynosaur.core.rouge import rouge_l, rouge_l_fmeasure, rouge_tokens
 from dynosaur.dedup.jsonl import DedupResult, RemovedLine, dedup_file, dedup_lines, split_lines
 
 __all__ = [
+    "DEFAULT_MAX_TOKENS",
     "DEFAULT_THRESHOLD",
     "DedupResult",
     "Match",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dynosaur.core.io import atomic_write_bytes, atomic_write_jsonl
-from dynosaur.core.near_duplicates import DEFAULT_THRESHOLD, NearDuplicateFilter
+from dynosaur.core.near_duplicates import DEFAULT_MAX_TOKENS, DEFAULT_THRESHOLD, NearDuplicateFilter
 from dynosaur.core.paths import check_paths
 
 
@@ -38,6 +38,8 @@ class DedupResult:
 
     kept: list[bytes] = field(default_factory=list)
     removed: list[RemovedLine] = field(default_factory=list)
+    shortened: list[int] = field(default_factory=list)  # lines compared on their first tokens only
+    max_tokens: int | None = DEFAULT_MAX_TOKENS
 
     @property
     def duplicates(self) -> int:
@@ -53,6 +55,8 @@ class DedupResult:
             "near_duplicates": self.duplicates,
             "unreadable": self.invalid,
             "removed": [r.to_json() for r in self.removed],
+            "max_tokens": self.max_tokens,
+            "compared_on_first_tokens": self.shortened,
         }
 
     def render(self, threshold: float = DEFAULT_THRESHOLD, show: int = 5) -> str:
@@ -65,6 +69,13 @@ class DedupResult:
         lines += [f"  line {r.line_number}: {r.reason}" for r in bad[:show]]
         if len(bad) > show:
             lines.append(f"  ... and {len(bad) - show} more")
+        if self.shortened:
+            named = ", ".join(map(str, self.shortened[:show]))
+            more = f" and {len(self.shortened) - show} more" if len(self.shortened) > show else ""
+            lines.append(
+                f"compared {len(self.shortened)} lines longer than {self.max_tokens} tokens on their "
+                f"first {self.max_tokens} tokens only (max_tokens): lines {named}{more}"
+            )
         return "\n".join(lines)
 
 
@@ -94,14 +105,17 @@ def dedup_lines(
     threshold: float = DEFAULT_THRESHOLD,
     *,
     workers: int = 1,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
     progress: bool = False,
 ) -> DedupResult:
     """Drop every JSONL line whose ``field`` is a near-duplicate of an earlier kept line's.
 
     Kept lines come back byte for byte in input order (a missing final newline is added); blank
-    lines are ignored; unreadable lines are left out with a reason.
+    lines are ignored; unreadable lines are left out with a reason. Only the first ``max_tokens``
+    tokens of a text are compared; the lines longer than that are listed in ``shortened``.
     """
-    result = DedupResult()
+    pool = NearDuplicateFilter(threshold, workers=workers, max_tokens=max_tokens)
+    result = DedupResult(max_tokens=max_tokens)
     numbers: list[int] = []
     raws: list[bytes] = []
     texts: list[str] = []
@@ -117,7 +131,8 @@ def dedup_lines(
         numbers.append(number)
         raws.append(raw if raw.endswith(b"\n") else raw + b"\n")
         texts.append(text)
-    pool = NearDuplicateFilter(threshold, workers=workers)
+        if pool.is_shortened(text):
+            result.shortened.append(number)
     kept_numbers: list[int] = []
     for number, raw, match in zip(numbers, raws, pool.add_many(texts, progress=progress), strict=True):
         if match is None:
@@ -147,6 +162,7 @@ def dedup_file(
     field: str = "instruction",
     threshold: float = DEFAULT_THRESHOLD,
     workers: int = 1,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
     removed_output: str | os.PathLike | None = None,
     progress: bool = False,
 ) -> DedupResult:
@@ -156,7 +172,12 @@ def dedup_file(
     """
     check_paths(inputs={"`path`": path}, outputs={"`output`": output, "`removed_output`": removed_output})
     result = dedup_lines(
-        split_lines(Path(path).read_bytes()), field, threshold, workers=workers, progress=progress
+        split_lines(Path(path).read_bytes()),
+        field,
+        threshold,
+        workers=workers,
+        max_tokens=max_tokens,
+        progress=progress,
     )
     atomic_write_bytes(output, b"".join(result.kept))
     if removed_output is not None:
