@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from dynosaur.cli import main
+from dynosaur.core.errors import OptionError
+from dynosaur.documents import DocumentsOptions
 from dynosaur.documents.discover import find_documents
 from dynosaur.documents.readers import SkipDocument, read_document
 from tests.support.openai_server import ScriptedOpenAIServer
@@ -149,21 +151,11 @@ def test_documents_command_reports_every_skip_and_leaves_the_inputs_as_they_were
 def test_a_file_size_bound_below_one_byte_is_refused(tmp_path, capsys):
     (tmp_path / "good.txt").write_text(PROSE, encoding="utf-8")
     before = snapshot(tmp_path)
-    code = main(
-        [
-            "documents",
-            "--input-dir",
-            str(tmp_path),
-            "--output-dir",
-            str(tmp_path / "out"),
-            "--max-file-bytes",
-            "0",
-            "--base-url",
-            "http://127.0.0.1:9/v1",
-            "--no-progress",
-        ]
-    )
-    captured = capsys.readouterr()
-    assert code == 2
-    assert "--max-file-bytes must be at least 1, got 0" in captured.err and "Traceback" not in captured.err
-    assert snapshot(tmp_path) == before
+    argv = ["documents", "--input-dir", str(tmp_path), "--output-dir", str(tmp_path / "out")]
+    with pytest.raises(SystemExit) as exited:
+        main([*argv, "--max-file-bytes", "0", "--base-url", "http://127.0.0.1:9/v1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and "argument --max-file-bytes: must be at least 1, got 0" in err
+    assert "Traceback" not in err and snapshot(tmp_path) == before
+    with pytest.raises(OptionError, match="max_file_bytes must be at least 1"):
+        DocumentsOptions(max_file_bytes=-1).check()

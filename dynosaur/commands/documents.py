@@ -75,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-file-bytes",
-        type=int,
+        type=positive_int,
         default=defaults.max_file_bytes,
         help="skip documents larger than this many bytes, unread (default %(default)s: 50 MiB)",
     )

@@ -73,6 +73,7 @@ class DocumentsOptions:
         checks.non_negative("temperature", self.temperature)
         checks.whole("seed", self.seed)
         checks.between("dedup_threshold", self.dedup_threshold, 0.0, 1.0)
+        checks.at_least("max_file_bytes", self.max_file_bytes, 1)
 
         if self.chunk_size < 1:
             raise OptionError("chunk_size", f"must be at least 1, got {self.chunk_size}")
@@ -84,8 +85,6 @@ class DocumentsOptions:
             raise OptionError("concurrency", f"must be at least 1, got {self.concurrency}")
         if self.max_tokens < 1:
             raise OptionError("max_tokens", f"must be at least 1, got {self.max_tokens}")
-        if self.max_file_bytes < 1:
-            raise OptionError("max_file_bytes", f"must be at least 1, got {self.max_file_bytes}")
 
 
 def run_documents(
