@@ -128,6 +128,7 @@ CASES: list[tuple[str, str, str]] = [
     ("dedup", "--threshold", "-0.1"),
     ("dedup", "--workers", "0"),
     ("dedup", "--workers", "-2"),
+    ("dedup", "--max-tokens", "0"),
     *[("dino", flag, value) for flag, value in _ENGINE],
     ("dino", "--num-entries-per-label", "0"),
     ("dino", "--num-entries-per-input-and-label", "-1"),
@@ -165,6 +166,7 @@ CASES: list[tuple[str, str, str]] = [
     ("documents", "--temperature", NAN),
     ("documents", "--seed", "1.5"),
     ("documents", "--max-tokens", "0"),
+    ("documents", "--max-file-bytes", "0"),
     ("mirror", "--latency", "-1"),
     ("mirror", "--latency", INF),
     ("mirror", "--page-size", "0"),
@@ -359,6 +361,8 @@ LIBRARY_CASES: list[tuple[Callable[..., object], dict[str, Any], str]] = [
     (lambda **kw: DocumentsOptions(**kw).check(), {"dedup_threshold": 2.0}, "dedup_threshold"),
     (lambda **kw: DocumentsOptions(**kw).check(), {"seed": 0.5}, "seed"),
     (lambda **kw: NearDuplicateFilter(0.7, **kw), {"workers": 0}, "workers"),
+    (lambda **kw: NearDuplicateFilter(0.7, **kw), {"max_tokens": 0}, "max_tokens"),
+    (lambda **kw: DocumentsOptions(**kw).check(), {"max_file_bytes": 0}, "max_file_bytes"),
 ]
 
 
