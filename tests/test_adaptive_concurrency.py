@@ -88,8 +88,9 @@ def test_the_limit_comes_down_when_a_local_server_saturates_and_timeouts_fall() 
     adapted, adapted_server, adapted_failed = _run(adaptive=True)
     fixed_later = fixed_server.arrivals[len(fixed_server.arrivals) // 2 :]
     later = adapted_server.arrivals[len(adapted_server.arrivals) // 2 :]
-    # with eight in flight the box answers little in time, to the end of the run
-    assert max(fixed_later) == 8 and fixed.usage.timeouts >= 16
+    # with eight in flight the box answers little in time, to the end of the run (a retry can arrive
+    # just before the server notices that the request it replaces was given up, hence at least eight)
+    assert max(fixed_later) >= 8 and fixed.usage.timeouts >= 16
     assert fixed.limiter.decreases == 0 and fixed.limiter.limit == 8
     # adapting, the limit halves at the first signs; afterwards the box sees far fewer at once (the
     # limit climbs back one by one, to the load where answers slow down again, and halves there)
