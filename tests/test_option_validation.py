@@ -33,6 +33,7 @@ from dynosaur.dino.postprocess import PostprocessOptions
 from dynosaur.documents import DocumentsOptions
 from dynosaur.hub.organize.rules import OrganizeConfig
 from dynosaur.hub.propose.run import ProposeOptions
+from dynosaur.hub.publish.run import ReleaseOptions
 from dynosaur.quality.decontaminate import DecontaminateOptions, run_decontamination
 from dynosaur.quality.judge import JudgeOptions
 from dynosaur.self_instruct import BootstrapConfig, Sampling
@@ -363,6 +364,8 @@ LIBRARY_CASES: list[tuple[Callable[..., object], dict[str, Any], str]] = [
     (lambda **kw: NearDuplicateFilter(0.7, **kw), {"workers": 0}, "workers"),
     (lambda **kw: NearDuplicateFilter(0.7, **kw), {"max_tokens": 0}, "max_tokens"),
     (lambda **kw: DocumentsOptions(**kw).check(), {"max_file_bytes": 0}, "max_file_bytes"),
+    (ReleaseOptions, {"shard_rows": 0}, "shard_rows"),
+    (ReleaseOptions, {"shard_rows": 2.5}, "shard_rows"),
 ]
 
 

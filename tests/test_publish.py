@@ -18,7 +18,7 @@ from dynosaur.contracts.manifest import diff_sources, next_version
 from dynosaur.hub.organize.run import organize
 from dynosaur.hub.publish.card import size_category
 from dynosaur.hub.publish.release_repo import file_digest
-from dynosaur.hub.publish.run import PublishError, build_release, publish
+from dynosaur.hub.publish.run import PublishError, ReleaseOptions, build_release, publish
 
 TEXT = {"dtype": "string", "_type": "Value"}
 
@@ -93,12 +93,10 @@ def test_dry_run_writes_shards_card_and_manifest(tmp_path):
     release, result = publish(
         data,
         "me/dyno",
+        ReleaseOptions(version="2026.11.21", date="2026-11-21", shard_rows=5),
         endpoint="http://127.0.0.1:9",
         token=None,
         dry_run=out,
-        version="2026.11.21",
-        date="2026-11-21",
-        shard_rows=5,
     )
     assert result is None
     assert release.files() == [

@@ -14,7 +14,7 @@ from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import RepositoryNotFoundError
 
 from dynosaur.cli import main
-from dynosaur.hub.publish.run import PublishError, publish
+from dynosaur.hub.publish.run import PublishError, ReleaseOptions, publish
 from hubmirror import MirrorServer, Route, json_response
 from tests.test_publish import organized
 
@@ -42,7 +42,7 @@ def download(mirror: MirrorServer, repo_id: str, name: str, tmp_path: Path) -> b
 def test_published_files_are_read_back_through_the_hub_client(tmp_path, mirror):
     data = organized(tmp_path, {"org/qa": ("mit", 5), "squad": ("cc-by-4.0", 4)})
     release, result = publish(
-        data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="2026.11.21", shard_rows=4
+        data, "me/dyno", ReleaseOptions(version="2026.11.21", shard_rows=4), endpoint=mirror.url, token=TOKEN
     )
     api = HfApi(endpoint=mirror.url, token=TOKEN)
     files = api.list_repo_files("me/dyno", repo_type="dataset")
@@ -70,9 +70,13 @@ def test_published_files_are_read_back_through_the_hub_client(tmp_path, mirror):
 
 def test_new_version_records_its_changelog_and_drops_stale_shards(tmp_path, mirror):
     data = organized(tmp_path, {"keep": ("mit", 3), "bump": ("mit", 3), "gone": ("mit", 3)})
-    _, first = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-20", shard_rows=2)
+    _, first = publish(
+        data, "me/dyno", ReleaseOptions(date="2026-11-20", shard_rows=2), endpoint=mirror.url, token=TOKEN
+    )
     data = organized(tmp_path / "later", {"keep": ("mit", 3), "bump": ("mit", 4), "new": ("apache-2.0", 2)})
-    release, second = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    release, second = publish(
+        data, "me/dyno", ReleaseOptions(date="2026-11-21"), endpoint=mirror.url, token=TOKEN
+    )
     assert second.commit_oid != first.commit_oid
     assert second.deleted == [f"data/train-{i:05d}-of-00005.parquet" for i in range(5)]
     api = HfApi(endpoint=mirror.url, token=TOKEN)
@@ -97,8 +101,12 @@ def test_new_version_records_its_changelog_and_drops_stale_shards(tmp_path, mirr
 
 def test_republishing_the_same_release_makes_no_new_commit(tmp_path, mirror):
     data = organized(tmp_path, {"a": ("mit", 2)})
-    _, first = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1", date="2026-01-01")
-    _, again = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1", date="2026-01-01")
+    _, first = publish(
+        data, "me/dyno", ReleaseOptions(version="1", date="2026-01-01"), endpoint=mirror.url, token=TOKEN
+    )
+    _, again = publish(
+        data, "me/dyno", ReleaseOptions(version="1", date="2026-01-01"), endpoint=mirror.url, token=TOKEN
+    )
     assert again.commit_oid == first.commit_oid
     assert sum(1 for r in mirror.requests if r.path.endswith("/commit/main")) == 1
     assert (first.tag.status, again.tag.status) == ("created", "exists")
@@ -107,7 +115,7 @@ def test_republishing_the_same_release_makes_no_new_commit(tmp_path, mirror):
 
 def test_private_repo_is_hidden_from_anonymous_readers(tmp_path, mirror):
     data = organized(tmp_path, {"a": ("mit", 2)})
-    publish(data, "me/secret", endpoint=mirror.url, token=TOKEN, private=True)
+    publish(data, "me/secret", ReleaseOptions(private=True), endpoint=mirror.url, token=TOKEN)
     assert HfApi(endpoint=mirror.url, token=TOKEN).dataset_info("me/secret").private is True
     with pytest.raises(RepositoryNotFoundError):
         HfApi(endpoint=mirror.url, token=False).dataset_info("me/secret")
@@ -200,7 +208,9 @@ def test_each_release_is_tagged_and_stays_loadable_by_its_tag(tmp_path, mirror, 
     assert f"tagged  2026.11.20 on {first[:12]}" in capsys.readouterr().out
 
     later = organized(tmp_path / "later", {"keep": ("mit", 3), "new": ("apache-2.0", 2)})
-    release, second = publish(later, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    release, second = publish(
+        later, "me/dyno", ReleaseOptions(date="2026-11-21"), endpoint=mirror.url, token=TOKEN
+    )
     assert tags(mirror) == {"2026.11.20": first, "2026.11.21": second.commit_oid}
     assert second.tag.status == "created" and second.head_tag is None
 
@@ -220,14 +230,18 @@ def test_a_second_release_on_the_same_day_gets_the_next_free_version_and_tag(tmp
     one = organized(tmp_path / "one", {"a": ("mit", 2)})
     two = organized(tmp_path / "two", {"a": ("mit", 3)})
     three = organized(tmp_path / "three", {"a": ("mit", 4)})
-    _, first = publish(one, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
-    release, second = publish(two, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    _, first = publish(one, "me/dyno", ReleaseOptions(date="2026-11-21"), endpoint=mirror.url, token=TOKEN)
+    release, second = publish(
+        two, "me/dyno", ReleaseOptions(date="2026-11-21"), endpoint=mirror.url, token=TOKEN
+    )
     assert release.manifest.version == "2026.11.21.2"
     # a tag made by hand takes the name the next release would have had
     HfApi(endpoint=mirror.url, token=TOKEN).create_tag(
         "me/dyno", tag="2026.11.21.3", revision=first.commit_oid, repo_type="dataset"
     )
-    release, third = publish(three, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+    release, third = publish(
+        three, "me/dyno", ReleaseOptions(date="2026-11-21"), endpoint=mirror.url, token=TOKEN
+    )
     assert release.manifest.version == "2026.11.21.4"
     assert tags(mirror) == {
         "2026.11.21": first.commit_oid,
@@ -239,14 +253,14 @@ def test_a_second_release_on_the_same_day_gets_the_next_free_version_and_tag(tmp
 
 def test_a_version_already_tagged_on_other_files_is_refused_before_uploading(tmp_path, mirror, capsys):
     data = organized(tmp_path, {"a": ("mit", 2)})
-    _, first = publish(data, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1.0")
+    _, first = publish(data, "me/dyno", ReleaseOptions(version="1.0"), endpoint=mirror.url, token=TOKEN)
     kept = (data / "releases" / "1.0" / "manifest.json").read_bytes()
     changed = organized(tmp_path / "changed", {"a": ("mit", 5)})
     (changed / "releases").mkdir()
     shutil.copytree(data / "releases" / "1.0", changed / "releases" / "1.0")
     mirror.reset_log()
     with pytest.raises(PublishError, match="version 1.0 is already the tag of commit"):
-        publish(changed, "me/dyno", endpoint=mirror.url, token=TOKEN, version="1.0")
+        publish(changed, "me/dyno", ReleaseOptions(version="1.0"), endpoint=mirror.url, token=TOKEN)
     assert not any(r.method == "POST" for r in mirror.requests)
     assert (changed / "releases" / "1.0" / "manifest.json").read_bytes() == kept
     args = ["publish", "--data-dir", str(changed), "--repo-id", "me/dyno", "--hub-endpoint", mirror.url]
@@ -280,7 +294,9 @@ def test_a_refused_tag_keeps_the_commit_and_the_next_release_tags_it(tmp_path, c
 
         mirror.routes.remove(refuse)
         later = organized(tmp_path / "later", {"a": ("mit", 3)})
-        release, result = publish(later, "me/dyno", endpoint=mirror.url, token=TOKEN, date="2026-11-21")
+        release, result = publish(
+            later, "me/dyno", ReleaseOptions(date="2026-11-21"), endpoint=mirror.url, token=TOKEN
+        )
         assert release.manifest.version == "2026.11.21.2"
         assert (result.head_tag.name, result.head_tag.status) == ("2026.11.21", "created")
         assert tags(mirror) == {"2026.11.21": commit, "2026.11.21.2": result.commit_oid}

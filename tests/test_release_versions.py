@@ -75,7 +75,14 @@ def test_library_refuses_a_path_as_version_before_writing(world, version):
     with pytest.raises(OptionError, match="version"):
         make_release(data, None, None, ReleaseOptions(version=version))
     with pytest.raises(OptionError, match="version"):
-        publish(data, "me/dyno", endpoint="", token=None, dry_run=tmp_path / "out", version=version)
+        publish(
+            data,
+            "me/dyno",
+            ReleaseOptions(version=version),
+            endpoint="",
+            token=None,
+            dry_run=tmp_path / "out",
+        )
     after = tree_digest(tmp_path)
     # staging made the (empty) releases folder and removed its own staging folder again
     assert {k: v for k, v in after.items() if k != "data/releases"} == before

@@ -77,13 +77,10 @@ def run(args: argparse.Namespace) -> int:
             release, result = publish(
                 args.data_dir,
                 args.repo_id,
+                release_options_from_args(args),
                 endpoint=args.hub_endpoint or config.hub_endpoint(),
                 token=args.token or config.hf_token(),
-                private=args.private,
                 dry_run=args.dry_run,
-                version=args.release_version,
-                shard_rows=args.shard_rows,
-                pretty_name=args.pretty_name,
             )
     except (HfHubHTTPError, ValueError) as exc:
         print(f"publish: {exc}", file=sys.stderr)

@@ -51,6 +51,7 @@ from dynosaur.contracts.manifest import (
 from dynosaur.contracts.records import record_schema
 from dynosaur.contracts.report_checks import check_judge_report, check_organize_report
 from dynosaur.contracts.versions import check_version
+from dynosaur.core import checks
 from dynosaur.core.errors import DynosaurError
 from dynosaur.core.trees import UnsafeRemoval, remove_tree
 from dynosaur.hub.publish.card import render_card
@@ -424,6 +425,7 @@ class ReleaseOptions:
     def __post_init__(self) -> None:
         if self.version is not None:
             check_version(self.version)
+        checks.at_least("shard_rows", self.shard_rows, 1)
 
 
 @dataclass
@@ -558,12 +560,11 @@ def make_release(
 def publish(
     data_dir: str | Path,
     repo_id: str,
+    options: ReleaseOptions | None = None,
     *,
     endpoint: str,
     token: str | None,
-    private: bool = False,
     dry_run: str | Path | None = None,
-    **options: Any,
 ) -> tuple[Release, UploadResult | None]:
     """Build the release and upload it (:func:`make_release`); with ``dry_run``, only write it
     to that folder.
@@ -571,17 +572,25 @@ def publish(
     The previous version comes from the repo's ``manifest.json`` (from the newest local release
     for a dry run, which stays offline), the repo's tags rule out versions already taken. A
     published release is kept in ``DATA_DIR/releases/``.
-    ``options``: ``version``, ``date``, ``shard_rows``, ``pretty_name``.
     """
+    options = options or ReleaseOptions()
     if dry_run is not None:
-        return build_release(
-            data_dir, dry_run, repo_id=repo_id, previous=latest_release(data_dir), **options
-        ), None
+        release = build_release(
+            data_dir,
+            dry_run,
+            repo_id=repo_id,
+            previous=latest_release(data_dir),
+            version=options.version,
+            date=options.date,
+            shard_rows=options.shard_rows,
+            pretty_name=options.pretty_name,
+        )
+        return release, None
     if not token:
         raise PublishError(
             "publishing needs a token with write access: pass `token` or set HF_TOKEN", mentions=("token",)
         )
     api = HfApi(endpoint=endpoint, token=token)
-    report = make_release(data_dir, api, repo_id, ReleaseOptions(private=private, **options))
+    report = make_release(data_dir, api, repo_id, options)
     assert report.release is not None  # always made: only grow skips an unchanged release
     return report.release, report.upload
