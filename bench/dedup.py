@@ -7,8 +7,9 @@ reference on that prefix and the project's filter take turns (A, B, A, B ...) fo
 rounds, must keep exactly the same instructions, and the median ratio is printed, in process and
 for the whole ``dynosaur dedup`` process (interpreter start-up, imports, file in and out), in wall
 time and in CPU time (user + system, all threads: what a shared machine's load does not change).
-Goal: the whole process at least 1,000x the reference loop in CPU time; ``--seconds inf`` runs the
-reference over the whole corpus.
+Goal: over the whole corpus (the default, ``--seconds inf``), the whole process at least 1,000x the
+reference loop in CPU time. A finite ``--seconds`` stops the reference on a prefix for a quick look;
+that ratio is printed but not judged, since a short prefix is mostly interpreter start-up.
 
 Then, at each of ``--sizes``, the default filter (candidate pairs pruned by bounds) and every pair
 (``prefilter=False``) take turns on two deterministic instruction sets: synthetic (Zipf-distributed
@@ -16,7 +17,7 @@ words, a third of them edits of a recent text, so many pairs sit near the thresh
 corpus-derived (real instructions with a share of their words replaced by corpus words, some of
 them edits of a recent one). Goals: identical decisions, and the pruned filter faster.
 
-    python bench/dedup.py [--seconds 60] [--rounds 3] [--sizes 50000 200000] [--sets synthetic corpus]
+    python bench/dedup.py [--seconds inf] [--rounds 1] [--sizes 50000 200000] [--sets synthetic corpus]
 """
 
 from __future__ import annotations
@@ -182,8 +183,13 @@ def pruning_section(sizes: list[int], sets: list[str], threshold: float) -> bool
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=60.0, help="reference time budget (default 60)")
-    parser.add_argument("--rounds", type=int, default=3, help="reference/filter turns (default 3)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=float("inf"),
+        help="reference time budget (default: the whole corpus)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="reference/filter turns (default 1)")
     parser.add_argument("--threshold", type=float, default=0.7)
     parser.add_argument("--sizes", type=int, nargs="*", default=[50_000, 200_000])
     parser.add_argument("--sets", nargs="*", choices=["synthetic", "corpus"], default=["synthetic", "corpus"])
@@ -245,6 +251,9 @@ def corpus_section(args: argparse.Namespace) -> bool:
             f"pruned {pruned_s:.2f} s, every pair {every_s:.2f} s (x{every_s / pruned_s:.1f}); "
             f"identical decisions: {pruned_kept == every_kept}"
         )
+    if prefix < len(texts):
+        print(f"the x1,000 goal is judged on the whole corpus only; this ran on {prefix} of {len(texts)}")
+        return same
     return same and ref_cpu / process_cpu >= 1000
 
 
