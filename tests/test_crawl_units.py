@@ -480,3 +480,22 @@ def test_a_list_of_licenses_takes_the_strictest_and_overrides_name_ids() -> None
     assert denied_license(["mit"], "permissive", deny=["MIT"]) == "mit (denied by name; policy permissive)"
     with pytest.raises(ValueError, match="unknown license policy 'lax'"):
         PolicyOptions(license_policy="lax")
+
+
+def test_heap_tuning_applies_on_glibc_and_is_skipped_elsewhere(monkeypatch):
+    import platform
+
+    from crawl import native_memory
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert native_memory.limit_heap_fragmentation() is True
+    monkeypatch.setattr(native_memory.platform, "system", lambda: "Darwin")
+    assert native_memory.limit_heap_fragmentation() is False
+    monkeypatch.setattr(native_memory.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(native_memory.platform, "libc_ver", lambda: ("glibc", "2.36"))
+
+    def no_libc(*args, **kwargs):
+        raise OSError("no C library here")
+
+    monkeypatch.setattr(native_memory.ctypes, "CDLL", no_libc)
+    assert native_memory.limit_heap_fragmentation() is False
