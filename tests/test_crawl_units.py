@@ -483,16 +483,27 @@ def test_a_list_of_licenses_takes_the_strictest_and_overrides_name_ids() -> None
 
 
 def test_heap_tuning_applies_on_glibc_and_is_skipped_elsewhere(monkeypatch):
-    import platform
+    import os
 
     from crawl import native_memory
 
-    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+    def libc_version(name: str) -> str:
+        if name == "CS_GNU_LIBC_VERSION":
+            return "glibc 2.36"
+        raise ValueError(f"unrecognized configuration name {name}")
+
+    def not_glibc(name: str) -> str:
+        raise ValueError(f"unrecognized configuration name {name}")
+
+    try:
+        on_glibc = bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (AttributeError, ValueError, OSError):
+        on_glibc = False
+    if on_glibc:
         assert native_memory.limit_heap_fragmentation() is True
-    monkeypatch.setattr(native_memory.platform, "system", lambda: "Darwin")
+    monkeypatch.setattr(native_memory.os, "confstr", not_glibc, raising=False)
     assert native_memory.limit_heap_fragmentation() is False
-    monkeypatch.setattr(native_memory.platform, "system", lambda: "Linux")
-    monkeypatch.setattr(native_memory.platform, "libc_ver", lambda: ("glibc", "2.36"))
+    monkeypatch.setattr(native_memory.os, "confstr", libc_version, raising=False)
 
     def no_libc(*args, **kwargs):
         raise OSError("no C library here")
