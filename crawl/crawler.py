@@ -235,11 +235,13 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
     hub = HubClient(
         options.hub_endpoint,
         token=options.token,
-        transport=PacedTransport(core, httpx.HTTPTransport(verify=tls, limits=limits)),
+        transport=PacedTransport(core, httpx.HTTPTransport(verify=tls)),
+        async_transport=AsyncPacedTransport(core, async_http_transport(tls, limits)),
         timeout=options.timeout,
     )
     headers = {"authorization": f"Bearer {options.token}"} if options.token else {}
-    executor = ThreadPoolExecutor(max_workers=options.concurrency, thread_name_prefix="hub")
+    # The listing's pages, read one at a time while the datasets of the last one are crawled.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-listing")
     state = CrawlState(data_dir / STATE_FILE)
     try:
         result.lost = check_outputs(state, data_dir)
@@ -251,18 +253,21 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
             follow_redirects=True,
         ) as client:
             with hub.session():
+                async with hub.async_session():
 
-                def make_crawler(origin: str) -> DatasetCrawler:
-                    if recorder is not None:
-                        recorder.snapshot.write_origin(origin)
-                    return DatasetCrawler(hub, ViewerClient(client), options, executor, origin)
+                    def make_crawler(origin: str) -> DatasetCrawler:
+                        if recorder is not None:
+                            recorder.snapshot.write_origin(origin)
+                        return DatasetCrawler(hub, ViewerClient(client), options, origin)
 
-                run = _Run(options, state, result, make_crawler, lambda: watcher.origin(options.hub_endpoint))
-                try:
-                    await run.list_and_crawl(hub.stream(options.query), executor)
-                    await run.second_pass()
-                finally:
-                    run.bar.close()
+                    run = _Run(
+                        options, state, result, make_crawler, lambda: watcher.origin(options.hub_endpoint)
+                    )
+                    try:
+                        await run.list_and_crawl(hub.stream(options.query), executor)
+                        await run.second_pass()
+                    finally:
+                        run.bar.close()
     except (KeyboardInterrupt, asyncio.CancelledError):
         result.interrupted = True
         raise

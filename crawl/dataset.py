@@ -9,12 +9,9 @@ or pending splits) gives a ``deferred`` outcome, unless this is the run's last p
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any
 
 from crawl.card import SECTIONS, parse_card
 from crawl.facts import DatasetFacts, dataset_facts, normalize_language
@@ -37,7 +34,6 @@ from crawl.snapshot import InvalidRepoId, validate_repo_id
 from crawl.transport import RequestFailed
 from crawl.viewer import NO_TRAIN_SPLIT, RowsPage, ViewerClient, ViewerError, ViewerPending, choose_splits
 
-T = TypeVar("T")
 # Checks that need no card text: they run before the card is downloaded even without cardData.
 _TAG_ONLY_RULES = ("modality", "task_category")
 
@@ -114,18 +110,13 @@ class DatasetCrawler:
         hub: HubClient,
         viewer: ViewerClient,
         options: CrawlOptions,
-        executor: Executor,
         origin: str | None = None,
     ) -> None:
         self.hub = hub
         self.viewer = viewer
         self.options = options
-        self.executor = executor
         # The public Hub whose dataset pages the lines link to (see crawl.origin).
         self.origin = origin or options.hub_endpoint
-
-    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     async def crawl(self, ds: ListedDataset, last_pass: bool = True) -> DatasetOutcome:
         """The outcome for one listed dataset (kept with lines, skipped or failed with a reason).
@@ -176,7 +167,7 @@ class DatasetCrawler:
     async def _card(self, ds: ListedDataset, notes: list[str]) -> tuple[DatasetFacts, dict[str, str]]:
         assert ds.sha is not None
         try:
-            data = await self._in_thread(self.hub.card, ds.id, ds.sha)
+            data = await self.hub.card(ds.id, ds.sha)
         except CardUnavailable as exc:
             raise self._skip(ds, str(exc)) from None
         except RequestFailed as exc:

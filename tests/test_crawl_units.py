@@ -510,3 +510,59 @@ def test_heap_tuning_applies_on_glibc_and_is_skipped_elsewhere(monkeypatch):
 
     monkeypatch.setattr(native_memory.ctypes, "CDLL", no_libc)
     assert native_memory.limit_heap_fragmentation() is False
+
+
+def test_hub_cards_are_read_on_the_event_loop_paced_counted_and_mapped() -> None:
+    import asyncio
+
+    from crawl.hub import CardUnavailable, HubClient
+    from crawl.transport import AsyncPacedTransport
+
+    seen: list[httpx.Request] = []
+    answers = {
+        "has-card": httpx.Response(200, content=b"# Card\n"),
+        "no-card": httpx.Response(404, headers={"X-Error-Code": "EntryNotFound"}),
+        "gated": httpx.Response(403, headers={"X-Error-Code": "GatedRepo"}, json={"error": "gated"}),
+        "moved": httpx.Response(404, headers={"X-Error-Code": "RevisionNotFound"}),
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answers[request.url.path.split("/")[3]]
+
+    endpoint = "http://127.0.0.1:9"
+    core = TransportCore(
+        Router(endpoint, endpoint + "/viewer"), Pacer(), RequestStats(), RetryPolicy(3, 0.001)
+    )
+    mock = httpx.MockTransport(answer)
+    hub = HubClient(
+        endpoint,
+        token="hf_secret",
+        transport=PacedTransport(core, mock),
+        async_transport=AsyncPacedTransport(core, mock),
+    )
+    revision = "a" * 40
+
+    async def read() -> list[bytes | None]:
+        with pytest.raises(RuntimeError, match="async_session"):
+            await hub.card("org/has-card", revision)
+        found: list[bytes | None] = []
+        async with hub.async_session():
+            found.append(await hub.card("org/has-card", revision))
+            found.append(await hub.card("org/no-card", revision))
+            with pytest.raises(CardUnavailable, match="gated"):
+                await hub.card("org/gated", revision)
+            with pytest.raises(RequestFailed):  # the dataset moved on since the listing
+                await hub.card("org/moved", revision)
+        with pytest.raises(RuntimeError):  # closed with the session
+            await hub.card("org/has-card", revision)
+        return found
+
+    assert asyncio.run(read()) == [b"# Card\n", None]
+    assert [r.url.path for r in seen][:2] == [
+        f"/datasets/org/has-card/resolve/{revision}/README.md",
+        f"/datasets/org/no-card/resolve/{revision}/README.md",
+    ]
+    assert all(r.headers["authorization"] == "Bearer hf_secret" for r in seen)
+    assert all(r.headers["user-agent"].startswith("dynosaur-crawl/") for r in seen)
+    assert core.stats.as_dict()["requests"] == {"resolvers": 4}  # counted with the Hub's other requests
