@@ -28,7 +28,6 @@ from crawl.artifact_errors import sqlite_writing
 from crawl.dataset import DatasetCrawler
 from crawl.hub import HubClient
 from crawl.listing import ListedDataset, ListingStream
-from crawl.native_memory import limit_heap_fragmentation
 from crawl.options import CrawlOptions
 from crawl.origin import OriginWatcher
 from crawl.outputs import OutputCounts, check_outputs, policy_summary, write_outputs
@@ -283,9 +282,6 @@ async def crawl_async(options: CrawlOptions) -> CrawlResult:
 
 def run_crawl(options: CrawlOptions) -> CrawlResult:
     """Synchronous entry point. A state the disk or the folder refuses to write (full, read-only)
-    raises :class:`~crawl.artifact_errors.WriteFailed` naming it.
-
-    Tunes this process's C heap first (crawl.native_memory), so memory stays flat over long crawls."""
-    limit_heap_fragmentation()
+    raises :class:`~crawl.artifact_errors.WriteFailed` naming it."""
     with sqlite_writing(options.data_dir / STATE_FILE):
         return asyncio.run(crawl_async(options))

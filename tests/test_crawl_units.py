@@ -482,36 +482,6 @@ def test_a_list_of_licenses_takes_the_strictest_and_overrides_name_ids() -> None
         PolicyOptions(license_policy="lax")
 
 
-def test_heap_tuning_applies_on_glibc_and_is_skipped_elsewhere(monkeypatch):
-    import os
-
-    from crawl import native_memory
-
-    def libc_version(name: str) -> str:
-        if name == "CS_GNU_LIBC_VERSION":
-            return "glibc 2.36"
-        raise ValueError(f"unrecognized configuration name {name}")
-
-    def not_glibc(name: str) -> str:
-        raise ValueError(f"unrecognized configuration name {name}")
-
-    try:
-        on_glibc = bool(os.confstr("CS_GNU_LIBC_VERSION"))
-    except (AttributeError, ValueError, OSError):
-        on_glibc = False
-    if on_glibc:
-        assert native_memory.limit_heap_fragmentation() is True
-    monkeypatch.setattr(native_memory.os, "confstr", not_glibc, raising=False)
-    assert native_memory.limit_heap_fragmentation() is False
-    monkeypatch.setattr(native_memory.os, "confstr", libc_version, raising=False)
-
-    def no_libc(*args, **kwargs):
-        raise OSError("no C library here")
-
-    monkeypatch.setattr(native_memory.ctypes, "CDLL", no_libc)
-    assert native_memory.limit_heap_fragmentation() is False
-
-
 def test_hub_cards_are_read_on_the_event_loop_paced_counted_and_mapped() -> None:
     import asyncio
 
