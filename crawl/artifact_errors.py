@@ -38,8 +38,11 @@ class UnreadableLine(ArtifactError, ValueError):
 class WriteFailed(ArtifactError, OSError):
     """Writing ``filename`` failed for a cause outside the program (``strerror`` says which)."""
 
-    def __init__(self, path: str | os.PathLike, cause: OSError) -> None:
-        super().__init__(cause.errno, cause.strerror or str(cause), os.fspath(path))
+    def __init__(self, path: str | os.PathLike, cause: OSError, *, plain: bool = False) -> None:
+        """With ``plain``, the reason is the system's words for the errno, not the raiser's
+        (pyarrow, for one, wraps them in its own)."""
+        reason = os.strerror(cause.errno) if plain and cause.errno else cause.strerror or str(cause)
+        super().__init__(cause.errno, reason, os.fspath(path))
 
     def __str__(self) -> str:
         return f"cannot write {self.filename}: {self.strerror}"
@@ -51,8 +54,9 @@ def is_environment_error(exc: BaseException) -> bool:
 
 
 @contextmanager
-def writing(path: str | os.PathLike) -> Iterator[None]:
-    """Turn an environment OSError raised inside into :class:`WriteFailed` naming ``path``."""
+def writing(path: str | os.PathLike, *, plain: bool = False) -> Iterator[None]:
+    """Turn an environment OSError raised inside into :class:`WriteFailed` naming ``path``
+    (``plain``: see :class:`WriteFailed`)."""
     try:
         yield
     except WriteFailed:
@@ -60,7 +64,7 @@ def writing(path: str | os.PathLike) -> Iterator[None]:
     except OSError as exc:
         if exc.errno not in ENVIRONMENT_ERRNOS:
             raise
-        raise WriteFailed(path, exc) from exc
+        raise WriteFailed(path, exc, plain=plain) from exc
 
 
 def decode_line(raw: bytes, path: str | os.PathLike, number: int) -> str:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import itertools
 import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +245,40 @@ def test_propose_on_a_full_or_read_only_disk_names_the_file_and_keeps_earlier_fi
     assert snapshot(data) == before
 
 
+def _pyarrow_fails_once(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of pyarrow's ParquetWriter, which the first time then fails as pyarrow fails on a
+    full disk (its own words around the errno); later calls (its ``__del__`` closes) just run it."""
+    calls = itertools.count()  # not the writers: one held here would die with this function
+
+    def failing(self: object, *args: object, **kwargs: object) -> Any:
+        result = method(self, *args, **kwargs)
+        if next(calls) == 0:
+            raise OSError(
+                errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device"
+            )
+        return result
+
+    return failing
+
+
+@pytest.mark.parametrize("step", ["write_table", "close"])
+def test_organize_on_a_disk_that_fills_while_parquet_is_written_names_the_parquet_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], step: str
+) -> None:
+    import pyarrow.parquet as pq
+
+    data = organized(tmp_path, {"org/qa": ("mit", 3)})
+    before = snapshot(data)
+    with monkeypatch.context() as patched:
+        patched.setattr(pq.ParquetWriter, step, _pyarrow_fails_once(getattr(pq.ParquetWriter, step)))
+        # one record per row group: the first group is written while records still stream in
+        code = main(["organize", "--data-dir", str(data), "--no-progress", "--row-group-size", "1"])
+    assert code == 2
+    err = assert_clean_failure(capsys, f"organize: cannot write {data / 'dynosaur-full.parquet'}")
+    assert err.rstrip().endswith(": No space left on device"), err  # the system's words only
+    assert snapshot(data) == before  # the earlier JSONL and Parquet, and no temp file left
+
+
 @pytest.mark.parametrize("fault", DISK_FAULTS)
 def test_organize_on_a_full_or_read_only_disk_names_the_file_and_keeps_earlier_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], fault: str
@@ -340,6 +376,28 @@ def test_publish_dry_run_names_the_report_and_field_of_the_wrong_type_and_keeps_
     assert main([*argv, "--version", "2026.11.22"]) == 2
     assert_clean_failure(capsys, f"publish: {data / REPORT_FAULTS[fault][1]}")
     assert snapshot(data) == before_data and snapshot(release) == before_release
+
+
+@pytest.mark.parametrize("step", ["write_batch", "close"])
+def test_publish_dry_run_on_a_disk_that_fills_names_the_shard_and_keeps_the_last_preview(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], step: str
+) -> None:
+    import pyarrow.parquet as pq
+
+    data = organized(tmp_path, {"org/qa": ("mit", 3)})
+    release = tmp_path / "release"
+    argv = ["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--dry-run", str(release)]
+    assert main([*argv, "--version", "2026.11.21"]) == 0
+    capsys.readouterr()
+    before = snapshot(tmp_path)
+    with monkeypatch.context() as patched:
+        patched.setattr(pq.ParquetWriter, step, _pyarrow_fails_once(getattr(pq.ParquetWriter, step)))
+        code = main([*argv, "--version", "2026.11.22"])
+    assert code == 2
+    shard = release / "data" / "train-00000-of-00001.parquet"  # where the preview holds it
+    err = assert_clean_failure(capsys, f"publish: cannot write {shard}: ")
+    assert err.rstrip().endswith(": No space left on device"), err
+    assert snapshot(tmp_path) == before  # the preview, the data dir, and no staging folder left
 
 
 # --- the crawl: a read-only or full state, a full disk under the outputs ------------------------

@@ -95,10 +95,11 @@ class RecordWriter:
         self._jsonl = open(self._jsonl_tmp, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self._parquet_tmp = temp_path_beside(self.parquet_path) if self.parquet_path else None
         self._parquet: pq.ParquetWriter | None = None
-        if self._parquet_tmp:
+        if self._parquet_tmp and self.parquet_path:
             import pyarrow.parquet as pq
 
-            self._parquet = pq.ParquetWriter(self._parquet_tmp, record_schema())
+            with writing(self.parquet_path, plain=True):
+                self._parquet = pq.ParquetWriter(self._parquet_tmp, record_schema())
         self._columns: dict[str, list[Any]] = {key: [] for key in RECORD_KEYS}
 
     def write(self, record: Record) -> None:
@@ -172,13 +173,14 @@ class RecordWriter:
 
     def _flush_row_group(self, size: int | None = None) -> None:
         """Write the first ``size`` buffered records (all of them by default) as a row group."""
-        if self._parquet is None or not self._columns["instruction"]:
+        if self._parquet is None or self.parquet_path is None or not self._columns["instruction"]:
             return
         import pyarrow as pa
 
         group = {key: values[:size] for key, values in self._columns.items()}
         table = pa.Table.from_pydict(group, schema=record_schema())
-        self._parquet.write_table(table, row_group_size=self.row_group_size)
+        with writing(self.parquet_path, plain=True):  # pyarrow: an OSError with the errno
+            self._parquet.write_table(table, row_group_size=self.row_group_size)
         self._columns = {key: values[size:] if size else [] for key, values in self._columns.items()}
 
     def close(self, commit: bool = True) -> None:
@@ -187,16 +189,20 @@ class RecordWriter:
         A failed finish (a full disk) discards them too: the previous files stay as they were.
         """
         try:
-            with writing(self.jsonl_path):
-                try:
-                    if commit:
-                        self._flush_row_group()
+            try:
+                if commit:
+                    self._flush_row_group()
+                    with writing(self.jsonl_path):
                         self._jsonl.flush()
                         os.fsync(self._jsonl.fileno())
+            finally:
+                try:
+                    with writing(self.jsonl_path):
+                        self._jsonl.close()
                 finally:
-                    self._jsonl.close()
-                    if self._parquet is not None:
-                        self._parquet.close()
+                    if self._parquet is not None and self.parquet_path is not None:
+                        with writing(self.parquet_path, plain=True):
+                            self._parquet.close()
             if commit:
                 with writing(self.jsonl_path):
                     os.replace(self._jsonl_tmp, self.jsonl_path)

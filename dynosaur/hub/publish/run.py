@@ -29,6 +29,7 @@ from typing import Any
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
 
+from crawl.artifact_errors import WriteFailed, is_environment_error, writing
 from dynosaur.contracts.artifacts import (
     JUDGE_REPORT_FILE,
     MANIFEST_FILE,
@@ -93,27 +94,37 @@ def write_shards(source: Path, folder: Path, shard_rows: int) -> tuple[Counter, 
     if parquet.schema_arrow.names != record_schema().names:
         raise PublishError(f"{source} does not hold Dynosaur records (columns {parquet.schema_arrow.names})")
     names = shard_names(max(1, math.ceil(total / shard_rows)))
-    (folder / "data").mkdir(parents=True, exist_ok=True)
     counts: Counter = Counter()
-    index, in_shard, writer = 0, 0, pq.ParquetWriter(folder / names[0], record_schema())
+    index = 0
     try:
-        for batch in parquet.iter_batches(batch_size=min(shard_rows, 65_536)):
-            offset = 0
-            while offset < batch.num_rows:
-                if in_shard == shard_rows:
-                    writer.close()
-                    index, in_shard = index + 1, 0
-                    writer = pq.ParquetWriter(folder / names[index], record_schema())
-                take = min(shard_rows - in_shard, batch.num_rows - offset)
-                part = batch.slice(offset, take)
-                writer.write_batch(part)
-                counts.update(
-                    zip(part.column("taskname").to_pylist(), part.column("license").to_pylist(), strict=True)
-                )
-                offset += take
-                in_shard += take
-    finally:
-        writer.close()
+        (folder / "data").mkdir(parents=True, exist_ok=True)
+        in_shard, writer = 0, pq.ParquetWriter(folder / names[0], record_schema())
+        try:
+            for batch in parquet.iter_batches(batch_size=min(shard_rows, 65_536)):
+                offset = 0
+                while offset < batch.num_rows:
+                    if in_shard == shard_rows:
+                        writer.close()
+                        index, in_shard = index + 1, 0
+                        writer = pq.ParquetWriter(folder / names[index], record_schema())
+                    take = min(shard_rows - in_shard, batch.num_rows - offset)
+                    part = batch.slice(offset, take)
+                    writer.write_batch(part)
+                    counts.update(
+                        zip(
+                            part.column("taskname").to_pylist(),
+                            part.column("license").to_pylist(),
+                            strict=True,
+                        )
+                    )
+                    offset += take
+                    in_shard += take
+        finally:
+            writer.close()
+    except OSError as exc:  # pyarrow raises a full disk as an OSError with its errno
+        if isinstance(exc, WriteFailed) or not is_environment_error(exc):
+            raise
+        raise WriteFailed(folder / names[index], exc, plain=True) from exc
     return counts, names
 
 
@@ -161,14 +172,20 @@ def sources_of(counts: Counter, report: dict[str, Any]) -> dict[str, dict[str, A
     return sources
 
 
-def _prepare_folder(folder: Path) -> None:
-    """An empty folder, or a previous release folder whose release files are cleared."""
+def _check_folder(folder: Path) -> None:
+    """``folder`` is missing, empty or a previous release folder; else :class:`PublishError`."""
     if folder.exists():
         if not folder.is_dir():
             raise PublishError(f"{folder} is not a folder")
         entries = [p.name for p in folder.iterdir()]
         if entries and MANIFEST_FILE not in entries:
             raise PublishError(f"{folder} is not empty and holds no release: choose an empty or new folder")
+
+
+def _prepare_folder(folder: Path) -> None:
+    """An empty folder, or a previous release folder whose release files are cleared."""
+    _check_folder(folder)
+    if folder.exists():
         remove_tree(folder / "data", folder)
         for name in _RELEASE_FILES:
             (folder / name).unlink(missing_ok=True)
@@ -242,12 +259,41 @@ def build_release(
     manifest.judge = judge
     manifest.crawl_policy = crawl_policy(data_dir / CRAWL_POLICY_FILE)
     if (data_dir / REPORT_HTML_FILE).is_file():
-        shutil.copyfile(data_dir / REPORT_HTML_FILE, folder / REPORT_HTML_FILE)
+        with writing(folder / REPORT_HTML_FILE):
+            shutil.copyfile(data_dir / REPORT_HTML_FILE, folder / REPORT_HTML_FILE)
         manifest.report = REPORT_HTML_FILE
     manifest.changelog = changelog_of(manifest, previous)
     manifest.write(folder)
-    (folder / "README.md").write_text(render_card(manifest, pretty_name), encoding="utf-8")
+    with writing(folder / "README.md"):
+        (folder / "README.md").write_text(render_card(manifest, pretty_name), encoding="utf-8")
     return Release(folder, manifest)
+
+
+def build_preview(data_dir: str | Path, folder: str | Path, **options: Any) -> Release:
+    """:func:`build_release` into a staging folder beside ``folder``, then its files into ``folder``
+    in place of the previous release's: a build that fails (a full disk, a bad report) leaves a
+    previous preview as it was. ``options`` are :func:`build_release`'s."""
+    folder = Path(folder)
+    _check_folder(folder)  # before anything is written
+    parent = folder.absolute().parent
+    with writing(parent):
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.staging-", dir=parent))
+    try:
+        try:
+            release = build_release(data_dir, staging, **options)
+        except WriteFailed as exc:  # name the file as the preview will hold it
+            if exc.filename is None or not Path(exc.filename).is_relative_to(staging):
+                raise
+            raise WriteFailed(folder / Path(exc.filename).relative_to(staging), exc) from exc.__cause__
+        _prepare_folder(folder)
+        for entry in sorted(staging.iterdir()):
+            with writing(folder / entry.name):
+                entry.rename(folder / entry.name)  # the same file system: nothing to copy
+    finally:
+        with contextlib.suppress(OSError, UnsafeRemoval):
+            remove_tree(staging, parent)
+    return Release(folder, release.manifest)
 
 
 def crawl_policy(path: Path) -> dict[str, Any]:
@@ -575,7 +621,7 @@ def publish(
     """
     options = options or ReleaseOptions()
     if dry_run is not None:
-        release = build_release(
+        release = build_preview(
             data_dir,
             dry_run,
             repo_id=repo_id,
