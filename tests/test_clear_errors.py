@@ -360,15 +360,21 @@ REPORT_FAULTS = {
 }
 
 
-@pytest.mark.parametrize("fault", REPORT_FAULTS)
-def test_publish_dry_run_names_the_report_and_field_of_the_wrong_type_and_keeps_the_last_release(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str
-) -> None:
+def previewed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path, list[str]]:
+    """Organized records and a first dry-run preview of them: (data dir, preview, publish argv)."""
     data = organized(tmp_path, {"org/qa": ("mit", 3)})
     release = tmp_path / "release"
     argv = ["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--dry-run", str(release)]
     assert main([*argv, "--version", "2026.11.21"]) == 0
     capsys.readouterr()
+    return data, release, argv
+
+
+@pytest.mark.parametrize("fault", REPORT_FAULTS)
+def test_publish_dry_run_names_the_report_and_field_of_the_wrong_type_and_keeps_the_last_release(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fault: str
+) -> None:
+    data, release, argv = previewed(tmp_path, capsys)
     report = json.loads((data / "organize_report.json").read_text())
     name, broken = REPORT_FAULTS[fault][0](data, report)
     (data / name).write_text(json.dumps(broken))
@@ -384,11 +390,7 @@ def test_publish_dry_run_on_a_disk_that_fills_names_the_shard_and_keeps_the_last
 ) -> None:
     import pyarrow.parquet as pq
 
-    data = organized(tmp_path, {"org/qa": ("mit", 3)})
-    release = tmp_path / "release"
-    argv = ["publish", "--data-dir", str(data), "--repo-id", "me/dyno", "--dry-run", str(release)]
-    assert main([*argv, "--version", "2026.11.21"]) == 0
-    capsys.readouterr()
+    data, release, argv = previewed(tmp_path, capsys)
     before = snapshot(tmp_path)
     with monkeypatch.context() as patched:
         patched.setattr(pq.ParquetWriter, step, _pyarrow_fails_once(getattr(pq.ParquetWriter, step)))
