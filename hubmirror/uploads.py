@@ -33,7 +33,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from hubmirror.commits import apply_operations, check_operations, parse_commit
+from hubmirror.commits import apply_operations, check_operations, files_touched, parse_commit, restore_files
 from hubmirror.context import MirrorContext
 from hubmirror.demo.builder import card_tags, make_dataset, parse_card_metadata
 from hubmirror.history import WRITE_LOCK, CommitView, at_revision, head_record, record_commit
@@ -183,12 +183,20 @@ def commit(request: Request, ctx: MirrorContext) -> Response:
             raise hub_error(412, f"Parent commit {parent} is not the head of the branch")
         check_operations(ctx.snapshot, repo_id, operations)  # before anything is written
         parent_record = head_record(ctx.snapshot, item)
-        apply_operations(ctx.snapshot, repo_id, operations)
-        sha = hashlib.sha1(item["sha"].encode() + b"\0" + request.body).hexdigest()
-        updated = _refresh_item(ctx, item, sha)
-        record_commit(ctx.snapshot, parent_record, operations, updated)
-        ctx.snapshot.write_api(repo_id, updated)
-        ctx.invalidate()
+        touched = files_touched(ctx.snapshot, repo_id, operations)
+        try:
+            apply_operations(ctx.snapshot, repo_id, operations)
+            sha = hashlib.sha1(item["sha"].encode() + b"\0" + request.body).hexdigest()
+            updated = _refresh_item(ctx, item, sha)
+            record_commit(ctx.snapshot, parent_record, operations, updated)
+            ctx.snapshot.write_api(repo_id, updated)  # the commit is made once the item names it
+        except BaseException:
+            # a full disk midway: the files go back to the head's (a blob or a commit record
+            # already written is named by no item, and is harmless)
+            restore_files(ctx.snapshot, repo_id, touched)
+            raise
+        finally:
+            ctx.invalidate()
     return json_response(
         {
             "success": True,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from huggingface_hub import CommitOperationAdd, HfApi, hf_hub_download
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -170,3 +174,46 @@ def test_unknown_revisions_are_still_refused(mirror, tmp_path):
         read(mirror, "README.md", "no-such-tag", tmp_path)
     with pytest.raises(RevisionNotFoundError):
         api(mirror).dataset_info("me/notes", revision="f" * 40)
+
+
+def _refused_for(method: Callable[..., Any], name: str | None = None) -> Callable[..., Any]:
+    """``method`` of Snapshot, failing as a full disk does (for the file ``name`` only, if given)."""
+
+    def refused(self: Snapshot, repo_id: str, *args: Any) -> Any:
+        if name is None or args[0] == name:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return method(self, repo_id, *args)
+
+    return refused
+
+
+@pytest.mark.parametrize(
+    ("step", "name"),
+    [("write_file", "new.txt"), ("write_blob", None), ("write_commit", None), ("write_api", None)],
+)
+def test_a_commit_the_disk_refuses_midway_leaves_the_repo_at_its_head(
+    mirror, tmp_path, monkeypatch, step, name
+):
+    first = put(mirror, {"README.md": "# v1\n", "data/a.txt": "a\n", "data/b.txt": "b\n"})
+    snapshot = Snapshot(tmp_path / "hub")
+
+    def files() -> dict[str, bytes | None]:
+        return {n: snapshot.load_file("me/notes", n) for n in snapshot.file_names("me/notes")}
+
+    before = files()
+    operations = [
+        CommitOperationAdd("README.md", b"# v2\n"),  # applied before the refusal
+        CommitOperationAdd("new.txt", b"new\n"),
+        CommitOperationDelete("data/", is_folder=True),
+    ]
+    with monkeypatch.context() as patched:
+        patched.setattr(Snapshot, step, _refused_for(getattr(Snapshot, step), name))
+        with pytest.raises(HfHubHTTPError):
+            api(mirror).create_commit("me/notes", operations, repo_type="dataset", commit_message="full")
+    assert files() == before
+    assert api(mirror).dataset_info("me/notes").sha == first
+    assert read(mirror, "README.md", "main", tmp_path) == "# v1\n"
+    # and the next commit goes through as if the refused one never happened
+    second = put(mirror, {"README.md": "# v2\n"})
+    assert api(mirror).dataset_info("me/notes").sha == second
+    assert read(mirror, "data/b.txt", "main", tmp_path) == "b\n"
