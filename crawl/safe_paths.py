@@ -6,6 +6,7 @@ A snapshot directory can come from anywhere; a symbolic link in it must not make
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -17,10 +18,35 @@ class UnsafePath(ValueError):
 
 def resolves_inside(path: Path, base: Path) -> bool:
     """Whether ``path``, every link followed, is ``base`` or inside it (``base`` resolved too)."""
+    return resolves_nested([base, path])
+
+
+def resolves_nested(chain: list[Path]) -> bool:
+    """Whether each path of ``chain``, every link followed, is the one before it or inside it.
+
+    Each path is resolved once (a snapshot read checks root, dataset folder and file: three
+    resolutions, not a pair of them per step). A link loop is never inside anything.
+    """
     try:
-        return path.resolve().is_relative_to(base.resolve())
-    except (OSError, RuntimeError):  # a link loop
+        real = [_resolved(path) for path in chain]
+    except OSError:  # a link loop
         return False
+    return all(_is_within(inner, outer) for outer, inner in zip(real, real[1:], strict=False))
+
+
+def _resolved(path: Path) -> str:
+    """``path`` with every link followed, as ``Path.resolve`` gives it; a link loop raises."""
+    real = os.path.realpath(path)
+    try:
+        os.stat(real)  # realpath leaves a loop unresolved; only stat notices it
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise
+    return real
+
+
+def _is_within(path: str, base: str) -> bool:
+    return path == base or path.startswith(base if base.endswith(os.sep) else base + os.sep)
 
 
 def check_no_links(root: Path, path: Path) -> None:

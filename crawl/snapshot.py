@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from crawl.artifacts import atomic_write_bytes, atomic_write_json
-from crawl.safe_paths import check_no_links, regular_files, resolves_inside
+from crawl.safe_paths import check_no_links, regular_files, resolves_inside, resolves_nested
 
 ORIGIN_FILE = "hub.json"
 # Sent by a mirror with every answer: the public Hub its snapshot was taken from.
@@ -119,9 +119,8 @@ class Snapshot:
         (``files/``, ``blobs/``...; the dataset's folder inside the snapshot), else None."""
         folder = self.dataset_dir(repo_id)
         path = folder.joinpath(*parts)
-        base = folder / parts[0] if len(parts) > 1 else folder
-        chain = (self.root, folder, base, path)
-        if not all(resolves_inside(inner, outer) for outer, inner in zip(chain, chain[1:], strict=False)):
+        chain = [self.root, folder, *([folder / parts[0]] if len(parts) > 1 else []), path]
+        if not resolves_nested(chain):
             return None
         return path if path.is_file() else None
 
@@ -150,7 +149,7 @@ class Snapshot:
         """The dataset's repository files, sorted: every name :meth:`load_file` serves."""
         folder = self.dataset_dir(repo_id)
         files_dir = folder / "files"
-        inside = resolves_inside(folder, self.root) and resolves_inside(files_dir, folder)
+        inside = resolves_nested([self.root, folder, files_dir])
         return regular_files(files_dir) if inside and files_dir.is_dir() else []
 
     def delete_file(self, repo_id: str, filename: str) -> None:

@@ -426,3 +426,28 @@ def test_serve_refuses_a_body_cap_below_one_mb(
         main(["mirror", "serve", str(world / "snap"), "--max-body-mb", value])
     err = capsys.readouterr().err
     assert caught.value.code == 2 and "argument --max-body-mb" in err and "Traceback" not in err
+
+
+def test_each_step_of_a_read_must_resolve_inside_the_one_before(tmp_path: Path) -> None:
+    from crawl.safe_paths import resolves_inside, resolves_nested
+
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    (root / "ds" / "files").mkdir(parents=True)
+    outside.mkdir()
+    (root / "ds" / "files" / "a.txt").write_text("a")
+    (outside / "secret.txt").write_text("s")
+    (root / "ds" / "files" / "inner").symlink_to(root / "ds" / "files" / "a.txt")
+    (root / "ds" / "files" / "leak").symlink_to(outside / "secret.txt")
+    (root / "ds" / "escaped").symlink_to(outside)  # a folder that leaves the dataset
+    (root / "ds" / "files" / "loop").symlink_to(root / "ds" / "files" / "loop")
+    files = root / "ds" / "files"
+    assert resolves_nested([root, root / "ds", files, files / "a.txt"])
+    assert resolves_nested([root, root / "ds", files, files / "inner"])
+    assert not resolves_nested([root, root / "ds", files, files / "leak"])
+    assert not resolves_nested(
+        [root, root / "ds", root / "ds" / "escaped", root / "ds" / "escaped" / "secret.txt"]
+    )
+    assert not resolves_nested([root, files / "loop"])
+    assert not resolves_inside(files / "loop", root)
+    assert resolves_inside(files / "not-yet-written.txt", root)  # lexically inside, nothing to follow
+    assert not resolves_inside(root, root / "ds")  # a parent is not inside its child
