@@ -44,6 +44,7 @@ Commits made through the mirror and git tags add three optional entries beside `
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -134,7 +135,14 @@ class Snapshot:
         base = self.root / "datasets"
         if not base.is_dir():
             return []
-        ids = [str(p.parent.relative_to(base)) for p in base.rglob("api.json")]
+        ids: list[str] = []
+        for namespace in _subfolders(base):
+            if (namespace / "api.json").is_file():
+                ids.append(namespace.name)  # an id without a namespace: its folders are its own
+                continue
+            ids.extend(
+                f"{namespace.name}/{d.name}" for d in _subfolders(namespace) if (d / "api.json").is_file()
+            )
         return sorted(i for i in ids if REPO_ID_RE.match(i))
 
     def load_api(self, repo_id: str) -> dict[str, Any] | None:
@@ -254,3 +262,9 @@ class Snapshot:
             self.write_file(dataset.repo_id, name, data)
         if dataset.viewer is not None:
             self.write_viewer(dataset.repo_id, dataset.viewer)
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """The folders directly in ``folder`` (ids are one or two levels deep: no deeper walk)."""
+    with os.scandir(folder) as entries:
+        return [Path(entry.path) for entry in entries if entry.is_dir()]

@@ -451,3 +451,16 @@ def test_each_step_of_a_read_must_resolve_inside_the_one_before(tmp_path: Path) 
     assert not resolves_inside(files / "loop", root)
     assert resolves_inside(files / "not-yet-written.txt", root)  # lexically inside, nothing to follow
     assert not resolves_inside(root, root / "ds")  # a parent is not inside its child
+
+
+def test_snapshot_ids_are_one_or_two_folders_deep_and_a_repo_file_named_api_json_is_no_dataset(
+    tmp_path: Path,
+) -> None:
+    from crawl.snapshot import Snapshot
+
+    snapshot = Snapshot(tmp_path / "hub")
+    for repo_id in ("org/name", "squad"):
+        snapshot.write_api(repo_id, {"id": repo_id, "sha": "0" * 40})
+    snapshot.write_file("squad", "api.json", b'{"id": "squad/files"}')  # a repo file of that name
+    snapshot.write_file("org/name", "api.json", b"{}")
+    assert snapshot.repo_ids() == ["org/name", "squad"]
