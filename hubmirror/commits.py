@@ -146,31 +146,6 @@ def check_operations(snapshot: Snapshot, repo_id: str, operations: list[Operatio
             _delete(tree, kind, path)
 
 
-def files_touched(snapshot: Snapshot, repo_id: str, operations: list[Operation]) -> dict[str, bytes | None]:
-    """The repository files ``operations`` would change or remove, with their bytes now (None:
-    absent), so that :func:`restore_files` can put them back."""
-    names = snapshot.file_names(repo_id)
-    touched: dict[str, bytes | None] = {}
-    for kind, path, _ in operations:
-        inside = (
-            [n for n in names if n.startswith(path.rstrip("/") + "/")] if kind == "deletedFolder" else [path]
-        )
-        for name in inside:
-            if name not in touched:
-                touched[name] = snapshot.load_file(repo_id, name)
-    return touched
-
-
-def restore_files(snapshot: Snapshot, repo_id: str, touched: dict[str, bytes | None]) -> None:
-    """Put the files :func:`files_touched` saved back as they were."""
-    present = set(snapshot.file_names(repo_id))
-    for name, data in touched.items():
-        if data is not None:
-            snapshot.write_file(repo_id, name, data)
-        elif name in present:
-            snapshot.delete_file(repo_id, name)
-
-
 def apply_operations(snapshot: Snapshot, repo_id: str, operations: list[Operation]) -> None:
     """Write the operations that :func:`check_operations` accepted."""
     for kind, path, content in operations:

@@ -55,6 +55,24 @@ def head_record(snapshot: Snapshot, item: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def restore_head(
+    snapshot: Snapshot, head: dict[str, Any], repo_id: str, operations: list[tuple[str, str, bytes]]
+) -> None:
+    """Put the files ``operations`` touched back as the commit record ``head`` holds them (its
+    blobs): undoes a commit that failed partway, before the item named it."""
+    files = head["files"]
+    present = set(snapshot.file_names(repo_id))
+    for kind, path, _ in operations:
+        prefix = path.rstrip("/") + "/"
+        names = {n for n in (*files, *present) if n.startswith(prefix)} if kind == "deletedFolder" else {path}
+        for name in sorted(names):
+            data = snapshot.load_blob(repo_id, files[name]) if name in files else None
+            if data is not None:
+                snapshot.write_file(repo_id, name, data)
+            elif name in present and name not in files:
+                snapshot.delete_file(repo_id, name)
+
+
 def record_commit(
     snapshot: Snapshot,
     parent: dict[str, Any],

@@ -33,10 +33,10 @@ from urllib.parse import unquote
 
 import yaml
 
-from hubmirror.commits import apply_operations, check_operations, files_touched, parse_commit, restore_files
+from hubmirror.commits import apply_operations, check_operations, parse_commit
 from hubmirror.context import MirrorContext
 from hubmirror.demo.builder import card_tags, make_dataset, parse_card_metadata
-from hubmirror.history import WRITE_LOCK, CommitView, at_revision, head_record, record_commit
+from hubmirror.history import WRITE_LOCK, CommitView, at_revision, head_record, record_commit, restore_head
 from hubmirror.hub_routes import check_revision, git_blob_sha, visible_item
 from hubmirror.routing import (
     REPO_ID,
@@ -183,7 +183,6 @@ def commit(request: Request, ctx: MirrorContext) -> Response:
             raise hub_error(412, f"Parent commit {parent} is not the head of the branch")
         check_operations(ctx.snapshot, repo_id, operations)  # before anything is written
         parent_record = head_record(ctx.snapshot, item)
-        touched = files_touched(ctx.snapshot, repo_id, operations)
         try:
             apply_operations(ctx.snapshot, repo_id, operations)
             sha = hashlib.sha1(item["sha"].encode() + b"\0" + request.body).hexdigest()
@@ -191,9 +190,9 @@ def commit(request: Request, ctx: MirrorContext) -> Response:
             record_commit(ctx.snapshot, parent_record, operations, updated)
             ctx.snapshot.write_api(repo_id, updated)  # the commit is made once the item names it
         except BaseException:
-            # a full disk midway: the files go back to the head's (a blob or a commit record
-            # already written is named by no item, and is harmless)
-            restore_files(ctx.snapshot, repo_id, touched)
+            # a full disk midway: the files go back to the head's, from its recorded blobs (a blob
+            # or a commit record already written is named by no item, and is harmless)
+            restore_head(ctx.snapshot, parent_record, repo_id, operations)
             raise
         finally:
             ctx.invalidate()
